@@ -1,0 +1,79 @@
+"""Signing in and out, and choosing the language."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import Blueprint, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from ..audit.models import record
+from ..db import db
+from .access import ROLES, public, roles_required
+from .models import User
+
+bp = Blueprint("accounts", __name__)
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("User name"), validators=[DataRequired(), Length(max=64)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+
+
+def safe_next(target: str | None, fallback: str) -> str:
+    """Only follow local paths after sign-in, never another site."""
+    if target and not urlsplit(target).netloc and not urlsplit(target).scheme and target.startswith("/") \
+            and not target.startswith("//"):
+        return target
+    return fallback
+
+
+def home_for(user) -> str:
+    if user.has_role("examiner"):
+        return url_for("field.my_tasks")
+    if user.has_role("reviewer"):
+        return url_for("review.queue")
+    return url_for("cycles.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    """Sign in with user name and password."""
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        user = db.session.scalar(sa.select(User).where(User.username == form.username.data.strip()))
+        if user is not None and user.is_active and user.check_password(form.password.data):
+            login_user(user)
+            record("user.login", "user", user.username, actor=user)
+            db.session.commit()
+            return redirect(safe_next(request.args.get("next"), home_for(user)))
+        error = _("Wrong user name or password.")
+    return render_template("accounts/login.html", form=form, error=error), (401 if error else 200)
+
+
+@bp.route("/logout", methods=["POST"])
+@roles_required(*ROLES)
+def logout():
+    """Sign out."""
+    logout_user()
+    return redirect(url_for("public.index"))
+
+
+@bp.route("/lang/<code>")
+@public
+def set_language(code: str):
+    """Switch the interface between Chinese and English (remembered in a cookie)."""
+    response = make_response(redirect(safe_next(request.args.get("next"), url_for("public.index"))))
+    if code in ("zh", "en"):
+        response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax")
+    return response

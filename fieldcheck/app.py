@@ -1,0 +1,153 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask, g, has_request_context, jsonify, render_template, request
+from flask_babel import Babel
+from flask_babel import gettext as _
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from .accounts.access import undeclared_routes, wants_json
+from .config import PROJECT_ROOT, load_config
+from .db import db
+
+LOCALES = ("zh", "en")
+MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
+
+csrf = CSRFProtect()
+login_manager = LoginManager()
+babel = Babel()
+migrate = Migrate()
+
+
+def select_locale() -> str:
+    """Chinese unless the person chose English (a cookie; on the command line, FIELDCHECK_LANG)."""
+    if not has_request_context():
+        chosen = os.environ.get("FIELDCHECK_LANG", "zh")
+        return chosen if chosen in LOCALES else "zh"
+    chosen = request.cookies.get("lang")
+    return chosen if chosen in LOCALES else "zh"
+
+
+def build_app(test_config: dict | None = None) -> Flask:
+    """Create and configure the app; test_config overrides the environment."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.update(load_config(app.instance_path))
+    if test_config:
+        app.config.update(test_config)
+        if "MAX_UPLOAD_MB" in test_config:
+            app.config["MAX_CONTENT_LENGTH"] = int(test_config["MAX_UPLOAD_MB"] * 1024 * 1024)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(Path(__file__).parent / "translations"))
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", "zh")
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # a form filled over a long visit must still submit
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    if app.config["FIELDCHECK_ENV"] == "production":
+        app.config.setdefault("SESSION_COOKIE_SECURE", True)
+
+    os.makedirs(app.instance_path, exist_ok=True)
+    os.makedirs(app.config["UPLOAD_FOLDER"], exist_ok=True)
+
+    from . import models  # noqa: F401  (registers every table)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    _init_login(app)
+    _register_blueprints(app)
+    _register_errors(app)
+    _register_template_helpers(app)
+
+    from .cli import register_commands
+
+    register_commands(app)
+
+    missing = undeclared_routes(app)
+    if missing:
+        raise RuntimeError(f"routes without an access declaration: {missing}")
+    return app
+
+
+def _init_login(app: Flask) -> None:
+    from .accounts.models import User
+
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = None
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .accounts.views import bp as accounts_bp
+    from .cycles.views import bp as cycles_bp
+    from .field.views import bp as field_bp
+    from .field.api import bp as field_api_bp
+    from .public.views import bp as public_bp
+    from .reports.views import bp as reports_bp
+    from .review.views import bp as review_bp
+    from .sampling.views import bp as sampling_bp
+    from .scores.views import bp as scores_bp
+
+    for bp in (public_bp, accounts_bp, cycles_bp, reports_bp, sampling_bp, field_bp,
+               field_api_bp, review_bp, scores_bp):
+        app.register_blueprint(bp)
+
+
+def _error(status: int, message: str, code: str):
+    if wants_json():
+        return jsonify(error=code, message=message), status
+    return render_template("error.html", status=status, message=message), status
+
+
+def _register_errors(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc):
+        return _error(400, _("The form expired or was sent from elsewhere. Go back, reload the page and try again."), "csrf")
+
+    @app.errorhandler(413)
+    def too_large(exc):
+        limit = app.config["MAX_UPLOAD_MB"]
+        return _error(413, _("The upload is too large: the limit is %(mb)s MB.", mb=f"{limit:g}"), "too_large")
+
+    @app.errorhandler(403)
+    def forbidden(exc):
+        return _error(403, _("You may not open this page with your roles."), "forbidden")
+
+    @app.errorhandler(404)
+    def not_found(exc):
+        return _error(404, _("There is nothing at this address."), "not_found")
+
+    @app.errorhandler(400)
+    def bad_request(exc):
+        return _error(400, _("The request could not be understood."), "bad_request")
+
+    @app.errorhandler(500)
+    def server_error(exc):
+        db.session.rollback()
+        return _error(500, _("Something went wrong on the server; nothing was saved. Try again."), "server_error")
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from flask_babel import get_locale
+
+    @app.context_processor
+    def inject():
+        return {"locale": str(get_locale() or "zh")}
+
+    @app.before_request
+    def remember_locale():
+        g.locale = select_locale()

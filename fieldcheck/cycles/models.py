@@ -1,0 +1,71 @@
+"""An assessment cycle, its scoring aspects and its interview questions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db import UTCDateTime, db, utcnow
+
+CYCLE_STATES = ("draft", "published", "sampled", "fieldwork", "review", "closed")
+
+
+class Cycle(db.Model):
+    __tablename__ = "cycle"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Appears in every claim's public id (<cycle>/<report>/<n>), so it never changes.
+    code: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    state: Mapped[str] = mapped_column(sa.String(16), default="draft")
+    per_report_n: Mapped[int] = mapped_column(default=3)
+    min_interviews: Mapped[int] = mapped_column(default=3)
+    max_distance_m: Mapped[int] = mapped_column(default=500)
+    frame_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    aspects: Mapped[list[Aspect]] = relationship(
+        back_populates="cycle", order_by="Aspect.position", cascade="all, delete-orphan"
+    )
+    questions: Mapped[list[Question]] = relationship(
+        back_populates="cycle", order_by="Question.position", cascade="all, delete-orphan"
+    )
+    reports: Mapped[list["Report"]] = relationship(  # noqa: F821
+        back_populates="cycle", order_by="Report.slug"
+    )
+
+    @property
+    def frozen(self) -> bool:
+        return self.frame_sha256 is not None
+
+
+class Aspect(db.Model):
+    __tablename__ = "aspect"
+    __table_args__ = (sa.UniqueConstraint("cycle_id", "code", name="uq_aspect_cycle_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(sa.ForeignKey("cycle.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(sa.String(32))
+    name_zh: Mapped[str] = mapped_column(sa.String(100))
+    name_en: Mapped[str] = mapped_column(sa.String(100))
+    weight: Mapped[float] = mapped_column(default=0.2)
+    position: Mapped[int] = mapped_column(default=0)
+
+    cycle: Mapped[Cycle] = relationship(back_populates="aspects")
+
+    def name(self, locale: str) -> str:
+        return self.name_en if locale == "en" else self.name_zh
+
+
+class Question(db.Model):
+    __tablename__ = "question"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(sa.ForeignKey("cycle.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(default=0)
+    text: Mapped[str] = mapped_column(sa.String(300))
+
+    cycle: Mapped[Cycle] = relationship(back_populates="questions")

@@ -1,0 +1,143 @@
+"""Creating and configuring cycles."""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from ..audit.models import record
+from ..db import db
+from ..errors import OperationError
+from .models import Aspect, Cycle, Question
+
+CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
+
+DEFAULT_QUESTIONS = (
+    "这项工作确实办成了吗？",
+    "您对这项工作的效果满意吗？",
+    "这项工作对您或您身边的人有实际帮助吗？",
+)
+
+
+def default_aspects() -> list[tuple[str, str, str, float]]:
+    """The five default aspects (code, Chinese name, English name, weight)."""
+    from ..reports.propose import DEFAULT_ASPECTS
+
+    weight = round(1 / len(DEFAULT_ASPECTS), 4)
+    return [(code, zh, en, weight) for code, zh, en in DEFAULT_ASPECTS]
+
+
+def parse_aspect_lines(text: str) -> list[tuple[str, str, str, float]]:
+    """Parse 'code | 中文名 | English name | weight' lines, one aspect per line."""
+    aspects = []
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = [p.strip() for p in line.split("|")]
+        if len(parts) != 4:
+            raise OperationError(_("Aspect line %(n)d: write code | 中文名 | English name | weight.", n=lineno))
+        code, zh, en, weight_text = parts
+        if not CODE_RE.match(code):
+            raise OperationError(_("Aspect line %(n)d: the code may hold only a-z, 0-9 and -.", n=lineno))
+        try:
+            weight = float(weight_text)
+        except ValueError:
+            raise OperationError(_("Aspect line %(n)d: the weight must be a number.", n=lineno)) from None
+        if not (0 < weight <= 1) or not zh or not en:
+            raise OperationError(_("Aspect line %(n)d: names are required and the weight must be in (0, 1].", n=lineno))
+        aspects.append((code, zh, en, weight))
+    if not aspects:
+        raise OperationError(_("A cycle needs at least one aspect."))
+    if len({a[0] for a in aspects}) != len(aspects):
+        raise OperationError(_("Two aspects have the same code."))
+    if abs(sum(a[3] for a in aspects) - 1) > 0.001:
+        raise OperationError(_("The aspect weights must add up to 1 (they add up to %(sum)s).", sum=f"{sum(a[3] for a in aspects):g}"))
+    return aspects
+
+
+def format_aspect_lines(aspects) -> str:
+    return "\n".join(f"{a[0]} | {a[1]} | {a[2]} | {a[3]:g}" for a in aspects)
+
+
+def parse_question_lines(text: str) -> list[str]:
+    questions = [line.strip() for line in text.splitlines() if line.strip()]
+    if not questions:
+        raise OperationError(_("A cycle needs at least one interview question."))
+    if any(len(q) > 300 for q in questions):
+        raise OperationError(_("A question may be at most 300 characters long."))
+    return questions
+
+
+def create_cycle(code: str, title: str, aspects=None, questions=None, per_report_n: int = 3) -> Cycle:
+    """Create a draft cycle with its aspects (default five) and interview questions."""
+    code = code.strip().lower()
+    if not CODE_RE.match(code):
+        raise OperationError(_("The cycle code may hold only a-z, 0-9 and - (e.g. 2025)."))
+    if db.session.scalar(sa.select(Cycle.id).where(Cycle.code == code)):
+        raise OperationError(_("A cycle with the code %(code)s already exists.", code=code))
+    if not title.strip():
+        raise OperationError(_("The cycle needs a title."))
+    if per_report_n < 1:
+        raise OperationError(_("At least one claim per report must be sampled."))
+    cycle = Cycle(code=code, title=title.strip(), per_report_n=per_report_n)
+    set_aspects(cycle, aspects or default_aspects())
+    set_questions(cycle, list(questions or DEFAULT_QUESTIONS))
+    db.session.add(cycle)
+    db.session.flush()
+    record("cycle.create", "cycle", cycle.code, after={"state": cycle.state, "title": cycle.title})
+    return cycle
+
+
+def require_draft(cycle: Cycle) -> None:
+    if cycle.state != "draft":
+        raise OperationError(_("The cycle is already published; its configuration is fixed."), status=409)
+
+
+def set_aspects(cycle: Cycle, aspects) -> None:
+    """Replace the aspects of a draft cycle, keeping rows whose code stays (claims point at them)."""
+    existing = {a.code: a for a in cycle.aspects}
+    keep = []
+    for position, (code, zh, en, weight) in enumerate(aspects):
+        aspect = existing.pop(code, None) or Aspect(code=code)
+        aspect.name_zh, aspect.name_en, aspect.weight, aspect.position = zh, en, weight, position
+        keep.append(aspect)
+    from ..reports.models import Claim
+
+    for gone in existing.values():
+        if gone.id and db.session.scalar(sa.select(Claim.id).where(Claim.aspect_id == gone.id).limit(1)):
+            raise OperationError(_("The aspect %(code)s has claims and cannot be removed.", code=gone.code))
+    cycle.aspects = keep
+
+
+def set_questions(cycle: Cycle, questions: list[str]) -> None:
+    """Replace the interview questions (only before fieldwork starts)."""
+    cycle.questions = [Question(text=text, position=i) for i, text in enumerate(questions)]
+
+
+def update_cycle(cycle: Cycle, title: str, aspects, questions, per_report_n: int) -> None:
+    require_draft(cycle)
+    before = {"title": cycle.title, "aspects": [a.code for a in cycle.aspects], "per_report_n": cycle.per_report_n}
+    cycle.title = title.strip() or cycle.title
+    if per_report_n < 1:
+        raise OperationError(_("At least one claim per report must be sampled."))
+    cycle.per_report_n = per_report_n
+    set_aspects(cycle, aspects)
+    set_questions(cycle, questions)
+    db.session.flush()
+    record("cycle.update", "cycle", cycle.code, before=before,
+           after={"title": cycle.title, "aspects": [a.code for a in cycle.aspects], "per_report_n": per_report_n})
+
+
+def set_state(cycle: Cycle, state: str, action: str) -> None:
+    before = cycle.state
+    cycle.state = state
+    record(action, "cycle", cycle.code, before={"state": before}, after={"state": state})
+
+
+def get_cycle(code: str) -> Cycle:
+    cycle = db.session.scalar(sa.select(Cycle).where(Cycle.code == code))
+    if cycle is None:
+        raise OperationError(_("There is no cycle %(code)s.", code=code), status=404)
+    return cycle

@@ -1,0 +1,75 @@
+"""`fieldcheck demo`: a whole cycle ready to try, from the project's own sample report."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import current_app
+from flask.cli import with_appcontext
+
+from ..db import db
+
+DATA = Path(__file__).parent / "data"
+DEMO_SEED = "3172 0945 8861 2203 5518"
+DEMO_USERS = (
+    ("organizer", ["organizer"], "组织部管理员"),
+    ("examiner", ["examiner"], "考核员"),
+    ("reviewer", ["reviewer"], "审核员"),
+)
+
+
+def load_demo(passwords: dict[str, str] | None = None) -> dict[str, str]:
+    """Create the demo users and cycle (once); set and return the users' passwords."""
+    from ..accounts.models import User
+    from ..accounts.operations import create_user
+    from ..cycles.models import Cycle
+    from ..cycles.operations import create_cycle
+    from ..field.models import Task
+    from ..places.operations import import_places
+    from ..reports.operations import accept_proposals, import_report, report_text_from_input
+    from ..sampling.operations import assign_task, draw_cycle_sample, publish_cycle
+
+    passwords = dict(passwords or {})
+    for username, roles, name in DEMO_USERS:
+        password = passwords.setdefault(username, secrets.token_urlsafe(9))
+        user = db.session.scalar(sa.select(User).where(User.username == username))
+        if user is None:
+            create_user(username, password, roles, name)
+        else:
+            user.set_password(password)
+    if db.session.scalar(sa.select(Cycle.id).where(Cycle.code == "2025")) is None:
+        import_places((DATA / "places-baishui.csv").read_bytes())
+        cycle = create_cycle("2025", "2025年度基层党建述职评议考核（演示）", per_report_n=3)
+        text = report_text_from_input(None, (DATA / "report-baishui-county-2025.md").read_bytes())
+        report = import_report(cycle, unit_name="中共白水县委", unit_kind="county", secretary="李文华",
+                               title="", slug="baishui-county", text=text)
+        accept_proposals(report)
+        publish_cycle(cycle)
+        draw_cycle_sample(cycle, DEMO_SEED, via="demo")
+        examiner = db.session.scalar(sa.select(User).where(User.username == "examiner"))
+        for task in db.session.scalars(sa.select(Task).order_by(Task.id)):
+            assign_task(task, examiner)
+    db.session.commit()
+    return passwords
+
+
+@click.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-serve", is_flag=True, help="Only prepare the database and print the passwords")
+@with_appcontext
+def demo_command(host, port, no_serve):
+    """Migrate the database, load the demo cycle, print the passwords and serve."""
+    from flask_migrate import upgrade
+
+    upgrade()
+    passwords = load_demo()
+    click.echo("fieldcheck demo — 演示账号 / demo accounts:")
+    for username, password in passwords.items():
+        click.echo(f"  {username:10} {password}")
+    click.echo(f"Open http://{host}:{port}/login  (examiner: /tasks on a phone)")
+    if not no_serve:
+        current_app.run(host=host, port=port, use_reloader=False, debug=False)

@@ -1,0 +1,129 @@
+"""Pixel work for photo ingest: orientation, colour normalisation, dHash, clean JPEG output.
+
+Pillow only. Inputs are decoded Pillow images; outputs are new images or bytes that carry no
+metadata from the upload (no EXIF, GPS, XMP, comments, ICC): the derived copies are what
+browsers show, so nothing the uploader wrote may ride along in them.
+"""
+
+from __future__ import annotations
+
+import io
+from functools import lru_cache
+
+from PIL import Image, ImageCms
+
+# EXIF orientation -> the transpose that makes the pixels upright (EXIF spec, TIFF 6.0).
+_TRANSPOSE: dict[int, Image.Transpose] = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+_SWAPS_AXES = frozenset({5, 6, 7, 8})
+_HIGH_BIT_MODES = frozenset({"I;16", "I;16L", "I;16B", "I;16N", "I"})
+_WHITE = (255, 255, 255)
+
+
+def swaps_axes(orientation: int | None) -> bool:
+    """True when this EXIF orientation turns width into height."""
+    return orientation in _SWAPS_AXES
+
+
+def upright(img: Image.Image, orientation: int | None) -> Image.Image:
+    """Apply an EXIF orientation; done by hand so broken EXIF is never re-serialised."""
+    method = _TRANSPOSE.get(orientation or 1)
+    return img.transpose(method) if method is not None else img
+
+
+def to_display_rgb(img: Image.Image, long_edge: int) -> Image.Image:
+    """An sRGB 'RGB' image no larger than long_edge, from any decoded mode (img is not changed)."""
+    work = _to_resizable(img)
+    # Resize before colour management so the ICC transform runs on fewer pixels.
+    work = shrink(work, long_edge)
+    work = _flatten_alpha(work)
+    work = _to_srgb(work, img.info.get("icc_profile"))
+    if work.mode != "RGB":
+        work = work.convert("RGB")
+    return work
+
+
+def shrink(img: Image.Image, long_edge: int) -> Image.Image:
+    """The image scaled down (never up) to fit long_edge; a new image only when resized."""
+    width, height = img.size
+    scale = long_edge / max(width, height)
+    if scale >= 1:
+        return img
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    # reducing_gap lets Pillow shrink by whole factors first: much faster, same look.
+    return img.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
+
+
+def dhash(img: Image.Image) -> str:
+    """64-bit difference hash as 16 hex chars: each bit says 'left pixel brighter than right'."""
+    small = img.convert("L").resize((9, 8), Image.Resampling.LANCZOS)
+    px = small.load()
+    assert px is not None
+    bits = 0
+    for y in range(8):
+        for x in range(8):
+            bits = (bits << 1) | int(px[x, y] > px[x + 1, y])  # type: ignore[operator]
+    return f"{bits:016x}"
+
+
+def encode_jpeg(img: Image.Image, quality: int = 80, *, progressive: bool = False) -> bytes:
+    """JPEG bytes without any metadata; progressive shows a preview early on slow links."""
+    # Pillow copies some metadata (e.g. the JPEG comment) from img.info by default; a clean
+    # copy with empty info guarantees nothing from the upload is written.
+    clean = img.copy()
+    clean.info = {}
+    buf = io.BytesIO()
+    clean.save(buf, "JPEG", quality=quality, optimize=True, progressive=progressive)
+    return buf.getvalue()
+
+
+def _to_resizable(img: Image.Image) -> Image.Image:
+    """Bring odd modes (palette, 1-bit, 16-bit) to 8-bit modes that resize well."""
+    mode = img.mode
+    if mode in _HIGH_BIT_MODES:
+        # Pillow's I;16 -> L conversion clips at 255 instead of scaling; scale 0..65535 first.
+        return img.convert("I").point(lambda v: v / 257).convert("L")
+    if mode in ("P", "PA"):
+        has_alpha = mode == "PA" or "transparency" in img.info
+        return img.convert("RGBA" if has_alpha else "RGB")
+    if mode in ("L", "RGB") and "transparency" in img.info:
+        return img.convert("LA" if mode == "L" else "RGBA")
+    if mode in ("1", "F", "LAB", "HSV", "YCbCr", "RGBX", "RGBa", "La"):
+        return img.convert("RGB")
+    return img  # RGB, RGBA, L, LA, CMYK
+
+
+def _flatten_alpha(img: Image.Image) -> Image.Image:
+    """Composite transparent images on white: JPEG has no alpha, and black looks like damage."""
+    if img.mode not in ("RGBA", "LA"):
+        return img
+    rgba = img.convert("RGBA")
+    background = Image.new("RGBA", rgba.size, _WHITE + (255,))
+    flat = Image.alpha_composite(background, rgba).convert("RGB")
+    flat.info = dict(img.info)  # keep the ICC profile for the next step
+    return flat
+
+
+@lru_cache(maxsize=1)
+def _srgb_profile() -> ImageCms.ImageCmsProfile:
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+
+
+def _to_srgb(img: Image.Image, icc: bytes | None) -> Image.Image:
+    """Convert from the embedded ICC profile (phones shoot Display P3, print files CMYK)."""
+    if icc and img.mode in ("RGB", "CMYK", "L"):
+        try:
+            source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+            out = ImageCms.profileToProfile(img, source, _srgb_profile(), outputMode="RGB")
+            if out is not None:
+                return out
+        except Exception:  # unusable or mismatched profile: plain conversion below is fine
+            pass
+    return img

@@ -1,0 +1,110 @@
+"""What examiners do: upload photos, submit a verification (safely repeatable)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from ..accounts.models import User
+from ..audit.models import record
+from ..db import db
+from ..errors import OperationError
+from ..evidence.photos import PhotoRejected, ingest_photo
+from ..evidence.storage import store_blob, store_derived
+from .models import Interview, Photo, Rating, Task, Verification
+from .submission import VerificationInput
+
+
+def photo_refusal(code: str) -> str:
+    messages = {
+        "empty": _("The photo file is empty."),
+        "not_an_image": _("This file is not a photo. Choose a JPEG, PNG, WebP or HEIC picture."),
+        "unsupported_format": _("This picture format is not accepted. Choose a JPEG, PNG, WebP or HEIC picture."),
+        "too_many_pixels": _("The picture has too many pixels to be a phone photo."),
+        "truncated": _("The photo arrived incomplete; take or upload it again."),
+        "too_large": _("The photo file is too large."),
+    }
+    return messages.get(code, _("The photo could not be read."))
+
+
+def save_photo(data: bytes, upload_root: Path, uploaded_by: User) -> Photo:
+    """Check the bytes, store the original content-addressed, return the (possibly existing) Photo."""
+    try:
+        facts = ingest_photo(data)
+    except PhotoRejected as exc:
+        raise OperationError(photo_refusal(exc.code), code=f"photo_{exc.code}") from None
+    existing = db.session.scalar(sa.select(Photo).where(Photo.sha256 == facts.sha256))
+    if existing is not None:
+        return existing
+    store_blob(upload_root, data, facts.sha256)
+    store_derived(upload_root, facts.sha256, "display", facts.display_jpeg)
+    store_derived(upload_root, facts.sha256, "thumb", facts.thumb_jpeg)
+    camera = " ".join(x for x in (facts.camera_make, facts.camera_model) if x)[:120]
+    photo = Photo(sha256=facts.sha256, size_bytes=facts.size_bytes, format=facts.format, width=facts.width,
+                  height=facts.height, taken_at=facts.taken_at.isoformat() if facts.taken_at else None,
+                  gps_lat=facts.gps_lat, gps_lon=facts.gps_lon, camera=camera, phash=facts.phash,
+                  uploaded_by_id=uploaded_by.id)
+    db.session.add(photo)
+    db.session.flush()
+    record("photo.upload", "photo", facts.sha256, actor=uploaded_by, after={"bytes": facts.size_bytes})
+    return photo
+
+
+def existing_submission(client_uuid: str, examiner: User, task: Task | None = None) -> Verification | None:
+    """The verification already stored under this client UUID, if it is this examiner's."""
+    found = db.session.scalar(sa.select(Verification).where(Verification.client_uuid == client_uuid))
+    if found is None:
+        return None
+    if found.examiner_id != examiner.id or (task is not None and found.task_id != task.id):
+        raise OperationError(_("This submission identifier is already used elsewhere; reload the page."), status=409)
+    return found
+
+
+def check_task_is_yours(task: Task, examiner: User) -> None:
+    if task.examiner_id != examiner.id:
+        raise OperationError(_("This task is not assigned to you."), status=403, code="forbidden")
+
+
+def submit_verification(task: Task, examiner: User, data: VerificationInput) -> tuple[Verification, bool]:
+    """Store the visit and move the task to submitted; (verification, created).
+
+    A repeated submit with the same client UUID returns the first result and stores nothing.
+    """
+    check_task_is_yours(task, examiner)
+    first = existing_submission(data.client_uuid, examiner, task)
+    if first is not None:
+        return first, False
+    if task.state not in ("assigned", "returned"):
+        raise OperationError(_("This task was already submitted and is waiting for review."), status=409)
+    photos = []
+    for sha in data.photo_sha256:
+        photo = db.session.scalar(sa.select(Photo).where(Photo.sha256 == sha))
+        if photo is None:
+            raise OperationError(_("A photo has not reached the server yet; send it again."), status=409,
+                                 code="photo_missing")
+        photos.append(photo)
+    if not photos:
+        raise OperationError(_("Add at least one photo of the site."))
+    if not data.interviews and data.finding != "site_not_found":
+        raise OperationError(_("Record at least one resident interview."))
+    question_ids = {q.id for q in task.claim.report.cycle.questions}
+    verification = Verification(
+        client_uuid=data.client_uuid, task=task, examiner=examiner, finding=data.finding,
+        observed_qty=data.observed_qty, notes=data.notes, lat=data.lat, lon=data.lon,
+        accuracy_m=data.accuracy_m, started_at=data.started_at, photos=photos)
+    for item in data.interviews:
+        if set(item.ratings) != question_ids:
+            raise OperationError(_("Every interview must answer this cycle's questions."))
+        verification.interviews.append(Interview(
+            respondent=item.respondent, source="examiner",
+            ratings=[Rating(question_id=q, value=v) for q, v in sorted(item.ratings.items())]))
+    db.session.add(verification)
+    before = task.state
+    task.state, task.return_reason = "submitted", ""
+    db.session.flush()
+    record("task.submit", "task", task.claim.public_id, actor=examiner, before={"state": before},
+           after={"state": "submitted", "verification": data.client_uuid, "finding": data.finding,
+                  "photos": len(photos), "interviews": len(data.interviews)})
+    return verification, True

@@ -1,0 +1,149 @@
+"""Parsing an examiner's submission, from the HTML form or the page script's JSON alike."""
+
+from __future__ import annotations
+
+import math
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from flask_babel import gettext as _
+
+from ..errors import OperationError
+from ..places.geo import CoordinateError, validate_lat_lon
+from .models import FINDINGS, RESPONDENT_KINDS
+
+SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+
+
+@dataclass
+class InterviewInput:
+    respondent: str
+    ratings: dict[int, int]
+
+
+@dataclass
+class VerificationInput:
+    client_uuid: str
+    finding: str
+    observed_qty: float | None = None
+    notes: str = ""
+    lat: float | None = None
+    lon: float | None = None
+    accuracy_m: float | None = None
+    started_at: datetime | None = None
+    photo_sha256: list[str] = field(default_factory=list)
+    interviews: list[InterviewInput] = field(default_factory=list)
+
+
+def _number(value, message: str) -> float | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise OperationError(message) from None
+    if not math.isfinite(number):
+        raise OperationError(message)
+    return number
+
+
+def parse_client_uuid(value) -> str:
+    try:
+        return str(uuid.UUID(str(value or "")))
+    except ValueError:
+        raise OperationError(_("The submission has no valid identifier; reload the page.")) from None
+
+
+def parse_location(lat, lon, accuracy) -> tuple[float | None, float | None, float | None]:
+    """A browser geotag, or none at all; never half of one."""
+    if (lat in (None, "")) and (lon in (None, "")):
+        return None, None, None
+    try:
+        lat_f, lon_f = validate_lat_lon(lat, lon)
+    except CoordinateError as exc:
+        messages = {
+            "lat_range": _("The latitude must lie between -90 and 90."),
+            "lon_range": _("The longitude must lie between -180 and 180."),
+        }
+        raise OperationError(messages.get(exc.code, _("The location is not a valid number."))) from None
+    acc = _number(accuracy, _("The location accuracy is not a valid number."))
+    if acc is not None and acc < 0:
+        raise OperationError(_("The location accuracy is not a valid number."))
+    return lat_f, lon_f, acc
+
+
+def parse_started_at(value) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None  # the visit start is a hint for a flag, not worth refusing a visit over
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def parse_verification(data: dict, question_ids: list[int]) -> VerificationInput:
+    """Validate a submission given as a dict (JSON body, or a form converted by `form_to_dict`)."""
+    finding = data.get("finding")
+    if finding not in FINDINGS:
+        raise OperationError(_("Choose what you found on site."))
+    observed = _number(data.get("observed_qty"), _("The observed quantity must be a number."))
+    if observed is not None and observed < 0:
+        raise OperationError(_("The observed quantity cannot be negative."))
+    lat, lon, accuracy = parse_location(data.get("lat"), data.get("lon"), data.get("accuracy_m"))
+    shas = [str(s).lower() for s in data.get("photo_sha256") or []]
+    if any(not SHA256_RE.match(s) for s in shas):
+        raise OperationError(_("A photo reference is malformed; upload the photo again."))
+    interviews = []
+    for i, item in enumerate(data.get("interviews") or [], start=1):
+        respondent = item.get("respondent")
+        raw = item.get("ratings") or {}
+        if respondent not in RESPONDENT_KINDS and not raw:
+            continue  # an untouched interview block on the plain form
+        if respondent not in RESPONDENT_KINDS:
+            raise OperationError(_("Interview %(n)d: say whether the respondent is a party member or a resident.", n=i))
+        ratings = {}
+        for qid in question_ids:
+            value = raw.get(str(qid), raw.get(qid))
+            try:
+                rating = int(value)
+            except (TypeError, ValueError):
+                raise OperationError(_("Interview %(n)d: answer every question with a rating from 1 to 5.", n=i)) from None
+            if not 1 <= rating <= 5:
+                raise OperationError(_("Interview %(n)d: answer every question with a rating from 1 to 5.", n=i))
+            ratings[qid] = rating
+        interviews.append(InterviewInput(respondent, ratings))
+    notes = str(data.get("notes") or "").strip()
+    if len(notes) > 5000:
+        raise OperationError(_("The notes are too long (at most 5000 characters)."))
+    return VerificationInput(
+        client_uuid=parse_client_uuid(data.get("client_uuid")),
+        finding=finding, observed_qty=observed, notes=notes, lat=lat, lon=lon, accuracy_m=accuracy,
+        started_at=parse_started_at(data.get("started_at")), photo_sha256=list(dict.fromkeys(shas)),
+        interviews=interviews,
+    )
+
+
+def form_to_dict(form, question_ids: list[int], max_interviews: int = 20) -> dict:
+    """Turn the plain HTML form's flat fields into the same shape as the JSON body."""
+    interviews = []
+    for i in range(max_interviews):
+        respondent = form.get(f"interview-{i}-respondent", "")
+        ratings = {str(q): form.get(f"interview-{i}-q{q}") for q in question_ids
+                   if form.get(f"interview-{i}-q{q}")}
+        if respondent or ratings:
+            interviews.append({"respondent": respondent or None, "ratings": ratings})
+    return {
+        "client_uuid": form.get("client_uuid"),
+        "finding": form.get("finding"),
+        "observed_qty": form.get("observed_qty"),
+        "notes": form.get("notes"),
+        "lat": form.get("lat"),
+        "lon": form.get("lon"),
+        "accuracy_m": form.get("accuracy_m"),
+        "started_at": form.get("started_at"),
+        "photo_sha256": form.getlist("photo_sha256"),
+        "interviews": interviews,
+    }

@@ -1,0 +1,103 @@
+"""The examiner's phone pages: my tasks, and the visit form (the no-script fallback)."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+from ..accounts.access import roles_required
+from ..db import db
+from ..errors import OperationError
+from ..evidence.storage import blob_path
+from .models import FINDINGS, Photo, Task
+from .operations import check_task_is_yours, existing_submission, save_photo, submit_verification
+from .submission import form_to_dict, parse_verification
+
+bp = Blueprint("field", __name__)
+
+
+def upload_root() -> Path:
+    return Path(current_app.config["UPLOAD_FOLDER"])
+
+
+def own_task_or_error(task_id: int) -> Task:
+    task = db.session.get(Task, task_id)
+    if task is None:
+        abort(404)
+    try:
+        check_task_is_yours(task, current_user)
+    except OperationError:
+        abort(403)
+    return task
+
+
+@bp.route("/tasks")
+@roles_required("examiner")
+def my_tasks():
+    """The examiner's own tasks, returned ones first."""
+    order = sa.case({"returned": 0, "assigned": 1, "submitted": 2}, value=Task.state, else_=3)
+    tasks = db.session.scalars(
+        sa.select(Task).where(Task.examiner_id == current_user.id).order_by(order, Task.id)).all()
+    return render_template("field/tasks.html", tasks=tasks)
+
+
+@bp.route("/tasks/<int:task_id>", methods=["GET", "POST"])
+@roles_required("examiner")
+def task(task_id: int):
+    """Open a task and record the visit (plain multipart form; the page script uses the API)."""
+    task = own_task_or_error(task_id)
+    questions = task.claim.report.cycle.questions
+    error = None
+    form_data = request.form
+    if request.method == "POST":
+        data = form_to_dict(request.form, [q.id for q in questions])
+        try:
+            parsed = parse_verification(data, [q.id for q in questions])
+            if existing_submission(parsed.client_uuid, current_user, task) is None:
+                for upload in request.files.getlist("photos"):
+                    if upload and upload.filename:
+                        photo = save_photo(upload.read(), upload_root(), current_user)
+                        parsed.photo_sha256.append(photo.sha256)
+            _verification, created = submit_verification(task, current_user, parsed)
+            db.session.commit()
+            if created:
+                flash(_("Submitted. Thank you."))
+            return redirect(url_for("field.my_tasks"))
+        except OperationError as exc:
+            db.session.rollback()
+            if exc.status == 403:
+                abort(403)
+            error = exc.message
+        except IntegrityError:
+            # The same client UUID arrived twice at once; the first one stands.
+            db.session.rollback()
+            return redirect(url_for("field.my_tasks"))
+    editable = task.state in ("assigned", "returned")
+    status = 400 if error else 200
+    return render_template("field/task.html", task=task, questions=questions, findings=FINDINGS,
+                           error=error, editable=editable, client_uuid=request.form.get("client_uuid") or str(uuid.uuid4()),
+                           form=form_data, interview_slots=3), status
+
+
+@bp.route("/photos/<sha256>/<kind>")
+@roles_required("organizer", "reviewer", "examiner")
+def photo(sha256: str, kind: str):
+    """A photo's display copy or thumbnail (never the original with its GPS)."""
+    if kind not in ("display", "thumb"):
+        abort(404)
+    photo = db.session.scalar(sa.select(Photo).where(Photo.sha256 == sha256))
+    if photo is None:
+        abort(404)
+    if not current_user.has_role("organizer", "reviewer") and photo.uploaded_by_id != current_user.id:
+        abort(403)
+    path = blob_path(upload_root(), sha256)
+    derived = path.with_name(f"{sha256}.{kind}.jpg")
+    if not derived.exists():
+        abort(404)
+    return send_file(derived, mimetype="image/jpeg", max_age=86400)

@@ -1,0 +1,37 @@
+"""Places with coordinates in the datum they were given in."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db import db
+
+
+class Place(db.Model):
+    __tablename__ = "place"
+    __table_args__ = (
+        sa.UniqueConstraint("name", "parent_id", name="uq_place_name_parent"),
+        sa.CheckConstraint("crs in ('wgs84','gcj02','bd09')", name="crs"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(32), default="")
+    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("place.id"))
+    lat: Mapped[float]
+    lon: Mapped[float]
+    # The datum as given (maps copied from Chinese services are GCJ-02 or BD-09).
+    crs: Mapped[str] = mapped_column(sa.String(8), default="wgs84")
+
+    parent: Mapped["Place | None"] = relationship(remote_side=[id])
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.parent.name} {self.name}" if self.parent else self.name
+
+    def wgs84(self) -> tuple[float, float]:
+        """The place's position in WGS-84, the datum browsers report."""
+        from .geo import to_wgs84
+
+        return to_wgs84(self.lat, self.lon, self.crs)

@@ -1,0 +1,34 @@
+"""Forms for reports and claims."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField
+from wtforms import DecimalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+
+class ImportForm(FlaskForm):
+    unit = StringField(_l("Unit"), validators=[DataRequired(), Length(max=200)])
+    unit_kind = SelectField(_l("Kind of unit"), choices=[
+        ("county", _l("County / district")), ("department", _l("Department")),
+        ("company", _l("State-owned company")), ("other", _l("Other"))])
+    secretary = StringField(_l("Secretary"), validators=[DataRequired(), Length(max=100)])
+    slug = StringField(_l("Short name (in claim ids, e.g. qingshan-county)"), validators=[DataRequired(), Length(max=64)])
+    title = StringField(_l("Title (default: the first line)"), validators=[Optional(), Length(max=300)])
+    text = TextAreaField(_l("Paste the report text"), validators=[Optional()])
+    upload = FileField(_l("…or upload a UTF-8 .txt or .md file"),
+                       validators=[FileAllowed(["txt", "md"], _l("Only .txt or .md files."))])
+
+
+class ClaimForm(FlaskForm):
+    start = IntegerField(_l("Start offset"), validators=[Optional(), NumberRange(min=0)])
+    end = IntegerField(_l("End offset"), validators=[Optional(), NumberRange(min=1)])
+    passage = TextAreaField(_l("…or paste the exact passage"), validators=[Optional(), Length(max=2000)])
+    aspect = SelectField(_l("Aspect"), validators=[DataRequired()])
+    place = SelectField(_l("Place"), coerce=int, default=0)
+    claimed_qty = DecimalField(_l("Claimed quantity"), validators=[Optional(), NumberRange(min=0)])
+    qty_unit = StringField(_l("Unit of the quantity (个, 名, 万元…)"), validators=[Optional(), Length(max=16)])
+
+
+class ExcludeForm(FlaskForm):
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=300)])

@@ -1,0 +1,149 @@
+"""Importing reports and marking their claims."""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from ..audit.models import record
+from ..cycles.models import Aspect, Cycle
+from ..cycles.operations import require_draft
+from ..db import db
+from ..errors import OperationError
+from ..places.models import Place
+from .models import Claim, Report, Unit
+from .text import ReportTextError, decode_report_bytes, normalize_report_text, report_sha256
+
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+
+
+def report_text_from_input(pasted: str | None, upload: bytes | None) -> str:
+    """The normalised report text from a pasted text or an uploaded file, or a clear refusal."""
+    try:
+        if upload:
+            raw = decode_report_bytes(upload)
+        elif pasted and pasted.strip():
+            raw = pasted
+        else:
+            raise ReportTextError("empty", "no text")
+    except ReportTextError as exc:
+        messages = {
+            "empty": _("The report is empty: paste its text or choose a .txt or .md file."),
+            "not_utf8": _("The file is not UTF-8 text. Save it as UTF-8 (.txt or .md) and upload it again."),
+            "too_large": _("The report file is too large."),
+        }
+        raise OperationError(messages.get(exc.code, _("The report could not be read."))) from exc
+    text = normalize_report_text(raw)
+    if not text:
+        raise OperationError(_("The report is empty: paste its text or choose a .txt or .md file."))
+    return text
+
+
+def import_report(cycle: Cycle, *, unit_name: str, secretary: str, title: str, slug: str, text: str,
+                  unit_kind: str = "") -> Report:
+    """Store a report's normalised text with its SHA-256, for a unit and its secretary."""
+    require_draft(cycle)
+    slug = slug.strip().lower()
+    if not SLUG_RE.match(slug):
+        raise OperationError(_("The short name may hold only a-z, 0-9 and - (e.g. qingshan-county)."))
+    if not unit_name.strip() or not secretary.strip():
+        raise OperationError(_("The unit and its secretary are required."))
+    if db.session.scalar(sa.select(Report.id).where(Report.cycle_id == cycle.id, Report.slug == slug)):
+        raise OperationError(_("This cycle already has a report with the short name %(slug)s.", slug=slug))
+    unit = db.session.scalar(sa.select(Unit).where(Unit.name == unit_name.strip()))
+    if unit is None:
+        unit = Unit(name=unit_name.strip(), kind=unit_kind.strip())
+        db.session.add(unit)
+    report = Report(cycle=cycle, unit=unit, slug=slug, secretary=secretary.strip(),
+                    title=(title.strip() or text.splitlines()[0][:300]), text=text, sha256=report_sha256(text))
+    db.session.add(report)
+    db.session.flush()
+    record("report.import", "report", f"{cycle.code}/{slug}", after={"sha256": report.sha256, "chars": len(text)})
+    return report
+
+
+def match_place(text: str) -> Place | None:
+    """The place named in `text`, longest name first; None when absent or ambiguous."""
+    places = db.session.scalars(sa.select(Place)).all()
+    by_name: dict[str, list[Place]] = {}
+    for place in places:
+        by_name.setdefault(place.name, []).append(place)
+    for name in sorted(by_name, key=len, reverse=True):
+        if name in text:
+            candidates = by_name[name]
+            if len(candidates) == 1:
+                return candidates[0]
+            # Two places share the name: the parent named nearby tells them apart.
+            named_parents = [p for p in candidates if p.parent and p.parent.name in text]
+            return named_parents[0] if len(named_parents) == 1 else None
+    return None
+
+
+def add_claim(report: Report, start: int, end: int, aspect: Aspect, place: Place | None = None,
+              claimed_qty: float | None = None, qty_unit: str = "") -> Claim:
+    """Mark the passage text[start:end] as a confirmed claim."""
+    require_draft(report.cycle)
+    if not (0 <= start < end <= len(report.text)):
+        raise OperationError(_("The passage %(start)d–%(end)d lies outside the report text (0–%(len)d).",
+                               start=start, end=end, len=len(report.text)))
+    if aspect.cycle_id != report.cycle_id:
+        raise OperationError(_("That aspect belongs to another cycle."))
+    passage = report.text[start:end]
+    if not passage.strip():
+        raise OperationError(_("The passage is blank."))
+    overlapping = db.session.scalar(sa.select(Claim.id).where(
+        Claim.report_id == report.id, Claim.state == "confirmed", Claim.start < end, Claim.end > start))
+    if overlapping:
+        raise OperationError(_("The passage overlaps a claim already marked."))
+    if claimed_qty is not None and claimed_qty < 0:
+        raise OperationError(_("The claimed quantity cannot be negative."))
+    claim = Claim(report=report, start=start, end=end, text=passage, aspect=aspect, place=place,
+                  claimed_qty=claimed_qty, qty_unit=qty_unit, state="confirmed")
+    db.session.add(claim)
+    db.session.flush()
+    record("claim.confirm", "claim", f"{report.cycle.code}/{report.slug}@{start}-{end}",
+           before={"state": "proposed"}, after={"state": "confirmed", "aspect": aspect.code})
+    return claim
+
+
+def proposals_for(report: Report) -> list:
+    """Sentence-level claim proposals not yet marked, for the claims editor."""
+    from .propose import propose_claims
+
+    taken = [(c.start, c.end) for c in report.claims if c.state == "confirmed"]
+    return [p for p in propose_claims(report.text)
+            if not any(s < p.end and e > p.start for s, e in taken)]
+
+
+def accept_proposals(report: Report, spans: list[tuple[int, int]] | None = None) -> list[Claim]:
+    """Confirm the proposals (all, or those with the given spans)."""
+    aspects = {a.code: a for a in report.cycle.aspects}
+    fallback = report.cycle.aspects[0]
+    accepted = []
+    for proposal in proposals_for(report):
+        if spans is not None and (proposal.start, proposal.end) not in spans:
+            continue
+        qty, unit = (proposal.quantities[0] if proposal.quantities else (None, ""))
+        accepted.append(add_claim(report, proposal.start, proposal.end,
+                                  aspects.get(proposal.aspect or "", fallback),
+                                  match_place(proposal.text), qty, unit))
+    return accepted
+
+
+def exclude_claim(claim: Claim, reason: str) -> None:
+    require_draft(claim.report.cycle)
+    if not reason.strip():
+        raise OperationError(_("Say why the claim is excluded."))
+    before = claim.state
+    claim.state, claim.exclude_reason = "excluded", reason.strip()[:300]
+    record("claim.exclude", "claim", f"{claim.report.cycle.code}/{claim.report.slug}@{claim.start}-{claim.end}",
+           before={"state": before}, after={"state": "excluded", "reason": claim.exclude_reason})
+
+
+def get_report(cycle: Cycle, slug: str) -> Report:
+    report = db.session.scalar(sa.select(Report).where(Report.cycle_id == cycle.id, Report.slug == slug))
+    if report is None:
+        raise OperationError(_("There is no report %(slug)s in this cycle.", slug=slug), status=404)
+    return report

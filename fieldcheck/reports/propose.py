@@ -1,0 +1,347 @@
+"""Proposing claims (工作实绩) from a duty report's text, for the organizer to confirm.
+
+Plain rules, no model: a sentence (or enumerated item) is proposed when it carries an
+achievement — a quantity with a unit, or a completed action with an object — and it is not a
+heading, an item title, a slogan, a background figure, a plan, or part of the problems and
+plans sections. Offsets always refer to the text passed in; full-width digits are read as
+numbers through a same-length copy, so offsets never shift.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+__all__ = [
+    "DEFAULT_ASPECTS",
+    "DEFAULT_ASPECT_KEYWORDS",
+    "Proposal",
+    "find_quantities",
+    "propose_claims",
+    "split_sentences",
+    "suggest_aspect",
+]
+
+# (code, Chinese name, English name): the default aspects of a new cycle.
+DEFAULT_ASPECTS: list[tuple[str, str, str]] = [
+    ("organization", "组织建设", "Party organisation building"),
+    ("cadres", "干部队伍", "Cadre team"),
+    ("members", "党员教育管理", "Party member education and management"),
+    ("services", "服务群众", "Serving the people"),
+    ("integrity", "作风建设", "Work style and integrity"),
+]
+
+# Keywords that suggest each default aspect; the longest non-overlapping matches win.
+DEFAULT_ASPECT_KEYWORDS: dict[str, tuple[str, ...]] = {
+    "organization": (
+        "党组织", "党支部", "支部", "党委", "党小组", "党工委", "组建", "换届", "软弱涣散", "整顿转化",
+        "党群服务中心", "阵地", "标准化", "规范化", "两新", "非公企业", "社会组织", "覆盖", "机构改革",
+        "街道", "网格", "集体经济", "合作社", "领办", "模范机关", "责任清单", "任务清单", "专题研究",
+        "常委会", "党建工作", "联系点", "调研", "国有企业", "公司章程", "教育基地", "中小学", "学校",
+        "实践基地", "运行规则", "五星级",
+    ),
+    "cadres": (
+        "书记", "村党组织书记", "村干部", "第一书记", "后备力量", "头雁", "干部队伍", "选派", "选任",
+        "选拔", "调整优化", "备案管理", "约谈", "述职评议", "轮训班", "培训班", "示范培训", "编制",
+        "考察学习", "驻村", "社区工作者", "党建指导员", "年轻干部",
+    ),
+    "members": (
+        "党员", "发展党员", "入党", "积极分子", "流动党员", "失联党员", "党课", "讲党课", "轮训", "参训",
+        "参加培训", "主题党日", "三会一课", "组织生活", "慰问", "老党员", "困难党员", "党员教育",
+        "青年农民党员", "党费",
+    ),
+    "services": (
+        "群众", "办实事", "解决", "实际问题", "诉求", "便民", "服务", "物业", "加装电梯", "停车",
+        "就业", "增收", "车间", "驿站", "新就业群体", "快递", "外卖", "老年食堂", "养老", "课堂",
+        "纠纷", "矛盾", "在职党员", "报到", "认领", "民生", "帮扶", "光伏", "种植", "小区",
+    ),
+    "integrity": (
+        "作风", "形式主义", "官僚主义", "减负", "督查检查", "考核事项", "精简", "文件", "标识牌", "挂牌",
+        "不正之风", "腐败", "查处", "处分", "通报", "曝光", "警示教育", "纪律", "廉洁", "三资",
+        "集体资金", "合同", "追缴", "侵占", "整改", "收回集体土地",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A proposed claim: text == report[start:end]."""
+
+    start: int
+    end: int
+    text: str
+    quantities: list[tuple[float, str]]
+    aspect: str | None
+    reasons: list[str]
+
+
+# --- character classes and patterns --------------------------------------------------------
+
+# Same-length map: full-width digits, point and percent sign to ASCII.
+_FULLWIDTH = str.maketrans({**{chr(0xFF10 + i): str(i) for i in range(10)}, "．": ".", "％": "%"})
+
+_CN = "零〇一二两三四五六七八九十百千万"
+_CN_ORD = "一二三四五六七八九十"
+_SENTENCE_END = "。；！？;!?"
+
+_UNITS = (
+    "平方米", "人次", "场次", "户次", "万元", "亿元", "个月", "公里", "千米", "课时", "学时", "小时",
+    "元", "个", "名", "人", "次", "场", "亩", "%", "处", "家", "所", "项", "件", "份", "期", "户", "套",
+    "座", "条", "台", "间", "批", "支", "篇", "本", "块", "起", "米", "吨", "天", "类", "轮", "位", "张",
+    "辆", "栋", "幢", "节", "堂", "册", "门", "宗", "笔", "盏", "棵", "株", "头",
+)
+_QUANTITY = re.compile(
+    r"(?<![\d.第])(?:(?P<num>\d+(?:\.\d+)?)|(?P<cn>[" + _CN + r"]{2,}|[二两三四五六七八九十]))"
+    r"(?:余|多)?(?P<mul>万|亿|千)?(?:余|多)?"
+    r"(?P<unit>" + "|".join(re.escape(u) for u in _UNITS) + r")(?!性)"
+)
+
+_MARKER = re.compile(  # used with .match(line, pos): no "^"
+    r"(?:[" + _CN_ORD + r"]+是|其[" + _CN_ORD + r"]|第[" + _CN_ORD + r"]+(?=[，,、])"
+    r"|[（(][" + _CN_ORD + r"\d]+[）)]|[" + _CN_ORD + r"]+、|\d+[.．、](?!\d)|[①-⑳]|[-*•·](?=\s))"
+    r"[\s，,、：:]*"
+)
+
+_HEADINGS: tuple[tuple[re.Pattern[str], int], ...] = (
+    (re.compile(r"^[" + _CN_ORD + r"]+、"), 2),
+    (re.compile(r"^第[" + _CN_ORD + r"]+(?:部分|章|节)"), 2),
+    (re.compile(r"^[（(][" + _CN_ORD + r"]+[）)]"), 3),
+    (re.compile(r"^\d+[.．、](?!\d)"), 4),
+)
+_MD_HEADING = re.compile(r"^(#{1,6})\s*")
+_META_LINE = re.compile(r"^(?:述职人|报告人|单位|时间|日期|职务)[：:]")
+_NON_CLAIM_HEADING = re.compile(
+    r"存在的问题|主要问题|问题和不足|问题与不足|不足|差距|下一步|打算|努力方向|工作思路|改进措施"
+    r"|(?:工作|年度|今后|明年|\d{4}年)计划|计划安排"
+)
+
+_PLAN = re.compile(
+    r"力争|争取(?=\d|到|在|于|明年|年内|实现)|拟(?!定|稿|任)|预计|下一步|明年|今后"
+    r"|计划(?=于|在|到|用|年内|今年|明年|\d|新建|再|投入|完成|开展|建设|推广)"
+    r"|(?:即|还|也|并|仍|均)将|将(?=于|要|会|继续|进一步|持续|全面|加快|逐步|陆续|在(?!职)|深入|着力"
+    r"|不断|推动|推广|适时|尽快)|到\d{4}年|\d{4}年(?:底前|前|内)"
+)
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?=年)")
+
+_ACTIONS = (
+    "建成", "新建", "改建", "扩建", "建立", "组建", "成立", "设立", "开设", "完成", "培训", "轮训", "参训",
+    "发展", "整治", "整顿", "选派", "选任", "选配", "选聘", "选拔", "调整", "制定", "出台", "印发",
+    "举办", "召开", "开展", "清理", "收回", "追缴", "排查", "评选", "表彰", "推行", "改造", "修缮",
+    "硬化", "安装", "配备", "解决", "办结", "化解", "调处", "查处", "处分", "通报", "约谈", "走访",
+    "慰问", "引导", "划分", "储备", "吸纳", "带动", "流转", "摘除", "压减", "精简", "认领", "办实事",
+    "讲党课", "实现", "落实", "打造", "创建", "发放", "修订", "投入", "命名", "招录", "回访", "结对",
+)
+_ACTION = re.compile("|".join(sorted(_ACTIONS, key=len, reverse=True)))
+_OBJECT = re.compile(r"(?!的)了?[“《\w]{2}")
+_ABSTRACT_END = re.compile(
+    r"(?:机制|制度|体制|责任制|负责制|体系|格局|氛围|意识|理念|水平|能力|作用|导向|要求|精神|思想|决策部署)"
+    r"[”》]?$"
+)
+_STANCE = re.compile(
+    r"^(?:坚持|始终|着力|注重|强化|加强|深化|聚焦|围绕|推动|持续|不断|进一步|切实|积极|努力|大力|扎实"
+    r"|牢固|牢记|做到|确保|全力|紧扣|突出)"
+)
+_BACKGROUND = re.compile(r"现有|共有|下辖|总数")
+_CLAUSE = re.compile(r"[^，,：:]+")
+_TITLE_MAX = 20
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """A sentence or enumerated item: its span and where it sits."""
+
+    start: int
+    end: int
+    enumerated: bool  # began with a marker such as 一是 or （一）
+    followed: bool  # more text follows on the same line
+    skipped_by: str | None  # the problems/plans heading whose section holds it
+
+
+# --- splitting ---------------------------------------------------------------------------
+
+
+def _heading_level(line: str) -> int | None:
+    """The level of a heading line, or None for body text."""
+    md = _MD_HEADING.match(line)
+    if md:
+        return len(md.group(1))
+    if len(line) > 40 or any(ch in line for ch in _SENTENCE_END):
+        return None
+    if "述职报告" in line:
+        return 1
+    for pattern, level in _HEADINGS:
+        if pattern.match(line):
+            return level
+    return None
+
+
+def _lines(text: str) -> Iterator[tuple[int, str]]:
+    """(offset, line) for each line, whatever the line ends."""
+    for m in re.finditer(r"[^\r\n]+", text):
+        yield m.start(), m.group()
+
+
+def _pieces(text: str) -> Iterator[_Piece]:
+    """The sentences of the body text, enumeration markers left out, headings skipped."""
+    skip_level: int | None = None
+    skip_heading: str | None = None
+    for line_start, line in _lines(text):
+        stripped = line.strip()
+        if not stripped or _META_LINE.match(stripped):
+            continue
+        level = _heading_level(stripped)
+        if level is not None:
+            if skip_level is not None and level <= skip_level:
+                skip_level, skip_heading = None, None
+            if skip_level is None and _NON_CLAIM_HEADING.search(stripped):
+                skip_level, skip_heading = level, stripped.lstrip("#").strip()
+            continue
+        line_end = len(line.rstrip())
+        for m in re.finditer(r"[^" + _SENTENCE_END + r"]+", line):
+            s, e = m.start(), m.end()
+            while s < e and line[s].isspace():
+                s += 1
+            enumerated = False
+            while True:
+                mk = _MARKER.match(line, s, e)
+                if not mk or mk.end() == s:
+                    break
+                s, enumerated = mk.end(), True
+            while e > s and (line[e - 1].isspace() or line[e - 1] in "，,、：:"):
+                e -= 1
+            if not re.search(r"\w", line[s:e]):
+                continue
+            rest = line[m.end():line_end]
+            followed = bool(re.search(r"\w", rest))
+            yield _Piece(line_start + s, line_start + e, enumerated, followed, skip_heading)
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Spans of the sentences and enumerated items (markers such as 一是/（一） left out); headings skipped."""
+    return [(p.start, p.end) for p in _pieces(text)]
+
+
+# --- reading quantities ------------------------------------------------------------------
+
+
+def _cn_number(s: str) -> int:
+    """Value of a Chinese numeral such as 三百二十 or 两万."""
+    digits = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
+              "八": 8, "九": 9}
+    small = {"十": 10, "百": 100, "千": 1000}
+    total = section = number = 0
+    for ch in s:
+        if ch in digits:
+            number = digits[ch]
+        elif ch in small:
+            section += (number or 1) * small[ch]
+            number = 0
+        else:  # 万
+            total += (section + number) * 10_000
+            section = number = 0
+    return total + section + number
+
+
+def _quantities_at(text: str, start: int, end: int) -> list[tuple[int, tuple[float, str]]]:
+    """(offset, (number, unit)) for each quantity in text[start:end]."""
+    copy = text[start:end].translate(_FULLWIDTH)
+    found: list[tuple[int, tuple[float, str]]] = []
+    for m in _QUANTITY.finditer(copy):
+        value = Decimal(m.group("num")) if m.group("num") else Decimal(_cn_number(m.group("cn")))
+        unit, mul = m.group("unit"), m.group("mul")
+        if mul in ("万", "亿") and unit == "元":
+            unit = mul + "元"
+        elif mul:
+            value *= {"千": 1_000, "万": 10_000, "亿": 100_000_000}[mul]
+        found.append((start + m.start(), (float(value), unit)))
+    return found
+
+
+def find_quantities(text: str) -> list[tuple[float, str]]:
+    """The (number, unit) quantities in a passage, in reading order; 万 is folded in except for 万元."""
+    return [q for _, q in _quantities_at(text, 0, len(text))]
+
+
+# --- aspects ------------------------------------------------------------------------------
+
+
+def suggest_aspect(text: str, aspect_keywords: Mapping[str, Sequence[str]] | None = None) -> str | None:
+    """The aspect whose keywords cover most of the passage (longest matches first); None without a match."""
+    keywords = DEFAULT_ASPECT_KEYWORDS if aspect_keywords is None else aspect_keywords
+    matches: list[tuple[int, int, str]] = []
+    for code, words in keywords.items():
+        for word in words:
+            if word:
+                matches.extend((m.start(), m.start() + len(word), code) for m in re.finditer(re.escape(word), text))
+    matches.sort(key=lambda m: (-(m[1] - m[0]), m[0]))
+    taken = [False] * len(text)
+    scores: dict[str, int] = {}
+    for s, e, code in matches:
+        if not any(taken[s:e]):
+            taken[s:e] = [True] * (e - s)
+            scores[code] = scores.get(code, 0) + (e - s)
+    if not scores:
+        return None
+    order = list(keywords)
+    return max(scores, key=lambda code: (scores[code], -order.index(code)))
+
+
+# --- proposing ----------------------------------------------------------------------------
+
+
+def _report_year(text: str) -> int | None:
+    """The report's year: the first year named in it (usually the title's)."""
+    m = _YEAR.search(text)
+    return int(m.group(1)) if m else None
+
+
+def _is_plan(clause: str, year: int | None) -> bool:
+    """Whether a clause announces a plan or a target rather than a result."""
+    if _PLAN.search(clause):
+        return True
+    return year is not None and any(int(y) > year for y in _YEAR.findall(clause))
+
+
+def _actions(clause: str) -> list[str]:
+    """Completed-action verbs in a clause that take an object; none for abstract aims."""
+    if _STANCE.match(clause) or _ABSTRACT_END.search(clause):
+        return []
+    return [m.group() for m in _ACTION.finditer(clause) if _OBJECT.match(clause, m.end())]
+
+
+def propose_claims(text: str, aspect_keywords: Mapping[str, Sequence[str]] | None = None) -> list[Proposal]:
+    """Sentences of `text` that carry an achievement, as proposals with quantities and a suggested aspect."""
+    year = _report_year(text)
+    proposals: list[Proposal] = []
+    for piece in _pieces(text):
+        if piece.skipped_by is not None:
+            continue
+        start, end = piece.start, piece.end
+        clauses = [(m.start(), m.end()) for m in _CLAUSE.finditer(text, start, end)]
+        kept: list[tuple[int, int]] = []
+        for s, e in clauses:
+            if _is_plan(text[s:e], year):
+                break
+            kept.append((s, e))
+        if not kept:
+            continue
+        end = kept[-1][1]
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        sentence = text[start:end]
+        quantities = [q for _, q in _quantities_at(text, start, end)]
+        actions = [a for s, e in kept for a in _actions(text[s:e].strip())]
+        if not quantities:
+            if piece.enumerated and piece.followed and len(sentence) <= _TITLE_MAX:
+                continue  # an item's title, such as 一是压实责任链条
+            if not actions or _STANCE.match(sentence):
+                continue
+        elif not actions and _BACKGROUND.search(sentence):
+            continue  # a background figure, such as 全县现有党员2.3万名
+        reasons = [f"quantity {value:g}{unit}" for value, unit in quantities]
+        reasons += [f"action {verb}" for verb in dict.fromkeys(actions)]
+        proposals.append(Proposal(start, end, sentence, quantities, suggest_aspect(sentence, aspect_keywords),
+                                  reasons))
+    return proposals

@@ -1,0 +1,45 @@
+"""The drawn sample: fixed for good once drawn."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db import UTCDateTime, db, utcnow
+
+
+class Sample(db.Model):
+    __tablename__ = "sample"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # One sample per cycle, enforced by the database: a second draw (even two
+    # concurrent submits) fails on this constraint.
+    cycle_id: Mapped[int] = mapped_column(sa.ForeignKey("cycle.id"), unique=True)
+    seed: Mapped[str] = mapped_column(sa.String(200))
+    canonical_seed: Mapped[str] = mapped_column(sa.String(200))
+    frame_sha256: Mapped[str] = mapped_column(sa.String(64))
+    frame_csv: Mapped[str] = mapped_column(sa.Text)
+    method: Mapped[str] = mapped_column(sa.String(200))
+    drawn_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    drawn_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+
+    items: Mapped[list[SampleItem]] = relationship(
+        back_populates="sample", order_by="(SampleItem.stratum, SampleItem.rank)"
+    )
+
+
+class SampleItem(db.Model):
+    __tablename__ = "sample_item"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sample_id: Mapped[int] = mapped_column(sa.ForeignKey("sample.id"))
+    claim_id: Mapped[int] = mapped_column(sa.ForeignKey("claim.id"), unique=True)
+    public_id: Mapped[str] = mapped_column(sa.String(200))
+    stratum: Mapped[str] = mapped_column(sa.String(64))
+    rank: Mapped[int]
+    ticket_hex: Mapped[str] = mapped_column(sa.String(64))
+
+    sample: Mapped[Sample] = relationship(back_populates="items")
+    claim: Mapped["Claim"] = relationship()  # noqa: F821

@@ -1,0 +1,113 @@
+"""Organizer pages: freeze the frame, draw the sample, assign examiners."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy.exc import IntegrityError
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length
+
+from ..accounts.access import roles_required
+from ..accounts.models import User
+from ..cycles.views import cycle_or_404
+from ..db import db
+from ..errors import OperationError
+from ..field.models import Task
+from .operations import assign_task, draw_cycle_sample, get_sample, publish_cycle, refuse_second_draw
+
+bp = Blueprint("sampling", __name__, url_prefix="/cycles/<code>")
+
+
+class DrawForm(FlaskForm):
+    seed = StringField(_l("Seed (the digits announced at the public draw)"),
+                       validators=[DataRequired(), Length(max=400)])
+
+
+@bp.route("/publish", methods=["POST"])
+@roles_required("organizer")
+def publish(code: str):
+    """Freeze the frame and publish the reports."""
+    cycle = cycle_or_404(code)
+    try:
+        sha = publish_cycle(cycle)
+        db.session.commit()
+        flash(_("Published. Frame SHA-256: %(sha)s", sha=sha))
+    except OperationError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    return redirect(url_for("cycles.show", code=code))
+
+
+@bp.route("/draw", methods=["GET", "POST"])
+@roles_required("organizer")
+def draw(code: str):
+    """Enter the public seed and draw, once and for good."""
+    cycle = cycle_or_404(code)
+    form = DrawForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            draw_cycle_sample(cycle, form.seed.data, current_user._get_current_object())
+            db.session.commit()
+            flash(_("The sample is drawn."))
+            return redirect(url_for("sampling.assign", code=code))
+        except OperationError as exc:
+            db.session.rollback()
+            if exc.code == "already_drawn":
+                # The attempt itself is kept on record.
+                refuse_second_draw(cycle, form.seed.data, "page")
+                db.session.commit()
+            error = exc.message
+        except IntegrityError:
+            # A concurrent draw won the race; the unique sample per cycle refused this one.
+            db.session.rollback()
+            refuse_second_draw(cycle, form.seed.data, "page")
+            db.session.commit()
+            error = _("The sample of this cycle was already drawn; it cannot be drawn again.")
+    status = 409 if error and get_sample(cycle) else (400 if error else 200)
+    return render_template("sampling/draw.html", cycle=cycle, form=form, error=error,
+                           sample=get_sample(cycle)), status
+
+
+@bp.route("/assign", methods=["GET", "POST"])
+@roles_required("organizer")
+def assign(code: str):
+    """Assign the sampled claims to examiners."""
+    cycle = cycle_or_404(code)
+    sample = get_sample(cycle)
+    examiners = [u for u in db.session.scalars(sa.select(User).order_by(User.username)) if u.has_role("examiner")]
+    tasks = {item.claim_id: db.session.scalar(sa.select(Task).where(Task.claim_id == item.claim_id))
+             for item in (sample.items if sample else [])}
+    errors = []
+    if request.method == "POST":
+
+        by_id = {str(u.id): u for u in examiners}
+        changed = 0
+        for task in tasks.values():
+            choice = request.form.get(f"task-{task.id}")
+            if choice is None:
+                continue
+            examiner = by_id.get(choice) if choice else None
+            if choice and examiner is None:
+                errors.append(_("Unknown examiner."))
+                continue
+            if (examiner.id if examiner else None) == task.examiner_id:
+                continue
+            try:
+                with db.session.begin_nested():
+                    assign_task(task, examiner)
+                changed += 1
+            except OperationError as exc:
+                errors.append(exc.message)
+        db.session.commit()
+        if changed:
+            flash(_("%(n)d tasks assigned.", n=changed))
+        if not errors:
+            return redirect(url_for("sampling.assign", code=code))
+    return render_template("sampling/assign.html", cycle=cycle, sample=sample, tasks=tasks,
+                           examiners=examiners, errors=errors), (400 if errors else 200)

@@ -1,0 +1,109 @@
+"""From the database to the pure scoring functions, and to export rows."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import asdict
+
+import sqlalchemy as sa
+
+from ..cycles.models import Cycle
+from ..db import db
+from ..field.models import Task
+from ..reports.models import Claim, Report
+from .scoring import ClaimResult, ReportScore, score_report
+
+CONFIDENCE = 0.9
+
+
+def approved_results(cycle: Cycle) -> dict[str, list[ClaimResult]]:
+    """The approved sampled claims of a cycle, by report slug."""
+    tasks = db.session.scalars(
+        sa.select(Task).join(Claim).join(Report).where(Report.cycle_id == cycle.id, Task.state == "approved")
+    ).all()
+    results: dict[str, list[ClaimResult]] = {}
+    for task in tasks:
+        claim, verification = task.claim, task.latest
+        ratings = [r.value for interview in verification.interviews for r in interview.ratings]
+        results.setdefault(claim.report.slug, []).append(ClaimResult(
+            public_id=claim.public_id, report=claim.report.slug, aspect=claim.aspect.code,
+            finding=verification.finding, claimed_qty=claim.claimed_qty,
+            observed_qty=verification.observed_qty, ratings=ratings))
+    return results
+
+
+def cycle_scores(cycle: Cycle) -> list[tuple[Report, ReportScore]]:
+    """Every report of the cycle with its score (possibly with nothing approved yet)."""
+    weights = {a.code: a.weight for a in cycle.aspects}
+    results = approved_results(cycle)
+    scores = []
+    for report in cycle.reports:
+        population = sum(1 for c in report.claims if c.state == "confirmed")
+        scores.append((report, score_report(report.slug, population, sorted(
+            results.get(report.slug, []), key=lambda r: r.public_id), weights, confidence=CONFIDENCE)))
+    return scores
+
+
+def _round(value, digits=2):
+    return None if value is None else round(value, digits)
+
+
+def report_rows(cycle: Cycle) -> list[dict]:
+    """One row per report: the figures with sample size, population and bounds beside them."""
+    rows = []
+    for report, score in cycle_scores(cycle):
+        row = {
+            "cycle": cycle.code, "report": report.slug, "unit": report.unit.name,
+            "secretary": report.secretary, "report_sha256": report.sha256,
+            "population": score.population, "sample_size": score.sample_size,
+            "approved": score.sample_size, "failures": score.failures,
+            "verified_share": _round(score.verified_share, 4),
+            "verified_share_lower": _round(score.verified_share_lower, 4),
+            "false_claims_upper_bound": score.false_upper_bound, "confidence": score.confidence,
+            "satisfaction": _round(score.satisfaction), "ratings": score.satisfaction_count,
+            "total": _round(score.total),
+        }
+        for aspect in cycle.aspects:
+            row[f"aspect_{aspect.code}"] = _round(score.aspect_scores.get(aspect.code))
+            row[f"aspect_{aspect.code}_n"] = score.aspect_counts.get(aspect.code, 0)
+        rows.append(row)
+    return rows
+
+
+def claim_rows(cycle: Cycle) -> list[dict]:
+    """One row per approved sampled claim."""
+    rows = []
+    for report, score in cycle_scores(cycle):
+        for claim in score.claims:
+            row = asdict(claim)
+            rows.append({"cycle": cycle.code, "report": report.slug, **{
+                k: (_round(v, 4) if isinstance(v, float) else v) for k, v in row.items()}})
+    return rows
+
+
+def to_csv(rows: list[dict]) -> str:
+    if not rows:
+        return ""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def export_document(cycle: Cycle, level: str) -> dict:
+    """The JSON export: the method and the basis travel with the numbers."""
+    rows = report_rows(cycle) if level == "report" else claim_rows(cycle)
+    return {
+        "cycle": cycle.code, "title": cycle.title, "level": level, "frame_sha256": cycle.frame_sha256,
+        "confidence": CONFIDENCE,
+        "formula": "claim = 100*(0.6*f + 0.4*s/100); aspect = mean claim score; total = sum(weight*aspect)/sum(weights used)",
+        "aspect_weights": {a.code: a.weight for a in cycle.aspects},
+        "rows": rows,
+    }
+
+
+def to_json(cycle: Cycle, level: str) -> str:
+    return json.dumps(export_document(cycle, level), ensure_ascii=False, indent=2)

@@ -1,0 +1,211 @@
+"""Default scoring formulas (DESIGN.md, "Scores"): plain values in, plain values out.
+
+claim finding f ∈ [0, 1] and resident satisfaction s ∈ [0, 100] give a claim
+score 0–100; claim scores average into aspect scores; aspect scores weigh into
+the report total, reported beside the verified share and its exact bound.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from fieldcheck.sampling.estimates import verified_share_bounds
+
+FINDINGS = ("verified", "partly", "not_verified", "site_not_found")
+
+# A claim whose finding value is below this counts as false for the verified
+# share: "partly" with less than half the claimed quantity is not a true claim.
+FALSE_BELOW = 0.5
+
+
+def finding_value(finding: str, claimed_qty: float | None, observed_qty: float | None) -> float:
+    """Map a finding to f ∈ [0, 1]; "partly" is observed/claimed, or 0.5 if not quantitative."""
+    if finding == "verified":
+        return 1.0
+    if finding in ("not_verified", "site_not_found"):
+        return 0.0
+    if finding != "partly":
+        raise ValueError(f"unknown finding: {finding!r}")
+    if claimed_qty is None or observed_qty is None:
+        return 0.5
+    # float() so database Decimals come out as plain floats like every other value.
+    claimed, observed = float(claimed_qty), float(observed_qty)
+    if math.isnan(claimed) or math.isnan(observed):
+        raise ValueError("quantity is NaN")
+    if claimed <= 0:
+        # A ratio against a zero or negative claim means nothing.
+        return 0.5
+    return min(1.0, max(0.0, observed / claimed))
+
+
+def satisfaction(ratings: Sequence[int]) -> float | None:
+    """Mean 1–5 rating shown on 0–100, as (mean − 1)/4·100; None without ratings."""
+    if not ratings:
+        return None
+    for rating in ratings:
+        if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
+            raise ValueError(f"rating must be an integer 1..5, got {rating!r}")
+    mean = sum(ratings) / len(ratings)
+    return (mean - 1) / 4 * 100
+
+
+@dataclass(frozen=True)
+class ScoreWeights:
+    """Weights of finding and satisfaction in a claim score; they must sum to 1."""
+
+    finding_weight: float = 0.6
+    satisfaction_weight: float = 0.4
+
+    def __post_init__(self) -> None:
+        weights = (self.finding_weight, self.satisfaction_weight)
+        if any(not math.isfinite(w) or w < 0 for w in weights):
+            raise ValueError("score weights must be finite and not negative")
+        # Otherwise a claim score could leave 0–100 and stop being comparable
+        # across cycles.
+        if not math.isclose(sum(weights), 1.0, abs_tol=1e-9):
+            raise ValueError("finding and satisfaction weights must sum to 1")
+
+
+def claim_score(f: float, s: float | None, weights: ScoreWeights = ScoreWeights()) -> float:
+    """Claim score 0–100 = 100·(wf·f + ws·s/100); with no ratings (s None) it is 100·f.
+
+    Without interviews there is no evidence about satisfaction either way:
+    counting it as 0 would punish the official for the examiner's gap, and a
+    neutral 50 would invent data. The finding alone carries the score, and the
+    "too few interviews" flag tells reviewers the figure rests on less.
+    """
+    if not 0.0 <= f <= 1.0:
+        raise ValueError("finding value must be in [0, 1]")
+    if s is None:
+        return 100.0 * f
+    if not 0.0 <= s <= 100.0:
+        raise ValueError("satisfaction must be in [0, 100]")
+    return 100.0 * (weights.finding_weight * f + weights.satisfaction_weight * s / 100.0)
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    """The approved outcome of one sampled claim."""
+
+    public_id: str
+    report: str
+    aspect: str
+    finding: str
+    claimed_qty: float | None
+    observed_qty: float | None
+    ratings: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ClaimScore:
+    """Score of one claim with the values it was computed from."""
+
+    public_id: str
+    aspect: str
+    finding_value: float
+    satisfaction: float | None
+    ratings_count: int
+    score: float
+
+
+@dataclass(frozen=True)
+class ReportScore:
+    """Everything the export shows for one report; figures come with their basis."""
+
+    report: str
+    population: int
+    sample_size: int
+    claims: list[ClaimScore]
+    aspect_scores: dict[str, float | None]
+    aspect_counts: dict[str, int]
+    total: float | None
+    failures: int
+    verified_share: float | None
+    verified_share_lower: float | None
+    false_upper_bound: int | None
+    confidence: float
+    satisfaction: float | None
+    satisfaction_count: int
+
+
+def score_report(
+    report: str,
+    population: int,
+    results: list[ClaimResult],
+    aspect_weights: Mapping[str, float],
+    weights: ScoreWeights = ScoreWeights(),
+    confidence: float = 0.9,
+) -> ReportScore:
+    """Score one report from its approved sampled claims.
+
+    total = Σ wₐ·scoreₐ / Σ wₐ over the aspects that have a score. Which
+    aspects the sample happens to hit is down to the random draw, so an aspect
+    without sampled claims is left out rather than counted as 0; dividing by
+    the weights in use also lets weights be given as shares or as percentages.
+    With every aspect scored and weights summing to 1 this is DESIGN.md's Σ.
+
+    A claim counts as false when its finding value is below 0.5; the verified
+    share is 1 − false/sampled, with the exact hypergeometric lower bound.
+    Report satisfaction pools every rating, so each resident counts once.
+    """
+    if population < len(results):
+        raise ValueError("population is smaller than the number of results")
+    for aspect, weight in aspect_weights.items():
+        if not math.isfinite(weight) or weight < 0:
+            raise ValueError(f"weight of aspect {aspect!r} must be finite and not negative")
+    seen: set[str] = set()
+    claims: list[ClaimScore] = []
+    by_aspect: dict[str, list[float]] = {aspect: [] for aspect in aspect_weights}
+    all_ratings: list[int] = []
+    for result in results:
+        if result.report != report:
+            raise ValueError(f"claim {result.public_id!r} belongs to report {result.report!r}")
+        if result.public_id in seen:
+            raise ValueError(f"claim {result.public_id!r} appears twice")
+        seen.add(result.public_id)
+        if result.aspect not in by_aspect:
+            # Dropping it silently would change the total without anyone noticing.
+            raise ValueError(f"claim {result.public_id!r} has unweighted aspect {result.aspect!r}")
+        f = finding_value(result.finding, result.claimed_qty, result.observed_qty)
+        s = satisfaction(result.ratings)
+        score = claim_score(f, s, weights)
+        claims.append(ClaimScore(result.public_id, result.aspect, f, s, len(result.ratings), score))
+        by_aspect[result.aspect].append(score)
+        all_ratings.extend(result.ratings)
+
+    aspect_scores = {a: (sum(v) / len(v) if v else None) for a, v in by_aspect.items()}
+    scored = {a: s for a, s in aspect_scores.items() if s is not None}
+    weight_sum = sum(aspect_weights[a] for a in scored)
+    total = (
+        sum(aspect_weights[a] * s for a, s in scored.items()) / weight_sum if weight_sum > 0 else None
+    )
+
+    sample = len(claims)
+    failures = sum(1 for c in claims if c.finding_value < FALSE_BELOW)
+    upper: int | None = None
+    share: float | None = None
+    lower: float | None = None
+    if sample:
+        bounds = verified_share_bounds(population, sample, failures, confidence)
+        upper = int(bounds["upper_false"])
+        share = float(bounds["point_share"])
+        lower = float(bounds["lower_share"])
+
+    return ReportScore(
+        report=report,
+        population=population,
+        sample_size=sample,
+        claims=claims,
+        aspect_scores=aspect_scores,
+        aspect_counts={a: len(v) for a, v in by_aspect.items()},
+        total=total,
+        failures=failures,
+        verified_share=share,
+        verified_share_lower=lower,
+        false_upper_bound=upper,
+        confidence=confidence,
+        satisfaction=satisfaction(all_ratings),
+        satisfaction_count=len(all_ratings),
+    )
