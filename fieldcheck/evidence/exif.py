@@ -58,11 +58,16 @@ def read_exif(img: Image.Image) -> ExifFacts:
     """Read orientation, capture time, GPS and camera from an opened (and loaded) image."""
     try:
         exif = img.getexif()
+        base: dict[int, Any] = dict(exif)
     except Exception:  # broken EXIF block: the image itself may still be fine
         return ExifFacts()
-    base: dict[int, Any] = dict(exif)
-    sub = _ifd(exif, _IFD_EXIF)
-    gps = _ifd(exif, _IFD_GPS)
+    try:
+        return _facts(base, _ifd(exif, _IFD_EXIF), _ifd(exif, _IFD_GPS))
+    except Exception:  # safety net: the helpers are tolerant, but photo ingest must go on
+        return ExifFacts()
+
+
+def _facts(base: dict[int, Any], sub: dict[int, Any], gps: dict[int, Any]) -> ExifFacts:
     taken_at, offset = _capture_time(sub)
     lat, lon = _gps(gps)
     return ExifFacts(

@@ -85,9 +85,12 @@ class PhotoRejected(Exception):
     """The upload is not an acceptable photo; ``code`` is stable, ``detail`` is for logs."""
 
     def __init__(self, code: str, detail: str) -> None:
-        super().__init__(f"{code}: {detail}")
+        super().__init__(code, detail)  # both in args, so the exception pickles (task queues)
         self.code = code
         self.detail = detail
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.detail}"
 
 
 @dataclass(frozen=True)
@@ -162,11 +165,11 @@ def _ingest_open(img: Image.Image, data: bytes, kind: str, max_pixels: int) -> P
     width, height = img.size  # declared in the header; nothing decoded yet
     if width <= 0 or height <= 0 or width * height > max_pixels:
         raise PhotoRejected("too_many_pixels", f"{width}x{height} > {max_pixels} pixels")
-    if kind == "JPEG" and max(width, height) > DISPLAY_LONG_EDGE:
-        # Let libjpeg decode at 1/2, 1/4 or 1/8 scale, still at least display size.
-        scale = DISPLAY_LONG_EDGE / max(width, height)
-        img.draft("RGB", (max(1, round(width * scale)), max(1, round(height * scale))))
     try:
+        if kind == "JPEG" and max(width, height) > DISPLAY_LONG_EDGE:
+            # Let libjpeg decode at 1/2, 1/4 or 1/8 scale, still at least display size.
+            scale = DISPLAY_LONG_EDGE / max(width, height)
+            img.draft("RGB", (max(1, round(width * scale)), max(1, round(height * scale))))
         img.load()  # decode everything once: truncation and corruption show up here
     except Image.DecompressionBombError as exc:
         raise PhotoRejected("too_many_pixels", str(exc)) from exc

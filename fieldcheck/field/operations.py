@@ -24,6 +24,7 @@ def photo_refusal(code: str) -> str:
         "unsupported_format": _("This picture format is not accepted. Choose a JPEG, PNG, WebP or HEIC picture."),
         "too_many_pixels": _("The picture has too many pixels to be a phone photo."),
         "truncated": _("The photo arrived incomplete; take or upload it again."),
+        "corrupt": _("The photo is damaged and cannot be shown; take it again."),
         "too_large": _("The photo file is too large."),
     }
     return messages.get(code, _("The photo could not be read."))

@@ -93,7 +93,7 @@ _UNITS = (
     "辆", "栋", "幢", "节", "堂", "册", "门", "宗", "笔", "盏", "棵", "株", "头",
 )
 _QUANTITY = re.compile(
-    r"(?<![\d.第])(?:(?P<num>\d+(?:\.\d+)?)|(?P<cn>[" + _CN + r"]{2,}|[二两三四五六七八九十]))"
+    r"(?<![0-9.第])(?:(?P<num>[0-9]+(?:\.[0-9]+)?)|(?P<cn>[" + _CN + r"]{2,}|[二两三四五六七八九十]))"
     r"(?:余|多)?(?P<mul>万|亿|千)?(?:余|多)?"
     r"(?P<unit>" + "|".join(re.escape(u) for u in _UNITS) + r")(?!性)"
 )
@@ -163,11 +163,11 @@ class _Piece:
 
 
 def _heading_level(line: str) -> int | None:
-    """The level of a heading line, or None for body text."""
+    """The level of a heading line, or None for body text (a short unpunctuated line with a quantity is body text)."""
     md = _MD_HEADING.match(line)
     if md:
         return len(md.group(1))
-    if len(line) > 40 or any(ch in line for ch in _SENTENCE_END):
+    if len(line) > 40 or any(ch in line for ch in _SENTENCE_END) or _QUANTITY.search(line.translate(_FULLWIDTH)):
         return None
     if "述职报告" in line:
         return 1
@@ -175,6 +175,12 @@ def _heading_level(line: str) -> int | None:
         if pattern.match(line):
             return level
     return None
+
+
+def _non_claim_lead(line: str) -> str | None:
+    """A paragraph led by 存在的问题： or 下一步， holds no claims: its lead, else None."""
+    lead = re.split(r"[：:，,。；;]", line, maxsplit=1)[0].lstrip("#").strip()
+    return lead if len(lead) <= 12 and _NON_CLAIM_HEADING.search(lead) else None
 
 
 def _lines(text: str) -> Iterator[tuple[int, str]]:
@@ -198,6 +204,7 @@ def _pieces(text: str) -> Iterator[_Piece]:
             if skip_level is None and _NON_CLAIM_HEADING.search(stripped):
                 skip_level, skip_heading = level, stripped.lstrip("#").strip()
             continue
+        line_skip = skip_heading or _non_claim_lead(stripped)
         line_end = len(line.rstrip())
         for m in re.finditer(r"[^" + _SENTENCE_END + r"]+", line):
             s, e = m.start(), m.end()
@@ -215,7 +222,7 @@ def _pieces(text: str) -> Iterator[_Piece]:
                 continue
             rest = line[m.end():line_end]
             followed = bool(re.search(r"\w", rest))
-            yield _Piece(line_start + s, line_start + e, enumerated, followed, skip_heading)
+            yield _Piece(line_start + s, line_start + e, enumerated, followed, line_skip)
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:

@@ -22,6 +22,7 @@ __all__ = [
 MAX_REPORT_BYTES = 2_000_000
 _BOM = b"\xef\xbb\xbf"
 _BLANK_RUNS = re.compile(r"\n{3,}")
+_LEADING = re.compile(r"^[\s\ufeff]+")  # whitespace and stray byte-order marks
 
 
 class ReportTextError(ValueError):
@@ -61,12 +62,16 @@ def decode_report_bytes(data: bytes, max_bytes: int = MAX_REPORT_BYTES) -> str:
 
 
 def normalize_report_text(text: str) -> str:
-    """The canonical form of a report: NFC, LF line ends, no trailing spaces, at most one blank line in a row, stripped."""
+    """The canonical form of a report.
+
+    NFC; CRLF and CR become LF; no trailing whitespace on a line; runs of blank lines become one
+    blank line; leading whitespace (and byte-order marks) and trailing whitespace removed.
+    """
     text = unicodedata.normalize("NFC", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = "\n".join(line.rstrip() for line in text.split("\n"))
     text = _BLANK_RUNS.sub("\n\n", text)
-    return text.strip().lstrip("\ufeff").strip()
+    return _LEADING.sub("", text).rstrip()
 
 
 def report_sha256(text: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import io
+import pickle
 import random
 import struct
 import zipfile
@@ -94,7 +95,8 @@ def mean_diff(a: Image.Image, b: Image.Image) -> float:
 
 def dms_from_raw(name: str) -> tuple[float, float]:
     """Expected decimal degrees, straight from the raw EXIF rationals."""
-    gps = Image.open(PHOTOS / name).getexif().get_ifd(0x8825)
+    with Image.open(PHOTOS / name) as img:
+        gps = img.getexif().get_ifd(0x8825)
 
     def decimal(parts: tuple, ref: str, neg: str) -> float:
         d, m, s = (p.numerator / p.denominator for p in parts)
@@ -195,7 +197,8 @@ def test_heif_rotation_applied_once() -> None:
 @pytest.mark.parametrize("name", sorted(p.name for p in PHOTOS.glob("invalid_exif_*.jpg")))
 def test_broken_exif_is_tolerated(name: str) -> None:
     facts = ingest_photo(read(name))
-    assert (facts.width, facts.height) == Image.open(PHOTOS / name).size
+    with Image.open(PHOTOS / name) as img:
+        assert (facts.width, facts.height) == img.size
     assert len(facts.phash) == 16 and opened(facts.display_jpeg).size == (facts.width, facts.height)
 
 
@@ -213,6 +216,11 @@ def test_phash_finds_near_duplicates() -> None:
     distance = lambda a, b: bin(int(a.phash, 16) ^ int(b.phash, 16)).count("1")  # noqa: E731
     assert all(c in "0123456789abcdef" for c in first.phash) and len(first.phash) == 16
     assert distance(first, again) <= 4 < 16 <= distance(first, other)
+
+
+def test_rejection_pickles_and_reads_well() -> None:
+    exc = pickle.loads(pickle.dumps(PhotoRejected("truncated", "ends early")))
+    assert (exc.code, exc.detail, str(exc)) == ("truncated", "ends early", "truncated: ends early")
 
 
 def test_facts_are_frozen_and_repr_is_short() -> None:
