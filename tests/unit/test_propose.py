@@ -78,7 +78,7 @@ def test_default_aspects() -> None:
 
 
 def test_split_drops_markers_and_headings() -> None:
-    text = "# 某县委书记述职报告\n\n## 一、基本情况\n\n一是带头部署。全年召开会议12次；二是（一）新建中心2个！\n（二）建强班子\n1. 完成换届\n"
+    text = "# 某县委书记述职报告\n\n## 一、基本情况\n\n一是带头部署。全年召开会议12次；二是（一）新建中心2个！\n（二）建强班子\n1. 完成换届。\n2. 短行无标点视为标题\n"
     spans = split_sentences(text)
     assert [text[s:e] for s, e in spans] == ["带头部署", "全年召开会议12次", "新建中心2个", "完成换届"]
 
@@ -148,7 +148,7 @@ def test_titles_slogans_and_background_are_not_proposed() -> None:
 
 def test_plans_are_not_proposed() -> None:
     text = (
-        "力争2026年集体收入50万元以上的村达到30个。下一步将在全县推广这一做法。"
+        "2025年，全县工作如下。力争2026年集体收入50万元以上的村达到30个。下一步将在全县推广这一做法。"
         "拟新建服务中心3个。2026年新建驿站5个。还将培训党员2000人次。"
     )
     assert _texts(text) == []

@@ -52,7 +52,9 @@ def test_decode_rejects_non_utf8_with_byte_offset(data: bytes, offset: int) -> N
     assert isinstance(info.value, ValueError)
 
 
-@pytest.mark.parametrize("data", [b"", b"   ", b" \r\n\t\n", "\u3000\u3000\n".encode(), b"\xef\xbb\xbf", b"\xef\xbb\xbf \n"])
+@pytest.mark.parametrize(
+    "data", [b"", b"   ", b" \r\n\t\n", "\u3000\u3000\n".encode(), b"\xef\xbb\xbf", b"\xef\xbb\xbf \n"]
+)
 def test_decode_rejects_empty(data: bytes) -> None:
     with pytest.raises(ReportTextError) as info:
         decode_report_bytes(data)

@@ -1,0 +1,218 @@
+"""The whole loop through the pages: an organizer sets up, an examiner submits, a reviewer decides."""
+
+from __future__ import annotations
+
+import io
+import json
+import uuid
+
+import sqlalchemy as sa
+from conftest import csrf_token, login
+
+from story import FIXTURES, SEED, build_world, make_users
+
+PHOTO = FIXTURES / "photos" / "gps_DSCN0010.jpg"
+
+
+def organizer_client(app):
+    with app.test_request_context():
+        from fieldcheck.db import db
+
+        make_users()
+        db.session.commit()
+    client = app.test_client()
+    login(client, "org")
+    return client
+
+
+def test_organizer_sets_up_a_cycle_through_the_pages(app):
+    client = organizer_client(app)
+    token = csrf_token(client, "/cycles/")
+    # 1. a cycle with the default aspects, edited questions
+    page = client.get("/cycles/").get_data(as_text=True)
+    assert "organization" in page  # the five default aspects are prefilled
+    from fieldcheck.cycles.operations import default_aspects, format_aspect_lines
+
+    with app.test_request_context():
+        aspects = format_aspect_lines(default_aspects())
+    r = client.post("/cycles/", data={"csrf_token": token, "code": "2026", "title": "测试批次", "per_report_n": 2,
+                                     "aspects": aspects, "questions": "办成了吗？\n满意吗？"})
+    assert r.status_code == 302
+    # 2. import a report as an uploaded .md file
+    report_bytes = (FIXTURES / "reports" / "qingshan-county-2025.md").read_bytes()
+    r = client.post("/cycles/2026/reports/new", data={
+        "csrf_token": token, "unit": "中共青山县委", "unit_kind": "county", "secretary": "张明",
+        "slug": "qingshan-county", "title": "", "text": "",
+        "upload": (io.BytesIO(report_bytes), "report.md")}, content_type="multipart/form-data")
+    assert r.status_code == 302
+    page = client.get(r.headers["Location"]).get_data(as_text=True)
+    import hashlib
+    import unicodedata
+
+    expected_sha = hashlib.sha256(unicodedata.normalize("NFC", report_bytes.decode("utf-8")).strip().encode()).hexdigest()
+    assert expected_sha in page  # the stored text's SHA-256 is shown back
+    # 3. accept one proposal, and mark a passage by its text
+    from fieldcheck.db import db
+    from fieldcheck.reports.models import Claim, Report
+
+    with app.app_context():
+        report = db.session.scalar(sa.select(Report))
+        text = report.text
+    passage = text[text.index("2025年") : text.index("2025年") + 12]
+    r = client.post("/cycles/2026/reports/qingshan-county", data={
+        "csrf_token": token, "passage": passage, "aspect": "organization", "place": 0, "claimed_qty": "", "qty_unit": ""})
+    assert r.status_code == 302, r.get_data(as_text=True)
+    r = client.post("/cycles/2026/reports/qingshan-county/accept", data={"csrf_token": token})
+    assert r.status_code == 302
+    with app.app_context():
+        claims = db.session.scalars(sa.select(Claim).order_by(Claim.start)).all()
+        assert len(claims) >= 10
+        assert all(text[c.start:c.end] == c.text for c in claims)
+    # 4. publish (freeze) and draw
+    assert client.post("/cycles/2026/publish", data={"csrf_token": token}).status_code == 302
+    r = client.post("/cycles/2026/draw", data={"csrf_token": token, "seed": SEED})
+    assert r.status_code == 302
+    from fieldcheck.sampling.draw import draw as pure_draw
+    from fieldcheck.sampling.models import Sample
+
+    with app.app_context():
+        sample = db.session.scalar(sa.select(Sample))
+        ids = [i.public_id for i in sample.items]
+        frame_ids = [line.split(",")[0] for line in sample.frame_csv.splitlines()[1:]]
+    assert ids == [pid for pid, _t in pure_draw(frame_ids, SEED, 2)]  # anyone can re-derive it
+    public = client.get("/p/2026").get_data(as_text=True)
+    assert SEED in public and ids[0] in public
+    # 5. assign to an examiner
+    with app.app_context():
+        from fieldcheck.accounts.models import User
+        from fieldcheck.field.models import Task
+
+        exa = db.session.scalar(sa.select(User).where(User.username == "exa"))
+        task_ids = db.session.scalars(sa.select(Task.id)).all()
+    r = client.post("/cycles/2026/assign", data={"csrf_token": token, **{f"task-{t}": exa.id for t in task_ids}})
+    assert r.status_code == 302
+    with app.app_context():
+        assert set(db.session.scalars(sa.select(Task.state))) == {"assigned"}
+        from fieldcheck.cycles.models import Cycle
+
+        assert db.session.scalar(sa.select(Cycle.state)) == "fieldwork"
+
+
+def visit_form(app, task_id, *, finding="verified", uuid_=None, photos=True, ratings=(4, 5, 3)):
+    from fieldcheck.db import db
+    from fieldcheck.field.models import Task
+
+    with app.app_context():
+        task = db.session.get(Task, task_id)
+        qids = [q.id for q in task.claim.report.cycle.questions]
+    data = {"client_uuid": uuid_ or str(uuid.uuid4()), "finding": finding, "observed_qty": "3", "notes": "看到了",
+            "lat": "43.4674", "lon": "11.8851", "accuracy_m": "12", "interview-0-respondent": "resident"}
+    for qid, value in zip(qids, ratings):
+        data[f"interview-0-q{qid}"] = str(value)
+    if photos:
+        data["photos"] = (io.BytesIO(PHOTO.read_bytes()), "IMG_0001.jpg")
+    return data
+
+
+def test_examiner_submits_reviewer_returns_examiner_resubmits_then_approval_scores(app):
+    world = build_world(app)
+    task_id = world.task_ids[0]
+    examiner = app.test_client()
+    login(examiner, "exa")
+    tasks_page = examiner.get("/tasks").get_data(as_text=True)
+    assert f"/tasks/{task_id}" in tasks_page
+    token = csrf_token(examiner, f"/tasks/{task_id}")
+    r = examiner.post(f"/tasks/{task_id}", data={"csrf_token": token, **visit_form(app, task_id)},
+                      content_type="multipart/form-data")
+    assert r.status_code == 302, r.get_data(as_text=True)[:2000]
+
+    from fieldcheck.audit.models import AuditEvent
+    from fieldcheck.db import db
+    from fieldcheck.field.models import Task
+
+    with app.app_context():
+        task = db.session.get(Task, task_id)
+        assert task.state == "submitted"
+        verification = task.latest
+        assert len(verification.photos) == 1 and verification.photos[0].gps_lat is not None
+        assert [r.value for r in verification.interviews[0].ratings] == [4, 5, 3]
+        vid = verification.id
+        public_id = task.claim.public_id
+    reviewer = app.test_client()
+    login(reviewer, "rev")
+    assert f"/review/{vid}" in reviewer.get("/review/").get_data(as_text=True)
+    page = reviewer.get(f"/review/{vid}").get_data(as_text=True)
+    assert "43.467400" in page and "/photos/" in page
+    rtoken = csrf_token(reviewer, f"/review/{vid}")
+    # a return needs a reason
+    r = reviewer.post(f"/review/{vid}", data={"csrf_token": rtoken, "decision": "return", "reason": ""})
+    assert r.status_code == 400
+    r = reviewer.post(f"/review/{vid}", data={"csrf_token": rtoken, "decision": "return", "reason": "请补拍门牌"})
+    assert r.status_code == 302
+    assert "请补拍门牌" in examiner.get("/tasks").get_data(as_text=True)
+    # resubmission
+    r = examiner.post(f"/tasks/{task_id}", data={"csrf_token": token, **visit_form(app, task_id, ratings=(5, 5, 5))},
+                      content_type="multipart/form-data")
+    assert r.status_code == 302
+    with app.app_context():
+        task = db.session.get(Task, task_id)
+        assert task.state == "submitted" and len(task.verifications) == 2
+        vid2 = task.latest.id
+    r = reviewer.post(f"/review/{vid2}", data={"csrf_token": rtoken, "decision": "approve", "reason": ""})
+    assert r.status_code == 302
+    # the score: verified (f=1), satisfaction of (5,5,5) = 100 -> 100
+    scores = reviewer.get("/cycles/2025/scores/").get_data(as_text=True)
+    assert public_id in scores and "100.0" in scores
+    doc = json.loads(reviewer.get("/cycles/2025/scores/export.json?level=claim").get_data(as_text=True))
+    row = next(r for r in doc["rows"] if r["public_id"] == public_id)
+    assert row["score"] == 100.0 and row["finding_value"] == 1.0
+    csv_text = reviewer.get("/cycles/2025/scores/export.csv").get_data(as_text=True)
+    assert csv_text.startswith("\ufeffcycle,report,unit") and "qingshan-county" in csv_text
+    report_doc = json.loads(reviewer.get("/cycles/2025/scores/export.json").get_data(as_text=True))
+    report_row = report_doc["rows"][0]
+    assert report_row["sample_size"] == 1 and report_row["population"] > 10 and report_row["total"] == 100.0
+    # every change of state left an audit event with before and after
+    with app.app_context():
+        actions = [e.action for e in db.session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.entity_id == public_id).order_by(AuditEvent.id))]
+        assert actions == ["task.assign", "task.submit", "task.return", "task.submit", "task.approve"]
+        ret = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "task.return"))
+        assert ret.before_data == {"state": "submitted"} and ret.after_data["state"] == "returned"
+        assert ret.actor_id is not None
+
+
+def test_repeated_submit_is_harmless_and_answers_with_the_first_result(app):
+    world = build_world(app)
+    task_id = world.task_ids[0]
+    examiner = app.test_client()
+    login(examiner, "exa")
+    token = csrf_token(examiner, "/tasks")
+    headers = {"X-CSRFToken": token}
+    photo = PHOTO.read_bytes()
+    import hashlib
+
+    sha = hashlib.sha256(photo).hexdigest()
+    for _ in range(2):  # the outbox retries the photo after a dropped connection
+        r = examiner.post("/api/photos", data={"photo": (io.BytesIO(photo), "x.jpg"), "sha256": sha},
+                          headers=headers, content_type="multipart/form-data")
+        assert r.status_code == 200 and r.get_json()["sha256"] == sha
+    from fieldcheck.db import db
+    from fieldcheck.field.models import Photo, Task, Verification
+
+    with app.app_context():
+        qids = [q.id for q in db.session.get(Task, task_id).claim.report.cycle.questions]
+    body = {"client_uuid": str(uuid.uuid4()), "finding": "partly", "observed_qty": 2, "photo_sha256": [sha],
+            "lat": 43.0, "lon": 11.0, "accuracy_m": 8,
+            "interviews": [{"respondent": "member", "ratings": {str(q): 4 for q in qids}}]}
+    first = examiner.post(f"/api/tasks/{task_id}/verifications", json=body, headers=headers)
+    assert first.status_code == 201, first.get_data(as_text=True)
+    again = examiner.post(f"/api/tasks/{task_id}/verifications", json=body, headers=headers)
+    assert again.status_code == 200
+    assert again.get_json()["id"] == first.get_json()["id"] and again.get_json()["created"] is False
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Verification)) == 1
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Photo)) == 1
+    # a photo the server never received is named, not silently dropped
+    body2 = dict(body, client_uuid=str(uuid.uuid4()), photo_sha256=["ab" * 32])
+    r = examiner.post(f"/api/tasks/{world.task_ids[1]}/verifications", json=body2, headers=headers)
+    assert r.status_code == 409 and r.get_json()["error"] == "photo_missing"
