@@ -1,0 +1,112 @@
+"""Real-browser fixtures: the app served over HTTP, headless Chromium, phone and desktop contexts.
+
+Chromium is Debian's (/usr/bin/chromium, or FIELDCHECK_CHROMIUM); Playwright's own browser
+downloads are never used. Without Chromium the browser tests skip with the reason, and fail
+under CI=true, the same rule tests/conftest.py applies to PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+CHROMIUM = os.environ.get("FIELDCHECK_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+# Playwright's per-action default is 30 s; a local server answers far sooner, so fail faster.
+TIMEOUT_MS = 15_000
+
+
+def skip_or_fail(reason: str):
+    # `from conftest import skip_or_fail` would import this very file (pytest loads every
+    # rootless conftest under the name "conftest"), so the rule is repeated here.
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(f"CI=true but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def live_server(app):
+    """The test app (SQLite or PostgreSQL) served on a free local port; yields the base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).is_file():
+        skip_or_fail(f"Chromium not found at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    except Exception as exc:  # noqa: BLE001 - a browser that cannot start is the same as none
+        playwright.stop()
+        skip_or_fail(f"Chromium at {CHROMIUM} did not start: {exc.__class__.__name__}: {str(exc)[:200]}")
+    try:
+        yield browser
+    finally:
+        browser.close()
+        playwright.stop()
+
+
+@pytest.fixture
+def requests_log():
+    """Every URL any context of this test requested, in order."""
+    return []
+
+
+def _context_factory(browser, live_server, requests_log, defaults: dict):
+    contexts = []
+
+    def make(**options):
+        context = browser.new_context(base_url=live_server, **{**defaults, **options})
+        context.set_default_timeout(TIMEOUT_MS)
+        context.on("request", lambda request: requests_log.append(request.url))
+        contexts.append(context)
+        return context
+
+    return make, contexts
+
+
+@pytest.fixture
+def phone(browser, live_server, requests_log):
+    """phone(lat, lon, accuracy=12.0): a Chinese-language phone standing at (lat, lon) WGS-84."""
+    make, contexts = _context_factory(browser, live_server, requests_log, {
+        "viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True,
+        "has_touch": True, "locale": "zh-CN", "timezone_id": "Asia/Shanghai",
+    })
+
+    def phone_at(lat: float, lon: float, accuracy: float = 12.0):
+        return make(geolocation={"latitude": lat, "longitude": lon, "accuracy": accuracy},
+                    permissions=["geolocation"])
+
+    yield phone_at
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def desktop(browser, live_server, requests_log):
+    """desktop(): a Chinese-language desktop browser (reviewers, organizers)."""
+    make, contexts = _context_factory(browser, live_server, requests_log, {
+        "viewport": {"width": 1280, "height": 900}, "locale": "zh-CN", "timezone_id": "Asia/Shanghai",
+    })
+    yield make
+    for context in contexts:
+        context.close()
+

@@ -1,0 +1,191 @@
+"""Bad input gets a clear message in the user's language and changes nothing."""
+
+from __future__ import annotations
+
+import io
+import uuid
+
+import sqlalchemy as sa
+from conftest import csrf_token, login
+
+from story import FIXTURES, SEED, build_world, make_users
+
+
+def zh(app, msgid: str, **params) -> str:
+    """The Chinese message the page must show (and proof that a translation exists)."""
+    from flask_babel import gettext
+
+    with app.test_request_context():
+        text = gettext(msgid, **params)
+    assert text != msgid % params if params else text != msgid, f"no Chinese for {msgid!r}"
+    return text
+
+
+def count(app, model) -> int:
+    from fieldcheck.db import db
+
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+ALREADY = "The sample of this cycle was already drawn; it cannot be drawn again."
+NOT_PHOTO = "This file is not a photo. Choose a JPEG, PNG, WebP or HEIC picture."
+
+
+def report_text(app) -> str:
+    from fieldcheck.db import db
+    from fieldcheck.reports.models import Report
+
+    with app.app_context():
+        return db.session.scalar(sa.select(Report.text))
+
+
+def organizer_with_cycle(app, **world_kwargs):
+    world = build_world(app, **world_kwargs)
+    client = app.test_client()
+    login(client, "org")
+    return world, client, csrf_token(client, "/cycles/")
+
+
+def import_data(token, **overrides):
+    data = {"csrf_token": token, "unit": "某单位", "unit_kind": "department", "secretary": "王某",
+            "slug": "some-dept", "title": "", "text": ""}
+    data.update(overrides)
+    return data
+
+
+def test_empty_and_non_utf8_reports_are_refused_in_chinese(app):
+    from fieldcheck.reports.models import Report
+
+    _w, client, token = organizer_with_cycle(app, draw=False)
+    before = count(app, Report)
+    r = client.post("/cycles/2025/reports/new", data=import_data(token, text="   \n  "))
+    assert r.status_code == 400 and zh(app, "The report is empty: paste its text or choose a .txt or .md file.") in r.get_data(as_text=True)
+    gbk = "二是发展党员12名。".encode("gb18030")
+    r = client.post("/cycles/2025/reports/new", content_type="multipart/form-data",
+                    data=import_data(token, upload=(io.BytesIO(gbk), "r.txt")))
+    assert r.status_code == 400 and zh(app, "The file is not UTF-8 text. Save it as UTF-8 (.txt or .md) and upload it again.") in r.get_data(as_text=True)
+    assert count(app, Report) == before
+
+
+def test_a_claim_span_outside_the_text_is_refused(app):
+    from fieldcheck.reports.models import Claim
+
+    _w, client, token = organizer_with_cycle(app, draw=False)
+    before = count(app, Claim)
+    r = client.post("/cycles/2025/reports/qingshan-county", data={
+        "csrf_token": token, "start": "10", "end": "999999", "aspect": "organization", "place": "0"})
+    assert r.status_code == 400
+    assert zh(app, "The passage %(start)d–%(end)d lies outside the report text (0–%(len)d).", start=10, end=999999,
+              len=len(report_text(app))) in r.get_data(as_text=True)
+    assert count(app, Claim) == before
+
+
+def test_a_second_draw_is_refused_from_the_page_and_the_cli_and_recorded(app):
+    from fieldcheck.audit.models import AuditEvent
+    from fieldcheck.sampling.models import SampleItem
+
+    _w, client, token = organizer_with_cycle(app)
+    items = count(app, SampleItem)
+    r = client.post("/cycles/2025/draw", data={"csrf_token": token, "seed": "1111 2222"})
+    assert r.status_code == 409 and zh(app, ALREADY) in r.get_data(as_text=True)
+    result = app.test_cli_runner().invoke(args=["sample", "draw", "2025", "--seed", "999"])
+    assert result.exit_code != 0 and zh(app, ALREADY) in result.output
+    assert count(app, SampleItem) == items
+    from fieldcheck.db import db
+    from fieldcheck.sampling.models import Sample
+
+    with app.app_context():
+        assert db.session.scalar(sa.select(Sample.seed)) == SEED
+        refused = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "sample.redraw_refused")).all()
+        assert [e.after_data["via"] for e in refused] == ["page", "cli"]
+
+
+def test_a_task_that_is_not_yours_is_forbidden(app):
+    world = build_world(app)
+    other = app.test_client()
+    login(other, "exb")
+    assert other.get(f"/tasks/{world.task_ids[0]}").status_code == 403
+    token = csrf_token(other, "/tasks")
+    r = other.post(f"/tasks/{world.task_ids[0]}", data={"csrf_token": token, "client_uuid": str(uuid.uuid4()),
+                                                         "finding": "verified"})
+    assert r.status_code == 403
+    r = other.post(f"/api/tasks/{world.task_ids[0]}/verifications", headers={"X-CSRFToken": token},
+                   json={"client_uuid": str(uuid.uuid4()), "finding": "verified"})
+    assert r.status_code == 403
+    from fieldcheck.field.models import Verification
+
+    assert count(app, Verification) == 0
+
+
+def examiner(app):
+    world = build_world(app)
+    client = app.test_client()
+    login(client, "exa")
+    return world, client, csrf_token(client, "/tasks")
+
+
+def test_a_file_that_is_not_an_image_is_refused_and_nothing_stored(app, tmp_path):
+    world, client, token = examiner(app)
+    html = b"<!doctype html><script>alert(1)</script>"
+    r = client.post("/api/photos", headers={"X-CSRFToken": token}, content_type="multipart/form-data",
+                    data={"photo": (io.BytesIO(html), "photo.jpg")})
+    assert r.status_code == 400 and r.get_json()["message"] == zh(app, NOT_PHOTO)
+    r = client.post(f"/tasks/{world.task_ids[0]}", content_type="multipart/form-data", data={
+        "csrf_token": token, "client_uuid": str(uuid.uuid4()), "finding": "verified",
+        "photos": (io.BytesIO(html), "x.jpg")})
+    assert r.status_code == 400 and zh(app, NOT_PHOTO) in r.get_data(as_text=True)
+    from fieldcheck.field.models import Photo
+
+    assert count(app, Photo) == 0
+    assert not any(p.is_file() for p in (tmp_path / "uploads").rglob("*"))
+
+
+def test_an_upload_over_the_limit_gets_the_413_page(app):
+    world, client, token = examiner(app)
+    big = b"\xff\xd8" + b"\0" * (6 * 1024 * 1024)  # the test app's limit is 5 MB
+    r = client.post(f"/tasks/{world.task_ids[0]}", content_type="multipart/form-data",
+                    data={"csrf_token": token, "photos": (io.BytesIO(big), "big.jpg")})
+    assert r.status_code == 413
+    assert zh(app, "The upload is too large: the limit is %(mb)s MB.", mb="5") in r.get_data(as_text=True)
+    r = client.post("/api/photos", headers={"X-CSRFToken": token}, content_type="multipart/form-data",
+                    data={"photo": (io.BytesIO(big), "big.jpg")})
+    assert r.status_code == 413 and r.get_json()["error"] == "too_large"
+
+
+def test_latitude_91_or_nan_is_refused(app):
+    world, client, token = examiner(app)
+    photo = (FIXTURES / "photos" / "gps_DSCN0012.jpg").read_bytes()
+    from fieldcheck.field.models import Task, Verification
+
+    lat_range = zh(app, "The latitude must lie between -90 and 90.")
+    not_number = zh(app, "The location is not a valid number.")
+    for lat, words in (("91", lat_range), ("NaN", not_number), ("inf", not_number)):
+        r = client.post(f"/tasks/{world.task_ids[0]}", content_type="multipart/form-data", data={
+            "csrf_token": token, "client_uuid": str(uuid.uuid4()), "finding": "verified", "lat": lat,
+            "lon": "11.0", "photos": (io.BytesIO(photo), "p.jpg")})
+        assert r.status_code == 400, lat
+        assert words in r.get_data(as_text=True), lat
+    assert count(app, Verification) == 0
+    from fieldcheck.db import db
+
+    with app.app_context():
+        assert db.session.get(Task, world.task_ids[0]).state == "assigned"
+
+
+def test_a_post_without_csrf_token_is_refused(app):
+    with app.test_request_context():
+        from fieldcheck.db import db
+
+        make_users()
+        db.session.commit()
+    client = app.test_client()
+    login(client, "org")
+    from fieldcheck.cycles.models import Cycle
+
+    r = client.post("/cycles/", data={"code": "2030", "title": "x", "per_report_n": 3,
+                                     "aspects": "a | 甲 | A | 1", "questions": "q"})
+    assert r.status_code == 400 and zh(app, "The form expired or was sent from elsewhere. Go back, reload the page and try again.") in r.get_data(as_text=True)
+    r = client.post("/api/photos", data={}, headers={"Accept": "application/json"})
+    assert r.status_code == 400
+    assert count(app, Cycle) == 0

@@ -1,0 +1,45 @@
+"""Configuration from the environment, and the database settings fieldcheck relies on."""
+
+import pytest
+import sqlalchemy as sa
+
+from fieldcheck.config import ConfigError, load_config
+
+
+def test_settings_come_from_fieldcheck_variables(tmp_path):
+    config = load_config(str(tmp_path), {
+        "FIELDCHECK_DATABASE_URL": "postgresql://u@db/fc", "FIELDCHECK_SECRET_KEY": "k",
+        "FIELDCHECK_UPLOAD_FOLDER": "/srv/uploads", "FIELDCHECK_MAX_UPLOAD_MB": "8"})
+    assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db/fc"
+    assert config["UPLOAD_FOLDER"] == "/srv/uploads"
+    assert config["MAX_CONTENT_LENGTH"] == 8 * 1024 * 1024
+    assert load_config(str(tmp_path), {})["SQLALCHEMY_DATABASE_URI"].endswith("fieldcheck.sqlite3")
+
+
+def test_production_refuses_to_start_without_a_secret(tmp_path):
+    with pytest.raises(ConfigError, match="FIELDCHECK_SECRET_KEY"):
+        load_config(str(tmp_path), {"FIELDCHECK_ENV": "production"})
+    with pytest.raises(ConfigError, match="FIELDCHECK_MAX_UPLOAD_MB"):
+        load_config(str(tmp_path), {"FIELDCHECK_MAX_UPLOAD_MB": "lots"})
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):
+    import fieldcheck.db  # noqa: F401  (installs the connect hook)
+
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'x.sqlite3'}")
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1
+    engine.dispose()
+
+
+def test_migrations_match_the_models(app):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from fieldcheck.db import db
+
+    with app.app_context():
+        with db.engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+    assert diff == []
