@@ -72,4 +72,7 @@ def demo_command(host, port, no_serve):
         click.echo(f"  {username:10} {password}")
     click.echo(f"Open http://{host}:{port}/login  (examiner: /tasks on a phone)")
     if not no_serve:
-        current_app.run(host=host, port=port, use_reloader=False, debug=False)
+        # Flask ignores app.run() inside its own CLI, so serve with Werkzeug directly.
+        from werkzeug.serving import run_simple
+
+        run_simple(host, port, current_app._get_current_object(), threaded=True)
