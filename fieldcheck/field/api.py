@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 
 from flask import Blueprint, jsonify, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
@@ -40,13 +41,11 @@ def upload_photo():
     """Upload one photo; `sha256` (optional) is checked against the bytes that arrived."""
     upload = request.files.get("photo")
     if upload is None:
-        return jsonify(error="no_file", message="photo"), 400
+        return jsonify(error="no_file", message=_("Choose a photo to upload.")), 400
     data = upload.read()
     claimed = (request.form.get("sha256") or "").lower()
     actual = hashlib.sha256(data).hexdigest()
     if claimed and claimed != actual:
-        from flask_babel import gettext as _
-
         return jsonify(error="sha_mismatch", message=_("The photo arrived damaged; send it again.")), 422
     try:
         photo = save_photo(data, upload_root(), current_user)
@@ -65,10 +64,10 @@ def submit(task_id: int):
     """Submit a verification as JSON; a repeat with the same client_uuid answers with the first result."""
     task = db.session.get(Task, task_id)
     if task is None:
-        return jsonify(error="not_found", message="task"), 404
+        return jsonify(error="not_found", message=_("There is nothing at this address.")), 404
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        return jsonify(error="bad_json", message="JSON object expected"), 400
+        return jsonify(error="bad_json", message=_("The request could not be understood.")), 400
     questions = [q.id for q in task.claim.report.cycle.questions]
     try:
         parsed = parse_verification(body, questions)

@@ -82,7 +82,7 @@ def task(task_id: int):
     status = 400 if error else 200
     return render_template("field/task.html", task=task, questions=questions, findings=FINDINGS,
                            error=error, editable=editable, client_uuid=request.form.get("client_uuid") or str(uuid.uuid4()),
-                           form=form_data, interview_slots=3), status
+                           form=form_data, interview_slots=5), status
 
 
 @bp.route("/photos/<sha256>/<kind>")
