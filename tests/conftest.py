@@ -10,7 +10,6 @@ is a failure instead, so CI can never pass by skipping.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import uuid
 from pathlib import Path
@@ -18,17 +17,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from helpers import skip_or_fail
+
 FIXTURES = Path(__file__).parent / "fixtures"
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-
-
-def skip_or_fail(reason: str):
-    if IN_CI:
-        pytest.fail(f"CI=true but {reason}", pytrace=False)
-    pytest.skip(reason)
-
-
 def _migrate(url: str) -> None:
     from flask_migrate import upgrade
 
@@ -121,21 +113,3 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
-
-
-CSRF_RE = re.compile(r'name="csrf-token" content="([^"]+)"')
-
-
-def csrf_token(client, path: str = "/login") -> str:
-    """The CSRF token the pages embed for this client's session."""
-    html = client.get(path).get_data(as_text=True)
-    match = CSRF_RE.search(html)
-    assert match, "page carries no CSRF token"
-    return match.group(1)
-
-
-def login(client, username: str, password: str = "correct horse 1"):
-    token = csrf_token(client)
-    response = client.post("/login", data={"username": username, "password": password, "csrf_token": token})
-    assert response.status_code == 302, response.get_data(as_text=True)[:500]
-    return response

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import csrf_token, login
+from helpers import csrf_token, login
 from flask import Blueprint
 
 from story import build_world

@@ -6,7 +6,7 @@ import io
 import uuid
 
 import sqlalchemy as sa
-from conftest import csrf_token, login
+from helpers import csrf_token, login
 
 from story import FIXTURES, SEED, build_world, make_users
 

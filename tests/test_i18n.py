@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from io import BytesIO
 from pathlib import Path
 
 import pytest

@@ -12,6 +12,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from helpers import skip_or_fail
 from werkzeug.serving import make_server
 
 CHROMIUM = os.environ.get("FIELDCHECK_CHROMIUM", "/usr/bin/chromium")
@@ -21,14 +22,6 @@ CHROMIUM_ARGS = [
 ]
 # Playwright's per-action default is 30 s; a local server answers far sooner, so fail faster.
 TIMEOUT_MS = 15_000
-
-
-def skip_or_fail(reason: str):
-    # `from conftest import skip_or_fail` would import this very file (pytest loads every
-    # rootless conftest under the name "conftest"), so the rule is repeated here.
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        pytest.fail(f"CI=true but {reason}", pytrace=False)
-    pytest.skip(reason)
 
 
 @pytest.fixture

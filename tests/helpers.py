@@ -1,0 +1,35 @@
+"""Helpers shared by the tests (a plain module: importing from conftest is ambiguous with
+tests/browser/conftest.py on the path)."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def skip_or_fail(reason: str):
+    if IN_CI:
+        pytest.fail(f"CI=true but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+CSRF_RE = re.compile(r'name="csrf-token" content="([^"]+)"')
+
+
+def csrf_token(client, path: str = "/login") -> str:
+    """The CSRF token the pages embed for this client's session."""
+    html = client.get(path).get_data(as_text=True)
+    match = CSRF_RE.search(html)
+    assert match, "page carries no CSRF token"
+    return match.group(1)
+
+
+def login(client, username: str, password: str = "correct horse 1"):
+    token = csrf_token(client)
+    response = client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return response
