@@ -71,12 +71,19 @@ def users_create(username, roles, password, display_name):
 @cycle_cli.command("create")
 @click.argument("code")
 @click.option("--title", required=True)
-@click.option("--per-report", default=3, show_default=True, type=click.IntRange(1, 100))
+@click.option("--minimum", default=3, show_default=True, type=click.IntRange(1, 100),
+              help="Fewest claims sampled per stratum")
+@click.option("--tolerable-share", default=0.2, show_default=True, type=float,
+              help="Share of false claims the sample must catch")
+@click.option("--confidence", default=0.9, show_default=True, type=float)
+@click.option("--strata", type=click.Choice(["report", "report+aspect"]), default="report", show_default=True)
+@click.option("--no-cover-aspects", is_flag=True, help="Do not add a claim for each aspect left unsampled")
 @click.option("--aspects-file", type=click.Path(exists=True, dir_okay=False),
               help="Lines 'code | 中文名 | English | weight' (default: the five default aspects)")
 @click.option("--questions-file", type=click.Path(exists=True, dir_okay=False), help="One question per line")
 @with_appcontext
-def cycle_create(code, title, per_report, aspects_file, questions_file):
+def cycle_create(code, title, minimum, tolerable_share, confidence, strata, no_cover_aspects, aspects_file,
+                 questions_file):
     """Create a cycle with its aspects and interview questions."""
     from .cycles.operations import create_cycle, parse_aspect_lines, parse_question_lines
 
@@ -85,7 +92,8 @@ def cycle_create(code, title, per_report, aspects_file, questions_file):
         questions = parse_question_lines(Path(questions_file).read_text("utf-8")) if questions_file else None
     except OperationError as exc:
         raise click.ClickException(exc.message) from None
-    cycle = run_operation(create_cycle, code, title, aspects, questions, per_report)
+    cycle = run_operation(create_cycle, code, title, aspects, questions, minimum, tolerable_share=tolerable_share,
+                          confidence=confidence, cover_aspects=not no_cover_aspects, strata=strata)
     click.echo(cycle.code)
 
 
@@ -188,6 +196,50 @@ def sample_draw(code, seed):
             db.session.commit()
         raise click.ClickException(exc.message) from None
     for item in sample.items:
+        click.echo(f"{item.public_id}\t{item.ticket_hex}")
+
+
+@sample_cli.command("verify")
+@click.option("--frame", "frame_file", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="The published frame.csv")
+@click.option("--seed", required=True)
+@click.option("--method", default=None, help="The published method (default: the default rule)")
+@click.option("--extend", "extensions", multiple=True, help="STRATUM=K, once per published extension")
+@click.option("--compare", type=click.Path(exists=True, dir_okay=False),
+              help="A published sample.csv: exit 1 unless it matches")
+def sample_verify(frame_file, seed, method, extensions, compare):
+    """Re-derive the sample from the published frame and seed, without the database."""
+    from .sampling.draw import parse_frame_csv
+    from .sampling.rule import DrawRule, draw_frame, sample_csv
+
+    try:
+        rule = DrawRule.parse(method) if method else DrawRule()
+        rows = parse_frame_csv(Path(frame_file).read_text("utf-8-sig"))
+        extend = {}
+        for item in extensions:
+            name, _sep, k = item.rpartition("=")
+            extend[name] = int(k)
+        body = sample_csv(draw_frame(rows, seed, rule, extend))
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    sys.stdout.write(body)
+    if compare:
+        published = Path(compare).read_text("utf-8-sig").replace("\r\n", "\n")
+        if published != body:
+            raise click.ClickException("the published sample differs from the one derived here")
+        click.echo("OK: the published sample matches", err=True)
+
+
+@sample_cli.command("extend")
+@click.argument("code")
+@click.option("--stratum", required=True)
+@click.option("--count", default=1, show_default=True, type=int)
+@with_appcontext
+def sample_extend(code, stratum, count):
+    """Extend a stratum by the next lowest tickets (recorded)."""
+    from .sampling.operations import extend_stratum
+
+    for item in run_operation(extend_stratum, cycle_arg(code), stratum, count):
         click.echo(f"{item.public_id}\t{item.ticket_hex}")
 
 

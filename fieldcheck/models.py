@@ -7,4 +7,4 @@ from .field.models import Interview, Photo, Rating, Task, Verification  # noqa: 
 from .places.models import Place  # noqa: F401
 from .reports.models import Claim, Report, Unit  # noqa: F401
 from .review.models import Review  # noqa: F401
-from .sampling.models import Sample, SampleItem  # noqa: F401
+from .sampling.models import Sample, SampleItem, SeedEntry  # noqa: F401

@@ -40,7 +40,7 @@ def build_world(app, *, assign: bool = True, draw: bool = True) -> World:
     with app.test_request_context():
         make_users()
         import_places((FIXTURES / "places-qingshan.csv").read_bytes())
-        cycle = create_cycle("2025", "2025 test cycle", per_report_n=3)
+        cycle = create_cycle("2025", "2025 test cycle", min_per_stratum=3)
         text = report_text_from_input(None, (FIXTURES / "reports" / "qingshan-county-2025.md").read_bytes())
         report = import_report(cycle, unit_name="中共青山县委", secretary="张明", title="", slug="qingshan-county",
                                text=text)

@@ -183,7 +183,7 @@ def test_a_post_without_csrf_token_is_refused(app):
     login(client, "org")
     from fieldcheck.cycles.models import Cycle
 
-    r = client.post("/cycles/", data={"code": "2030", "title": "x", "per_report_n": 3,
+    r = client.post("/cycles/", data={"code": "2030", "title": "x", "min_per_stratum": 3,
                                      "aspects": "a | 甲 | A | 1", "questions": "q"})
     assert r.status_code == 400 and zh(app, "The form expired or was sent from elsewhere. Go back, reload the page and try again.") in r.get_data(as_text=True)
     r = client.post("/api/photos", data={}, headers={"Accept": "application/json"})

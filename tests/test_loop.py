@@ -35,7 +35,7 @@ def test_organizer_sets_up_a_cycle_through_the_pages(app):
 
     with app.test_request_context():
         aspects = format_aspect_lines(default_aspects())
-    r = client.post("/cycles/", data={"csrf_token": token, "code": "2026", "title": "测试批次", "per_report_n": 2,
+    r = client.post("/cycles/", data={"csrf_token": token, "code": "2026", "title": "测试批次", "min_per_stratum": 2,
                                      "aspects": aspects, "questions": "办成了吗？\n满意吗？"})
     assert r.status_code == 302
     # 2. import a report as an uploaded .md file
@@ -70,16 +70,26 @@ def test_organizer_sets_up_a_cycle_through_the_pages(app):
         assert all(text[c.start:c.end] == c.text for c in claims)
     # 4. publish (freeze) and draw
     assert client.post("/cycles/2026/publish", data={"csrf_token": token}).status_code == 302
-    r = client.post("/cycles/2026/draw", data={"csrf_token": token, "seed": SEED})
+    # the seed ceremony: one organizer enters the seed, a second confirms it
+    r = client.post("/cycles/2026/draw", data={"csrf_token": token, "seed": SEED, "action": "enter"})
     assert r.status_code == 302
-    from fieldcheck.sampling.draw import draw as pure_draw
+    second = app.test_client()
+    login(second, "multi")
+    assert SEED in second.get("/cycles/2026/draw").get_data(as_text=True)
+    r = second.post("/cycles/2026/draw", data={"csrf_token": csrf_token(second, "/cycles/2026/draw"),
+                                               "seed": SEED.replace(" ", ""), "action": "confirm"})
+    assert r.status_code == 302
+    from fieldcheck.sampling.draw import parse_frame_csv
     from fieldcheck.sampling.models import Sample
+    from fieldcheck.sampling.rule import DrawRule, draw_frame
 
     with app.app_context():
         sample = db.session.scalar(sa.select(Sample))
         ids = [i.public_id for i in sample.items]
-        frame_ids = [line.split(",")[0] for line in sample.frame_csv.splitlines()[1:]]
-    assert ids == [pid for pid, _t in pure_draw(frame_ids, SEED, 2)]  # anyone can re-derive it
+        rows = parse_frame_csv(sample.frame_csv)
+    rule = DrawRule(minimum=2)
+    assert sample.method == rule.method
+    assert ids == [d.public_id for d in draw_frame(rows, SEED, rule)]  # anyone can re-derive it
     public = client.get("/p/2026").get_data(as_text=True)
     assert SEED in public and ids[0] in public
     # 5. assign to an examiner

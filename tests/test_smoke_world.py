@@ -10,7 +10,12 @@ def test_world_has_a_drawn_and_assigned_sample(app):
     from fieldcheck.db import db
     from fieldcheck.field.models import Task
 
+    from fieldcheck.sampling.draw import parse_frame_csv, sample_size
+    from fieldcheck.sampling.models import Sample
+
     with app.app_context():
         states = db.session.scalars(sa.select(Task.state)).all()
-    assert len(world.task_ids) == 3
-    assert states == ["assigned"] * 3
+        frame = parse_frame_csv(db.session.scalar(sa.select(Sample.frame_csv)))
+    # at least the hypergeometric size for the report's N claims, one task per sampled claim
+    assert len(world.task_ids) >= sample_size(len(frame), 0.2, 0.9, 3)
+    assert states == ["assigned"] * len(world.task_ids)

@@ -20,7 +20,13 @@ class Cycle(db.Model):
     code: Mapped[str] = mapped_column(sa.String(32), unique=True)
     title: Mapped[str] = mapped_column(sa.String(200))
     state: Mapped[str] = mapped_column(sa.String(16), default="draft")
-    per_report_n: Mapped[int] = mapped_column(default=3)
+    # The draw rule (see sampling/rule.py): the smallest sample that would catch a tolerable
+    # share of false claims with the given confidence, never fewer than min_per_stratum.
+    min_per_stratum: Mapped[int] = mapped_column(default=3)
+    tolerable_share: Mapped[float] = mapped_column(default=0.2)
+    confidence: Mapped[float] = mapped_column(default=0.9)
+    cover_aspects: Mapped[bool] = mapped_column(default=True)
+    strata: Mapped[str] = mapped_column(sa.String(16), default="report")
     min_interviews: Mapped[int] = mapped_column(default=3)
     max_distance_m: Mapped[int] = mapped_column(default=500)
     frame_sha256: Mapped[str | None] = mapped_column(sa.String(64))
@@ -36,6 +42,13 @@ class Cycle(db.Model):
     reports: Mapped[list["Report"]] = relationship(  # noqa: F821
         back_populates="cycle", order_by="Report.slug"
     )
+
+    @property
+    def draw_rule(self):
+        from ..sampling.rule import DrawRule
+
+        return DrawRule(self.tolerable_share, self.confidence, self.min_per_stratum, self.cover_aspects,
+                        self.strata)
 
     @property
     def frozen(self) -> bool:

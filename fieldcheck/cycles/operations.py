@@ -70,8 +70,21 @@ def parse_question_lines(text: str) -> list[str]:
     return questions
 
 
-def create_cycle(code: str, title: str, aspects=None, questions=None, per_report_n: int = 3) -> Cycle:
-    """Create a draft cycle with its aspects (default five) and interview questions."""
+def check_draw_rule(min_per_stratum: int, tolerable_share: float, confidence: float, strata: str) -> None:
+    from ..sampling.rule import DrawRule
+
+    if min_per_stratum < 1:
+        raise OperationError(_("At least one claim per report must be sampled."))
+    try:
+        DrawRule(tolerable_share, confidence, min_per_stratum, True, strata)
+    except ValueError:
+        raise OperationError(_("The tolerable share must be in (0, 1] and the confidence in (0, 1).")) from None
+
+
+def create_cycle(code: str, title: str, aspects=None, questions=None, min_per_stratum: int = 3, *,
+                 tolerable_share: float = 0.2, confidence: float = 0.9, cover_aspects: bool = True,
+                 strata: str = "report") -> Cycle:
+    """Create a draft cycle with its aspects (default five), interview questions and draw rule."""
     code = code.strip().lower()
     if not CODE_RE.match(code):
         raise OperationError(_("The cycle code may hold only a-z, 0-9 and - (e.g. 2025)."))
@@ -79,9 +92,9 @@ def create_cycle(code: str, title: str, aspects=None, questions=None, per_report
         raise OperationError(_("A cycle with the code %(code)s already exists.", code=code))
     if not title.strip():
         raise OperationError(_("The cycle needs a title."))
-    if per_report_n < 1:
-        raise OperationError(_("At least one claim per report must be sampled."))
-    cycle = Cycle(code=code, title=title.strip(), per_report_n=per_report_n)
+    check_draw_rule(min_per_stratum, tolerable_share, confidence, strata)
+    cycle = Cycle(code=code, title=title.strip(), min_per_stratum=min_per_stratum, tolerable_share=tolerable_share,
+                  confidence=confidence, cover_aspects=cover_aspects, strata=strata)
     set_aspects(cycle, aspects or default_aspects())
     set_questions(cycle, list(questions or DEFAULT_QUESTIONS))
     db.session.add(cycle)
@@ -116,18 +129,18 @@ def set_questions(cycle: Cycle, questions: list[str]) -> None:
     cycle.questions = [Question(text=text, position=i) for i, text in enumerate(questions)]
 
 
-def update_cycle(cycle: Cycle, title: str, aspects, questions, per_report_n: int) -> None:
+def update_cycle(cycle: Cycle, title: str, aspects, questions, min_per_stratum: int) -> None:
     require_draft(cycle)
-    before = {"title": cycle.title, "aspects": [a.code for a in cycle.aspects], "per_report_n": cycle.per_report_n}
+    before = {"title": cycle.title, "aspects": [a.code for a in cycle.aspects], "min_per_stratum": cycle.min_per_stratum}
     cycle.title = title.strip() or cycle.title
-    if per_report_n < 1:
+    if min_per_stratum < 1:
         raise OperationError(_("At least one claim per report must be sampled."))
-    cycle.per_report_n = per_report_n
+    cycle.min_per_stratum = min_per_stratum
     set_aspects(cycle, aspects)
     set_questions(cycle, questions)
     db.session.flush()
     record("cycle.update", "cycle", cycle.code, before=before,
-           after={"title": cycle.title, "aspects": [a.code for a in cycle.aspects], "per_report_n": per_report_n})
+           after={"title": cycle.title, "aspects": [a.code for a in cycle.aspects], "min_per_stratum": min_per_stratum})
 
 
 def set_state(cycle: Cycle, state: str, action: str) -> None:

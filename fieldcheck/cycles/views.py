@@ -38,7 +38,7 @@ def index():
     if form.validate_on_submit():
         try:
             cycle = create_cycle(form.code.data, form.title.data, parse_aspect_lines(form.aspects.data),
-                                 parse_question_lines(form.questions.data), form.per_report_n.data)
+                                 parse_question_lines(form.questions.data), form.min_per_stratum.data)
             db.session.commit()
             flash(_("Cycle %(code)s created.", code=cycle.code))
             return redirect(url_for("cycles.show", code=cycle.code))
@@ -76,7 +76,7 @@ def edit(code: str):
     if form.validate_on_submit():
         try:
             update_cycle(cycle, form.title.data, parse_aspect_lines(form.aspects.data),
-                         parse_question_lines(form.questions.data), form.per_report_n.data)
+                         parse_question_lines(form.questions.data), form.min_per_stratum.data)
             db.session.commit()
             flash(_("Saved."))
             return redirect(url_for("cycles.show", code=cycle.code))

@@ -42,7 +42,7 @@ def load_demo(passwords: dict[str, str] | None = None) -> dict[str, str]:
             user.set_password(password)
     if db.session.scalar(sa.select(Cycle.id).where(Cycle.code == "2025")) is None:
         import_places((DATA / "places-baishui.csv").read_bytes())
-        cycle = create_cycle("2025", "2025年度基层党建述职评议考核（演示）", per_report_n=3)
+        cycle = create_cycle("2025", "2025年度基层党建述职评议考核（演示）", min_per_stratum=3)
         text = report_text_from_input(None, (DATA / "report-baishui-county-2025.md").read_bytes())
         report = import_report(cycle, unit_name="中共白水县委", unit_kind="county", secretary="李文华",
                                title="", slug="baishui-county", text=text)

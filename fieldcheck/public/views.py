@@ -44,7 +44,11 @@ def healthz():
 def cycle(code: str):
     """A cycle's reports, and after the draw its seed, frame hash and sample."""
     cycle = published_cycle_or_404(code)
-    return render_template("public/cycle.html", cycle=cycle, sample=get_sample(cycle))
+    from ..sampling.operations import extensions_of
+
+    sample = get_sample(cycle)
+    return render_template("public/cycle.html", cycle=cycle, sample=sample,
+                           extensions=extensions_of(sample) if sample else {})
 
 
 @bp.route("/p/<code>/frame.csv")
@@ -61,6 +65,31 @@ def frame(code: str):
     else:
         body = sample.frame_csv
     return Response(body, mimetype="text/csv; charset=utf-8")
+
+
+@bp.route("/p/<code>/sample.csv")
+@public
+def sample_csv_view(code: str):
+    """The drawn sample as CSV; `verify_sample.py` must print exactly these bytes."""
+    from ..sampling.rule import Drawn, sample_csv
+
+    cycle = published_cycle_or_404(code)
+    sample = get_sample(cycle)
+    if sample is None:
+        abort(404)
+    body = sample_csv(Drawn(i.public_id, i.stratum, i.rank, i.ticket_hex, i.reason) for i in sample.items)
+    return Response(body, mimetype="text/csv; charset=utf-8")
+
+
+@bp.route("/verify_sample.py")
+@public
+def verify_script():
+    """The standalone, standard-library-only script that re-derives any sample."""
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "sampling" / "verify_sample.py"
+    return Response(path.read_text("utf-8"), mimetype="text/x-python; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="verify_sample.py"'})
 
 
 @bp.route("/p/<code>/<slug>")

@@ -18,6 +18,9 @@ class Unit(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200), unique=True)
     kind: Mapped[str] = mapped_column(sa.String(32), default="")
+    # Units sharing a group (e.g. the same county) are related: an examiner or reviewer of
+    # one never checks another.
+    group: Mapped[str] = mapped_column(sa.String(200), default="")
 
 
 class Report(db.Model):

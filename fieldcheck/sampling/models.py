@@ -40,6 +40,21 @@ class SampleItem(db.Model):
     stratum: Mapped[str] = mapped_column(sa.String(64))
     rank: Mapped[int]
     ticket_hex: Mapped[str] = mapped_column(sa.String(64))
+    reason: Mapped[str] = mapped_column(sa.String(16), default="size")
 
     sample: Mapped[Sample] = relationship(back_populates="items")
     claim: Mapped["Claim"] = relationship()  # noqa: F821
+
+
+class SeedEntry(db.Model):
+    """A seed entered at the public ceremony, waiting for a second organizer to confirm it."""
+
+    __tablename__ = "seed_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(sa.ForeignKey("cycle.id"), unique=True)
+    seed: Mapped[str] = mapped_column(sa.String(400))
+    entered_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    entered_by: Mapped["User"] = relationship()  # noqa: F821

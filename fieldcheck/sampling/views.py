@@ -18,9 +18,15 @@ from ..cycles.views import cycle_or_404
 from ..db import db
 from ..errors import OperationError
 from ..field.models import Task
-from .operations import assign_task, draw_cycle_sample, get_sample, publish_cycle, refuse_second_draw
+from .models import SeedEntry
+from .operations import (assign_task, confirm_seed_and_draw, enter_seed, extend_stratum, get_sample, publish_cycle,
+                         refuse_second_draw)
 
 bp = Blueprint("sampling", __name__, url_prefix="/cycles/<code>")
+
+
+def pending_seed(cycle) -> SeedEntry | None:
+    return db.session.scalar(sa.select(SeedEntry).where(SeedEntry.cycle_id == cycle.id))
 
 
 class DrawForm(FlaskForm):
@@ -46,32 +52,67 @@ def publish(code: str):
 @bp.route("/draw", methods=["GET", "POST"])
 @roles_required("organizer")
 def draw(code: str):
-    """Enter the public seed and draw, once and for good."""
+    """The public seed ceremony: one organizer enters the seed, a second confirms it, then the draw."""
     cycle = cycle_or_404(code)
     form = DrawForm()
     error = None
     if form.validate_on_submit():
+        action = request.form.get("action", "enter")
         try:
-            draw_cycle_sample(cycle, form.seed.data, current_user._get_current_object())
+            run_draw_action(cycle, action, form.seed.data, "page")
             db.session.commit()
-            flash(_("The sample is drawn."))
-            return redirect(url_for("sampling.assign", code=code))
+            if get_sample(cycle) is not None:
+                flash(_("The sample is drawn."))
+                return redirect(url_for("sampling.assign", code=code))
+            flash(_("Seed entered. A second organizer must now confirm it."))
+            return redirect(url_for("sampling.draw", code=code))
         except OperationError as exc:
-            db.session.rollback()
-            if exc.code == "already_drawn":
-                # The attempt itself is kept on record.
-                refuse_second_draw(cycle, form.seed.data, "page")
-                db.session.commit()
             error = exc.message
-        except IntegrityError:
-            # A concurrent draw won the race; the unique sample per cycle refused this one.
-            db.session.rollback()
-            refuse_second_draw(cycle, form.seed.data, "page")
-            db.session.commit()
-            error = _("The sample of this cycle was already drawn; it cannot be drawn again.")
+    elif form.errors:
+        error = _("Enter the seed: the digits announced at the public draw.")
     status = 409 if error and get_sample(cycle) else (400 if error else 200)
-    return render_template("sampling/draw.html", cycle=cycle, form=form, error=error,
-                           sample=get_sample(cycle)), status
+    return render_template("sampling/draw.html", cycle=cycle, form=form, error=error, sample=get_sample(cycle),
+                           entry=pending_seed(cycle)), status
+
+
+def run_draw_action(cycle, action: str, seed: str, via: str):
+    """Enter or confirm the seed; a refused second draw is rolled back but kept on record."""
+    user = current_user._get_current_object()
+    try:
+        if action == "confirm":
+            return confirm_seed_and_draw(cycle, seed, user, via=via)
+        return enter_seed(cycle, seed, user)
+    except OperationError as exc:
+        db.session.rollback()
+        if exc.code == "already_drawn":
+            refuse_second_draw(cycle, seed, via)
+            db.session.commit()
+        raise
+    except IntegrityError:
+        # A concurrent draw won the race; the unique sample per cycle refused this one.
+        db.session.rollback()
+        refused = refuse_second_draw(cycle, seed, via)
+        db.session.commit()
+        raise refused from None
+
+
+@bp.route("/sample/extend", methods=["POST"])
+@roles_required("organizer")
+def extend(code: str):
+    """Extend one stratum by the next lowest tickets (recorded, never undone)."""
+    cycle = cycle_or_404(code)
+    try:
+        count = int(request.form.get("count", "0"))
+    except ValueError:
+        count = 0
+    try:
+        added = extend_stratum(cycle, request.form.get("stratum", ""), count, current_user._get_current_object())
+        db.session.commit()
+        flash(_("%(n)d claims added to the sample.", n=len(added)))
+    except OperationError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    return redirect(url_for("sampling.assign", code=code))
 
 
 @bp.route("/assign", methods=["GET", "POST"])
