@@ -174,7 +174,7 @@ def confirm_seed_and_draw(cycle: Cycle, seed: str, by: User, via: str = "ceremon
     except ValueError:
         matches = False
     if not matches:
-        record("seed.mismatch", "cycle", cycle.code, actor=by, after={"typed": seed, "entered": entry.seed})
+        # The caller rolls back and records the attempt (seed.mismatch).
         raise OperationError(_("The seed you typed differs from the one entered; nothing was drawn."),
                              code="seed_mismatch")
     return draw_cycle_sample(cycle, entry.seed, by, via=via)

@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired, Length
 
 from ..accounts.access import roles_required
 from ..accounts.models import User
+from ..audit.models import record
 from ..cycles.views import cycle_or_404
 from ..db import db
 from ..errors import OperationError
@@ -86,6 +87,10 @@ def run_draw_action(cycle, action: str, seed: str, via: str):
         db.session.rollback()
         if exc.code == "already_drawn":
             refuse_second_draw(cycle, seed, via)
+            db.session.commit()
+        elif exc.code == "seed_mismatch":
+            # The refused draw is rolled back; the attempt stays on record.
+            record("seed.mismatch", "cycle", cycle.code, actor=user, after={"typed": seed, "via": via})
             db.session.commit()
         raise
     except IntegrityError:
