@@ -263,7 +263,7 @@ def tasks_assign(code, examiner, claims):
     count = 0
     try:
         for item in sample.items:
-            task = db.session.scalar(sa.select(Task).where(Task.claim_id == item.claim_id))
+            task = db.session.scalar(sa.select(Task).where(Task.claim_id == item.claim_id, Task.kind == "primary"))
             if (wanted and item.public_id not in wanted) or (not wanted and task.state != "unassigned"):
                 continue
             assign_task(task, user)

@@ -27,6 +27,9 @@ class Cycle(db.Model):
     confidence: Mapped[float] = mapped_column(default=0.9)
     cover_aspects: Mapped[bool] = mapped_column(default=True)
     strata: Mapped[str] = mapped_column(sa.String(16), default="report")
+    # Share of approved verifications visited again by a second examiner, drawn by ticket.
+    backcheck_share: Mapped[float] = mapped_column(default=0.1)
+    max_route_km: Mapped[float] = mapped_column(default=30.0)
     min_interviews: Mapped[int] = mapped_column(default=3)
     max_distance_m: Mapped[int] = mapped_column(default=500)
     frame_sha256: Mapped[str | None] = mapped_column(sa.String(64))

@@ -56,7 +56,7 @@ def show(code: str):
     cycle = cycle_or_404(code)
     counts = dict(db.session.execute(
         sa.select(Task.state, sa.func.count()).join(Claim).join(Report)
-        .where(Report.cycle_id == cycle.id).group_by(Task.state)).all())
+        .where(Report.cycle_id == cycle.id, Task.kind == "primary").group_by(Task.state)).all())
     from ..sampling.operations import get_sample
 
     return render_template("cycles/show.html", cycle=cycle, task_counts=counts, sample=get_sample(cycle))

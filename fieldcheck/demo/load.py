@@ -50,7 +50,7 @@ def load_demo(passwords: dict[str, str] | None = None) -> dict[str, str]:
         publish_cycle(cycle)
         draw_cycle_sample(cycle, DEMO_SEED, via="demo")
         examiner = db.session.scalar(sa.select(User).where(User.username == "examiner"))
-        for task in db.session.scalars(sa.select(Task).order_by(Task.id)):
+        for task in db.session.scalars(sa.select(Task).where(Task.kind == "primary").order_by(Task.id)):
             assign_task(task, examiner)
     db.session.commit()
     return passwords

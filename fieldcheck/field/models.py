@@ -14,11 +14,17 @@ FINDINGS = ("verified", "partly", "not_verified", "site_not_found")
 RESPONDENT_KINDS = ("member", "resident")  # 党员 / 群众
 
 
+TASK_KINDS = ("primary", "backcheck")
+
+
 class Task(db.Model):
     __tablename__ = "task"
+    # One primary visit per sampled claim, and at most one independent back-check.
+    __table_args__ = (sa.UniqueConstraint("claim_id", "kind", name="uq_task_claim_kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    claim_id: Mapped[int] = mapped_column(sa.ForeignKey("claim.id"), unique=True)
+    claim_id: Mapped[int] = mapped_column(sa.ForeignKey("claim.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(16), default="primary")
     examiner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), index=True)
     state: Mapped[str] = mapped_column(sa.String(16), default="unassigned")
     assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

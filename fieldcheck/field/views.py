@@ -44,7 +44,13 @@ def my_tasks():
     order = sa.case({"returned": 0, "assigned": 1, "submitted": 2}, value=Task.state, else_=3)
     tasks = db.session.scalars(
         sa.select(Task).where(Task.examiner_id == current_user.id).order_by(order, Task.id)).all()
-    return render_template("field/tasks.html", tasks=tasks)
+    from ..assignment.operations import routes_for
+
+    open_tasks = [t for t in tasks if t.state in ("assigned", "returned")]
+    radius = min((t.claim.report.cycle.max_route_km for t in open_tasks), default=30.0)
+    routes = routes_for(current_user, open_tasks, radius) if open_tasks else []
+    done = [t for t in tasks if t.state not in ("assigned", "returned")]
+    return render_template("field/tasks.html", routes=routes, done=done, returned=[t for t in open_tasks if t.state == "returned"])
 
 
 @bp.route("/tasks/<int:task_id>", methods=["GET", "POST"])

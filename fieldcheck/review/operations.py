@@ -21,7 +21,9 @@ def decide(verification: Verification, reviewer: User, decision: str, reason: st
         raise OperationError(_("Choose approve, return or reject."))
     if verification.examiner_id == reviewer.id:
         raise OperationError(_("You cannot review your own verification."), status=403, code="forbidden")
-    if reviewer.unit_id is not None and reviewer.unit_id == task.claim.report.unit_id:
+    from ..assignment.operations import has_conflict
+
+    if has_conflict(reviewer, task.claim):
         raise OperationError(_("You cannot review a claim of your own unit."), status=403, code="forbidden")
     if task.state != "submitted" or task.latest is not verification:
         raise OperationError(_("This verification was already decided."), status=409)

@@ -69,5 +69,9 @@ def show(verification_id: int):
             error = exc.message
     elif form.errors:
         error = next(iter(form.errors.values()))[0]
+    from ..assignment.operations import counterpart_disagreement
+
+    disagreement, other = counterpart_disagreement(verification.task)
     return render_template("review/show.html", v=verification, form=form, error=error,
-                           facts=evidence_facts(verification)), (400 if error else 200)
+                           facts=evidence_facts(verification), disagreement=disagreement, other=other), \
+        (400 if error else 200)

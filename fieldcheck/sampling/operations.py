@@ -188,7 +188,9 @@ def assign_task(task: Task, examiner: User | None) -> None:
     if examiner is not None:
         if not examiner.has_role("examiner") or not examiner.is_active:
             raise OperationError(_("%(name)s is not an examiner.", name=examiner.label))
-        if examiner.unit_id is not None and examiner.unit_id == task.claim.report.unit_id:
+        from ..assignment.operations import has_conflict
+
+        if has_conflict(examiner, task.claim):
             raise OperationError(_("%(name)s belongs to the unit that made the claim %(id)s.",
                                    name=examiner.label, id=task.claim.public_id))
     before = {"state": task.state, "examiner": task.examiner.username if task.examiner else None}

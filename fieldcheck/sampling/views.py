@@ -120,6 +120,59 @@ def extend(code: str):
     return redirect(url_for("sampling.assign", code=code))
 
 
+@bp.route("/assign/plan", methods=["POST"])
+@roles_required("organizer")
+def plan(code: str):
+    """Assign every unassigned task: no conflicts of interest, balanced loads, short day routes."""
+    from ..assignment.operations import plan_and_assign
+
+    cycle = cycle_or_404(code)
+    try:
+        result = plan_and_assign(cycle, current_user._get_current_object())
+        db.session.commit()
+        flash(_("%(n)d tasks assigned.", n=len(result.assignments)))
+        for key, reason in result.unassignable:
+            flash(_("Task %(key)s could not be assigned: %(reason)s", key=key, reason=reason), "error")
+    except OperationError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    return redirect(url_for("sampling.routes", code=code))
+
+
+@bp.route("/routes")
+@roles_required("organizer")
+def routes(code: str):
+    """Each examiner's open tasks as day routes with distances."""
+    from ..assignment.operations import active_examiners, cycle_tasks, routes_for
+
+    cycle = cycle_or_404(code)
+    tasks = [t for kind in ("primary", "backcheck") for t in cycle_tasks(cycle, kind)
+             if t.state in ("assigned", "returned")]
+    plans = []
+    for user in active_examiners():
+        mine = [t for t in tasks if t.examiner_id == user.id]
+        if mine:
+            plans.append((user, routes_for(user, mine, cycle.max_route_km)))
+    return render_template("sampling/routes.html", cycle=cycle, plans=plans)
+
+
+@bp.route("/backchecks", methods=["POST"])
+@roles_required("organizer")
+def backchecks(code: str):
+    """Draw the back-check share of approved verifications for independent second visits."""
+    from ..assignment.operations import draw_cycle_backchecks
+
+    cycle = cycle_or_404(code)
+    try:
+        created = draw_cycle_backchecks(cycle, current_user._get_current_object())
+        db.session.commit()
+        flash(_("%(n)d back-checks drawn and assigned.", n=len(created)))
+    except OperationError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    return redirect(url_for("sampling.routes", code=code))
+
+
 @bp.route("/assign", methods=["GET", "POST"])
 @roles_required("organizer")
 def assign(code: str):
@@ -127,7 +180,7 @@ def assign(code: str):
     cycle = cycle_or_404(code)
     sample = get_sample(cycle)
     examiners = [u for u in db.session.scalars(sa.select(User).order_by(User.username)) if u.has_role("examiner")]
-    tasks = {item.claim_id: db.session.scalar(sa.select(Task).where(Task.claim_id == item.claim_id))
+    tasks = {item.claim_id: db.session.scalar(sa.select(Task).where(Task.claim_id == item.claim_id, Task.kind == "primary"))
              for item in (sample.items if sample else [])}
     errors = []
     if request.method == "POST":

@@ -21,7 +21,8 @@ CONFIDENCE = 0.9
 def approved_results(cycle: Cycle) -> dict[str, list[ClaimResult]]:
     """The approved sampled claims of a cycle, by report slug."""
     tasks = db.session.scalars(
-        sa.select(Task).join(Claim).join(Report).where(Report.cycle_id == cycle.id, Task.state == "approved")
+        sa.select(Task).join(Claim).join(Report).where(Report.cycle_id == cycle.id, Task.state == "approved",
+                                                     Task.kind == "primary")
     ).all()
     results: dict[str, list[ClaimResult]] = {}
     for task in tasks:

@@ -1,0 +1,137 @@
+"""Assignment in the database: conflicts of interest, planned day routes, back-checks."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from ..accounts.models import User
+from ..audit.models import record
+from ..cycles.models import Cycle
+from ..db import db, utcnow
+from ..errors import OperationError
+from ..field.models import Task
+from ..reports.models import Claim, Report, Unit
+from .backcheck import backcheck_salt, disagreement, draw_backchecks, second_examiner
+from .plan import Examiner, Plan, Route, TaskSite, conflicts, day_routes, plan_assignment
+
+
+def related_units() -> dict[str, set[str]]:
+    """Units sharing a non-empty group are related to each other."""
+    groups: dict[str, set[str]] = {}
+    for unit in db.session.scalars(sa.select(Unit)):
+        if unit.group:
+            groups.setdefault(unit.group, set()).add(unit.name)
+    related: dict[str, set[str]] = {}
+    for members in groups.values():
+        for name in members:
+            related.setdefault(name, set()).update(members - {name})
+    return related
+
+
+def examiner_of(user: User) -> Examiner:
+    unit = db.session.get(Unit, user.unit_id) if user.unit_id else None
+    return Examiner(user.username, unit.name if unit else None)
+
+
+def site_of(task: Task) -> TaskSite:
+    place = task.claim.place
+    lat, lon = place.wgs84() if place else (None, None)
+    return TaskSite(str(task.id), task.claim.report.unit.name, lat, lon)
+
+
+def has_conflict(user: User, claim: Claim) -> bool:
+    """The person belongs to the claim's unit or to a unit the cycle marks as related."""
+    if user.unit_id is None:
+        return False
+    place = claim.place
+    lat, lon = place.wgs84() if place else (None, None)
+    return conflicts(examiner_of(user), TaskSite("-", claim.report.unit.name, lat, lon), related_units())
+
+
+def active_examiners() -> list[User]:
+    users = db.session.scalars(sa.select(User).where(User.active.is_(True)).order_by(User.username))
+    return [u for u in users if u.has_role("examiner")]
+
+
+def cycle_tasks(cycle: Cycle, kind: str = "primary") -> list[Task]:
+    return list(db.session.scalars(sa.select(Task).join(Claim).join(Report)
+                                   .where(Report.cycle_id == cycle.id, Task.kind == kind).order_by(Task.id)))
+
+
+def plan_and_assign(cycle: Cycle, by: User | None = None) -> Plan:
+    """Assign every unassigned task: no conflicts, balanced loads, short day routes."""
+    from ..sampling.operations import assign_task
+
+    tasks = [t for t in cycle_tasks(cycle) if t.state in ("unassigned", "assigned")]
+    users = {u.username: u for u in active_examiners()}
+    if not users:
+        raise OperationError(_("There is no examiner to assign."))
+    current = {str(t.id): t.examiner.username for t in tasks if t.examiner and t.examiner.username in users}
+    plan = plan_assignment([site_of(t) for t in tasks], [examiner_of(u) for u in users.values()],
+                           related_units(), max_route_km=cycle.max_route_km, current=current)
+    by_id = {str(t.id): t for t in tasks}
+    for key, username in sorted(plan.assignments.items()):
+        if key not in current:
+            assign_task(by_id[key], users[username])
+    record("assignment.plan", "cycle", cycle.code, actor=by,
+           after={"assigned": len(plan.assignments) - len(current), "unassignable": len(plan.unassignable)})
+    return plan
+
+
+def routes_for(user: User, tasks: list[Task], max_route_km: float) -> list[tuple[Route, list[Task]]]:
+    """An examiner's open tasks grouped into day routes, each with its tasks in visiting order."""
+    by_key = {str(t.id): t for t in tasks}
+    routes = day_routes([site_of(t) for t in tasks], max_route_km)
+    return [(route, [by_key[k] for k in route.stops]) for route in routes]
+
+
+def draw_cycle_backchecks(cycle: Cycle, by: User | None = None) -> list[Task]:
+    """Draw the back-check share of approved claims (salted tickets) and give each to a second examiner."""
+    from ..sampling.operations import get_sample
+
+    sample = get_sample(cycle)
+    if sample is None:
+        raise OperationError(_("The sample is drawn after the frame is frozen."), status=409)
+    approved = [t for t in cycle_tasks(cycle) if t.state == "approved"]
+    if not approved:
+        raise OperationError(_("Nothing is approved yet: back-checks are drawn from approved verifications."))
+    by_public_id = {t.claim.public_id: t for t in approved}
+    salt = backcheck_salt(sample.seed)
+    chosen = draw_backchecks(by_public_id, sample.seed, cycle.backcheck_share)
+    existing = {t.claim_id for t in cycle_tasks(cycle, "backcheck")}
+    users = {u.username: u for u in active_examiners()}
+    load = {name: 0 for name in users}
+    for task in cycle_tasks(cycle) + cycle_tasks(cycle, "backcheck"):
+        if task.examiner and task.examiner.username in load and task.state in ("assigned", "returned"):
+            load[task.examiner.username] += 1
+    examiners = [examiner_of(u) for u in users.values()]
+    related = related_units()
+    created = []
+    for public_id, ticket in chosen:
+        primary = by_public_id[public_id]
+        if primary.claim_id in existing:
+            continue
+        second = second_examiner(primary.examiner.username, site_of(primary), examiners, related, load)
+        if second is None:
+            raise OperationError(_("No second examiner without a conflict is available for %(id)s.", id=public_id))
+        load[second] += 1
+        task = Task(claim_id=primary.claim_id, kind="backcheck", examiner=users[second], state="assigned",
+                    assigned_at=utcnow())
+        db.session.add(task)
+        created.append(task)
+        record("task.backcheck", "task", public_id, actor=by, before=None,
+               after={"examiner": second, "salt": salt, "ticket": f"{ticket:064x}"})
+    db.session.flush()
+    return created
+
+
+def counterpart_disagreement(task: Task) -> tuple[str | None, object]:
+    """For a verification's task, the disagreement code with the other visit of the same claim, if any."""
+    other_kind = "primary" if task.kind == "backcheck" else "backcheck"
+    other = db.session.scalar(sa.select(Task).where(Task.claim_id == task.claim_id, Task.kind == other_kind))
+    if other is None or other.latest is None or task.latest is None or other.state not in (
+            "submitted", "approved", "returned", "rejected"):
+        return None, other
+    mine, theirs = task.latest, other.latest
+    return disagreement(mine.finding, theirs.finding, mine.observed_qty, theirs.observed_qty), other
