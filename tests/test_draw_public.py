@@ -149,3 +149,31 @@ def test_anyone_can_rederive_the_sample_with_the_cli_or_the_standalone_script(ap
         "--extend", "qingshan-county=2", "--compare", str(published)])
     assert result.exit_code == 1
     assert [e.after_data["extension"] for e in audit_actions(app, "sample.extend")] == [2]
+
+
+def test_the_sample_depends_on_the_text_order_not_on_database_ids(app):
+    """Claims marked in reverse order get the same public ids, so the same sample."""
+    from fieldcheck.cycles.operations import create_cycle
+    from fieldcheck.db import db
+    from fieldcheck.reports.operations import add_claim, import_report, proposals_for, report_text_from_input
+    from fieldcheck.sampling.draw import FrameRow
+    from fieldcheck.sampling.operations import draw_cycle_sample, publish_cycle
+    from fieldcheck.sampling.rule import DrawRule, draw_frame
+    from story import FIXTURES, make_users
+
+    with app.test_request_context():
+        make_users()
+        cycle = create_cycle("2025", "t")
+        text = report_text_from_input(None, (FIXTURES / "reports" / "qingshan-county-2025.md").read_bytes())
+        report = import_report(cycle, unit_name="u", secretary="s", title="", slug="qingshan-county", text=text)
+        aspect = {a.code: a for a in cycle.aspects}
+        proposals = proposals_for(report)
+        for p in reversed(proposals):  # inserted last-first: ids run against the text order
+            add_claim(report, p.start, p.end, aspect.get(p.aspect or "", cycle.aspects[0]))
+        publish_cycle(cycle)
+        sample = draw_cycle_sample(cycle, SEED)
+        db.session.commit()
+        drawn = [i.public_id for i in sorted(sample.items, key=lambda i: i.rank)]
+    expected_rows = [FrameRow(f"2025/qingshan-county/{n}", "qingshan-county", p.aspect or cycle.aspects[0].code)
+                     for n, p in enumerate(sorted(proposals, key=lambda p: p.start), start=1)]
+    assert drawn == [d.public_id for d in draw_frame(expected_rows, SEED, DrawRule())]

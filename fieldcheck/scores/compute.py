@@ -13,6 +13,7 @@ from ..cycles.models import Cycle
 from ..db import db
 from ..field.models import Task
 from ..reports.models import Claim, Report
+from ..sampling.estimates import clopper_pearson, point_estimate
 from .scoring import ClaimResult, ReportScore, score_report
 
 CONFIDENCE = 0.9
@@ -55,6 +56,9 @@ def report_rows(cycle: Cycle) -> list[dict]:
     """One row per report: the figures with sample size, population and bounds beside them."""
     rows = []
     for report, score in cycle_scores(cycle):
+        # Clopper–Pearson (binomial, infinite population) beside the exact finite-population bound.
+        cp = clopper_pearson(score.sample_size - score.failures, score.sample_size, score.confidence) \
+            if score.sample_size else None
         row = {
             "cycle": cycle.code, "report": report.slug, "unit": report.unit.name,
             "secretary": report.secretary, "report_sha256": report.sha256,
@@ -62,7 +66,12 @@ def report_rows(cycle: Cycle) -> list[dict]:
             "approved": score.sample_size, "failures": score.failures,
             "verified_share": _round(score.verified_share, 4),
             "verified_share_lower": _round(score.verified_share_lower, 4),
-            "false_claims_upper_bound": score.false_upper_bound, "confidence": score.confidence,
+            "false_claims_upper_bound": score.false_upper_bound,
+            "false_claims_point_estimate": _round(point_estimate(score.population, score.sample_size,
+                                                                 score.failures), 2) if score.sample_size else None,
+            "verified_share_cp_lower": _round(cp[0], 4) if cp else None,
+            "verified_share_cp_upper": _round(cp[1], 4) if cp else None,
+            "confidence": score.confidence,
             "satisfaction": _round(score.satisfaction), "ratings": score.satisfaction_count,
             "total": _round(score.total),
         }

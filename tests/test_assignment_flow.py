@@ -1,0 +1,145 @@
+"""Sending the right examiner: no conflicts of interest, short routes, independent back-checks."""
+
+from __future__ import annotations
+
+import io
+import uuid
+
+import sqlalchemy as sa
+from helpers import csrf_token, login
+
+from story import FIXTURES, build_world
+
+
+def put_in_unit(app, username: str, unit_name: str, group: str = "") -> None:
+    from fieldcheck.accounts.models import User
+    from fieldcheck.db import db
+    from fieldcheck.reports.models import Unit
+
+    with app.app_context():
+        unit = db.session.scalar(sa.select(Unit).where(Unit.name == unit_name))
+        if unit is None:
+            unit = Unit(name=unit_name)
+            db.session.add(unit)
+        unit.group = group
+        user = db.session.scalar(sa.select(User).where(User.username == username))
+        db.session.flush()
+        user.unit_id = unit.id
+        db.session.commit()
+
+
+def tasks_by_examiner(app) -> dict[str, int]:
+    from fieldcheck.db import db
+    from fieldcheck.field.models import Task
+
+    with app.app_context():
+        counts: dict[str, int] = {}
+        for task in db.session.scalars(sa.select(Task).where(Task.kind == "primary")):
+            key = task.examiner.username if task.examiner else None
+            counts[key] = counts.get(key, 0) + 1
+        return counts
+
+
+def test_an_examiner_of_a_related_unit_is_never_sent(app):
+    world = build_world(app, assign=False)
+    with app.app_context():
+        from fieldcheck.db import db
+        from fieldcheck.reports.models import Unit
+
+        db.session.scalar(sa.select(Unit).where(Unit.name == "中共青山县委")).group = "青山县"
+        db.session.commit()
+    put_in_unit(app, "exb", "青山县柳河镇党委", group="青山县")  # related: same county
+    org = app.test_client()
+    login(org, "org")
+    token = csrf_token(org, "/cycles/2025/assign")
+    from fieldcheck.accounts.models import User
+    from fieldcheck.db import db
+
+    with app.app_context():
+        exb_id = db.session.scalar(sa.select(User.id).where(User.username == "exb"))
+    r = org.post("/cycles/2025/assign", data={"csrf_token": token, f"task-{world.task_ids[0]}": exb_id})
+    assert r.status_code == 400
+    assert tasks_by_examiner(app) == {None: len(world.task_ids)}
+    r = org.post("/cycles/2025/assign/plan", data={"csrf_token": token})
+    assert r.status_code == 302
+    assert tasks_by_examiner(app) == {"exa": len(world.task_ids)}  # everything to the one without conflict
+
+
+def test_the_plan_balances_examiners_and_shows_day_routes(app):
+    world = build_world(app, assign=False)
+    org = app.test_client()
+    login(org, "org")
+    token = csrf_token(org, "/cycles/2025/assign")
+    assert org.post("/cycles/2025/assign/plan", data={"csrf_token": token}).status_code == 302
+    counts = tasks_by_examiner(app)
+    assert set(counts) == {"exa", "exb"} and abs(counts["exa"] - counts["exb"]) <= 1
+    assert sum(counts.values()) == len(world.task_ids)
+    page = org.get("/cycles/2025/routes").get_data(as_text=True)
+    assert "km" in page and "/qingshan-county/" in page
+    examiner = app.test_client()
+    login(examiner, "exa")
+    assert "km" in examiner.get("/tasks").get_data(as_text=True)
+
+
+def submit(app, client, task_id, finding, qty, notes):
+    from fieldcheck.db import db
+    from fieldcheck.field.models import Task
+
+    with app.app_context():
+        qids = [q.id for q in db.session.get(Task, task_id).claim.report.cycle.questions]
+    data = {"csrf_token": csrf_token(client, "/tasks"), "client_uuid": str(uuid.uuid4()), "finding": finding,
+            "observed_qty": str(qty), "notes": notes, "interview-0-respondent": "member",
+            "photos": (io.BytesIO((FIXTURES / "photos" / "gps_DSCN0021.jpg").read_bytes()), "p.jpg"),
+            **{f"interview-0-q{q}": "4" for q in qids}}
+    r = client.post(f"/tasks/{task_id}", data=data, content_type="multipart/form-data")
+    assert r.status_code == 302, r.get_data(as_text=True)[:3000]
+
+
+def approve_latest(app, reviewer, task_id):
+    from fieldcheck.db import db
+    from fieldcheck.field.models import Task
+
+    with app.app_context():
+        vid = db.session.get(Task, task_id).latest.id
+    r = reviewer.post(f"/review/{vid}", data={"csrf_token": csrf_token(reviewer, "/review/"), "decision": "approve"})
+    assert r.status_code == 302
+    return vid
+
+
+def test_a_back_check_goes_to_a_second_examiner_blind_and_disagreement_is_flagged(app):
+    world = build_world(app)  # everything assigned to exa
+    exa, exb, rev, org = (app.test_client() for _ in range(4))
+    for client, name in ((exa, "exa"), (exb, "exb"), (rev, "rev"), (org, "org")):
+        login(client, name)
+    first = world.task_ids[0]
+    submit(app, exa, first, "verified", 3, "EXA-SECRET-NOTE")
+    approve_latest(app, rev, first)
+    r = org.post("/cycles/2025/backchecks", data={"csrf_token": csrf_token(org, "/cycles/2025/assign")})
+    assert r.status_code == 302
+    from fieldcheck.audit.models import AuditEvent
+    from fieldcheck.db import db
+    from fieldcheck.field.models import Task
+
+    with app.app_context():
+        back = db.session.scalar(sa.select(Task).where(Task.kind == "backcheck"))
+        assert back is not None and back.examiner.username == "exb" and back.claim_id == db.session.get(Task, first).claim_id
+        event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "task.backcheck"))
+        assert event.after_data["salt"].endswith("/backcheck")
+        back_id = back.id
+    page = exb.get(f"/tasks/{back_id}").get_data(as_text=True)
+    assert "EXA-SECRET-NOTE" not in page  # the second examiner does not see the first result
+    assert exb.get(f"/tasks/{first}").status_code == 403
+    submit(app, exb, back_id, "not_verified", 0, "nothing there")
+    with app.app_context():
+        vid = db.session.get(Task, back_id).latest.id
+    review_page = rev.get(f"/review/{vid}").get_data(as_text=True)
+    assert 'id="disagreement"' in review_page
+    # the scores count the primary visit only
+    import json
+
+    doc = json.loads(rev.get("/cycles/2025/scores/export.json?level=claim").get_data(as_text=True))
+    assert len(doc["rows"]) == 1 and doc["rows"][0]["finding_value"] == 1.0
+    # drawing again adds nothing new for the same approvals
+    org.post("/cycles/2025/backchecks", data={"csrf_token": csrf_token(org, "/cycles/2025/assign")})
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Task).where(Task.kind == "backcheck")) == 1
