@@ -98,13 +98,14 @@ def _register_blueprints(app: Flask) -> None:
     from .field.api import bp as field_api_bp
     from .public.views import bp as public_bp
     from .reports.views import bp as reports_bp
+    from .residents.views import bp as residents_bp
     from .review.views import bp as review_bp
     from .sampling.api import bp as sampling_api_bp
     from .sampling.views import bp as sampling_bp
     from .scores.views import bp as scores_bp
 
     for bp in (public_bp, accounts_bp, cycles_bp, reports_bp, sampling_bp, field_bp,
-               field_api_bp, sampling_api_bp, review_bp, scores_bp):
+               field_api_bp, sampling_api_bp, residents_bp, review_bp, scores_bp):
         app.register_blueprint(bp)
 
 

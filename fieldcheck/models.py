@@ -3,7 +3,7 @@
 from .accounts.models import User  # noqa: F401
 from .audit.models import AuditEvent  # noqa: F401
 from .cycles.models import Aspect, Cycle, Question  # noqa: F401
-from .field.models import Interview, Photo, Rating, Task, Verification  # noqa: F401
+from .field.models import Flag, Interview, Photo, Rating, RatingToken, Task, Verification  # noqa: F401
 from .places.models import Place  # noqa: F401
 from .reports.models import Claim, Report, Unit  # noqa: F401
 from .review.models import Review  # noqa: F401

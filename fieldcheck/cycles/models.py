@@ -30,6 +30,11 @@ class Cycle(db.Model):
     # Share of approved verifications visited again by a second examiner, drawn by ticket.
     backcheck_share: Mapped[float] = mapped_column(default=0.1)
     max_route_km: Mapped[float] = mapped_column(default=30.0)
+    # Evidence on the phone: blind quantity, geolocation accuracy to wait for, QR link lifetime.
+    blind: Mapped[bool] = mapped_column(default=True)
+    accuracy_threshold_m: Mapped[float] = mapped_column(default=50.0)
+    geo_wait_s: Mapped[int] = mapped_column(default=30)
+    qr_token_hours: Mapped[float] = mapped_column(default=2.0)
     min_interviews: Mapped[int] = mapped_column(default=3)
     max_distance_m: Mapped[int] = mapped_column(default=500)
     frame_sha256: Mapped[str | None] = mapped_column(sa.String(64))

@@ -80,8 +80,78 @@ def encode_jpeg(img: Image.Image, quality: int = 80, *, progressive: bool = Fals
     clean = img.copy()
     clean.info = {}
     buf = io.BytesIO()
-    clean.save(buf, "JPEG", quality=quality, optimize=True, progressive=progressive)
+    # libjpeg always computes optimal Huffman tables for progressive files; asking again
+    # only adds a pass.
+    clean.save(buf, "JPEG", quality=quality, optimize=not progressive, progressive=progressive)
     return buf.getvalue()
+
+
+def strip_jpeg(data: bytes) -> bytes | None:
+    """The same JPEG with every APPn and comment segment and any trailing bytes removed.
+
+    Pixels are untouched (no re-encoding): quantisation, Huffman tables, frame and scans are
+    copied byte for byte, and a JFIF header, if the file had one, is replaced by a bare one.
+    Returns None unless the file is a plain 8-bit Huffman JPEG that browsers show as is
+    (arithmetic coding, 12-bit, lossless, Adobe colour transforms and odd markers give None),
+    or if its structure is not exactly as expected.
+    """
+    if not data.startswith(b"\xff\xd8"):
+        return None
+    kept: list[bytes] = []
+    had_jfif = False
+    pos, end = 2, len(data)
+    while pos < end:
+        if data[pos] != 0xFF:
+            return None
+        while pos < end and data[pos] == 0xFF:  # fill bytes before a marker
+            pos += 1
+        if pos + 3 > end:
+            return None
+        marker = data[pos]
+        if marker == 0xD9:  # EOI: anything after it is dropped
+            head = [b"\xff\xd8", _BARE_JFIF] if had_jfif else [b"\xff\xd8"]
+            return b"".join(head + kept + [b"\xff\xd9"])
+        length = int.from_bytes(data[pos + 1 : pos + 3], "big")
+        segment_end = pos + 1 + length
+        if length < 2 or segment_end > end:
+            return None
+        payload = data[pos + 3 : segment_end]
+        if marker == 0xE0:
+            had_jfif = had_jfif or payload.startswith(b"JFIF\x00")
+        elif 0xE1 <= marker <= 0xEF and marker != 0xEE or marker == 0xFE:
+            pass  # APP1-APP15 (EXIF, XMP, ICC, MPF, ...) and COM: metadata, dropped
+        elif marker in _KEEP_MARKERS or (marker in _PLAIN_SOF and payload[:1] == b"\x08"):
+            kept.append(b"\xff" + data[pos:segment_end])
+        else:  # APP14 Adobe (colour transform), other SOFs, DNL, EXP, DHP, JPGn, stray RSTn
+            return None
+        pos = segment_end
+        if marker == 0xDA:  # entropy-coded data runs up to the next marker that is not RSTn
+            scan_end = _scan_end(data, pos)
+            if scan_end is None:
+                return None
+            kept.append(data[pos:scan_end])
+            pos = scan_end
+    return None
+
+
+_BARE_JFIF = b"\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+_PLAIN_SOF = frozenset({0xC0, 0xC1, 0xC2})  # baseline, extended and progressive Huffman
+_KEEP_MARKERS = frozenset({0xC4, 0xDB, 0xDD, 0xDA})  # DHT, DQT, DRI, SOS
+
+
+def _scan_end(data: bytes, pos: int) -> int | None:
+    """Index of the 0xFF that starts the marker after a scan's entropy-coded data."""
+    while True:
+        pos = data.find(b"\xff", pos)
+        if pos < 0 or pos + 1 >= len(data):
+            return None
+        following = data[pos + 1]
+        if following == 0x00 or 0xD0 <= following <= 0xD7:  # stuffed byte or restart marker
+            pos += 2
+        elif following == 0xFF:  # fill byte: the marker starts at the last 0xFF
+            pos += 1
+        else:
+            return pos
 
 
 def _to_resizable(img: Image.Image) -> Image.Image:

@@ -29,6 +29,9 @@ class Task(db.Model):
     state: Mapped[str] = mapped_column(sa.String(16), default="unassigned")
     assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     return_reason: Mapped[str] = mapped_column(sa.String(500), default="")
+    # Blind verification: the quantity the examiner recorded before the claimed one was shown.
+    blind_qty: Mapped[float | None]
+    revealed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     claim: Mapped["Claim"] = relationship()  # noqa: F821
     examiner: Mapped["User | None"] = relationship()  # noqa: F821
@@ -58,6 +61,13 @@ class Photo(db.Model):
     phash: Mapped[str] = mapped_column(sa.String(16), default="")
     uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # What the phone said about the original it shrank (declared by the client, shown as such).
+    original_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    original_size: Mapped[int | None]
+    # The browser's geolocation when the photo was taken.
+    capture_lat: Mapped[float | None]
+    capture_lon: Mapped[float | None]
+    capture_accuracy_m: Mapped[float | None]
 
 
 verification_photo = sa.Table(
@@ -98,17 +108,27 @@ class Verification(db.Model):
     reviews: Mapped[list["Review"]] = relationship(  # noqa: F821
         back_populates="verification", order_by="Review.id"
     )
+    flags: Mapped[list["Flag"]] = relationship(order_by="Flag.id", cascade="all, delete-orphan")
+    geo_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Interview(db.Model):
-    """One resident's anonymous ratings: no name, phone number or address is ever stored."""
+    """One resident's anonymous ratings: no name, phone number or address is ever stored.
+
+    A resident who answers on their own phone (QR code) does so before the examiner submits, so
+    the interview first belongs to the visit (task + client UUID) and joins its verification at
+    submit.
+    """
 
     __tablename__ = "interview"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    verification_id: Mapped[int] = mapped_column(sa.ForeignKey("verification.id"), index=True)
+    verification_id: Mapped[int | None] = mapped_column(sa.ForeignKey("verification.id"), index=True)
+    task_id: Mapped[int | None] = mapped_column(sa.ForeignKey("task.id"), index=True)
+    client_uuid: Mapped[str | None] = mapped_column(sa.String(36), index=True)
     respondent: Mapped[str] = mapped_column(sa.String(16))
-    source: Mapped[str] = mapped_column(sa.String(16), default="examiner")
+    source: Mapped[str] = mapped_column(sa.String(16), default="examiner")  # examiner | qr
+    comment: Mapped[str] = mapped_column(sa.String(500), default="")
 
     verification: Mapped[Verification] = relationship(back_populates="interviews")
     ratings: Mapped[list[Rating]] = relationship(cascade="all, delete-orphan", order_by="Rating.question_id")
@@ -121,3 +141,36 @@ class Rating(db.Model):
     interview_id: Mapped[int] = mapped_column(sa.ForeignKey("interview.id"), primary_key=True)
     question_id: Mapped[int] = mapped_column(sa.ForeignKey("question.id"), primary_key=True)
     value: Mapped[int]
+
+
+class RatingToken(db.Model):
+    """A one-time link a resident opens from a QR code; only its hash is stored."""
+
+    __tablename__ = "rating_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_sha256: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    task_id: Mapped[int] = mapped_column(sa.ForeignKey("task.id"), index=True)
+    client_uuid: Mapped[str] = mapped_column(sa.String(36))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    task: Mapped[Task] = relationship()
+
+
+class Flag(db.Model):
+    """An automatic evidence warning for the reviewer (never a silent rejection)."""
+
+    __tablename__ = "flag"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    verification_id: Mapped[int] = mapped_column(sa.ForeignKey("verification.id"), index=True)
+    code: Mapped[str] = mapped_column(sa.String(32))
+    figures: Mapped[str] = mapped_column(sa.Text, default="{}")
+
+    @property
+    def figure_data(self) -> dict:
+        import json
+
+        return json.loads(self.figures or "{}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -9,7 +10,7 @@ from flask_babel import gettext as _
 
 from ..accounts.models import User
 from ..audit.models import record
-from ..db import db
+from ..db import db, utcnow
 from ..errors import OperationError
 from ..evidence.photos import PhotoRejected, ingest_photo
 from ..evidence.storage import store_blob, store_derived
@@ -88,7 +89,10 @@ def submit_verification(task: Task, examiner: User, data: VerificationInput) -> 
         photos.append(photo)
     if not photos:
         raise OperationError(_("Add at least one photo of the site."))
-    if not data.interviews and data.finding != "site_not_found":
+    from ..residents.operations import pending_interviews
+
+    from_residents = pending_interviews(task, data.client_uuid)
+    if not data.interviews and not from_residents and data.finding != "site_not_found":
         raise OperationError(_("Record at least one resident interview."))
     question_ids = {q.id for q in task.claim.report.cycle.questions}
     verification = Verification(
@@ -101,11 +105,39 @@ def submit_verification(task: Task, examiner: User, data: VerificationInput) -> 
         verification.interviews.append(Interview(
             respondent=item.respondent, source="examiner",
             ratings=[Rating(question_id=q, value=v) for q, v in sorted(item.ratings.items())]))
+    for interview in from_residents:
+        verification.interviews.append(interview)
     db.session.add(verification)
     before = task.state
     task.state, task.return_reason = "submitted", ""
     db.session.flush()
     record("task.submit", "task", task.claim.public_id, actor=examiner, before={"state": before},
            after={"state": "submitted", "verification": data.client_uuid, "finding": data.finding,
-                  "photos": len(photos), "interviews": len(data.interviews)})
+                  "photos": len(photos), "interviews": len(verification.interviews)})
     return verification, True
+
+
+DIGITS = re.compile(r"[0-9０-９]+(?:[.．][0-9０-９]+)?")
+
+
+def needs_blind_step(task: Task) -> bool:
+    """Blind verification: count first, then see the claimed quantity (when the claim has one)."""
+    claim = task.claim
+    return (claim.report.cycle.blind and task.revealed_at is None
+            and (claim.claimed_qty is not None or bool(DIGITS.search(claim.text))))
+
+
+def masked_claim_text(text: str) -> str:
+    """The claim with its figures hidden, so the examiner's count is not anchored on them."""
+    return DIGITS.sub("▢", text)
+
+
+def record_blind_count(task: Task, examiner: User, observed_qty: float) -> None:
+    """Keep the count made before the claim was revealed; later edits never overwrite it."""
+    check_task_is_yours(task, examiner)
+    if task.state not in ("assigned", "returned"):
+        raise OperationError(_("This task was already submitted and is waiting for review."), status=409)
+    if task.revealed_at is not None:
+        return
+    task.blind_qty, task.revealed_at = observed_qty, utcnow()
+    record("task.reveal", "task", task.claim.public_id, actor=examiner, after={"blind_qty": observed_qty})

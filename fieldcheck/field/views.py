@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import uuid
 from pathlib import Path
 
@@ -16,7 +17,8 @@ from ..db import db
 from ..errors import OperationError
 from ..evidence.storage import blob_path
 from .models import FINDINGS, Photo, Task
-from .operations import check_task_is_yours, existing_submission, save_photo, submit_verification
+from .operations import (check_task_is_yours, existing_submission, masked_claim_text, needs_blind_step,
+                         record_blind_count, save_photo, submit_verification)
 from .submission import form_to_dict, parse_verification
 
 bp = Blueprint("field", __name__)
@@ -85,10 +87,34 @@ def task(task_id: int):
             db.session.rollback()
             return redirect(url_for("field.my_tasks"))
     editable = task.state in ("assigned", "returned")
+    blind = editable and needs_blind_step(task)
     status = 400 if error else 200
     return render_template("field/task.html", task=task, questions=questions, findings=FINDINGS,
                            error=error, editable=editable, client_uuid=request.form.get("client_uuid") or str(uuid.uuid4()),
-                           form=form_data, interview_slots=5), status
+                           form=form_data, interview_slots=5, blind=blind,
+                           claim_text=masked_claim_text(task.claim.text) if blind else task.claim.text), status
+
+
+@bp.route("/tasks/<int:task_id>/reveal", methods=["POST"])
+@roles_required("examiner")
+def reveal(task_id: int):
+    """Blind step: record the observed quantity, then show the claim with its figures."""
+    task = own_task_or_error(task_id)
+    raw = request.form.get("observed_qty", "")
+    try:
+        qty = float(raw)
+        if not math.isfinite(qty) or qty < 0:
+            raise ValueError
+    except ValueError:
+        flash(_("The observed quantity must be a number."), "error")
+        return redirect(url_for("field.task", task_id=task_id))
+    try:
+        record_blind_count(task, current_user._get_current_object(), qty)
+        db.session.commit()
+    except OperationError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    return redirect(url_for("field.task", task_id=task_id))
 
 
 @bp.route("/photos/<sha256>/<kind>")

@@ -90,10 +90,18 @@ def test_examiner_reviewer_organizer_story(app, live_server, phone, desktop, req
     def note_visit_request(request):
         visit_urls.append(request.url)
 
-    page.on("request", note_visit_request)
-    with page.expect_response(lambda r: r.request.resource_type == "document") as visit_response:
-        card.locator("a").click()
+    card.locator("a").click()
     expect(page).to_have_url(re.compile(rf"/tasks/{task_id}$"))
+    # Blind verification: the claimed figures stay hidden until the examiner's own count is recorded.
+    expect(page.locator("#blind-form")).to_be_visible()
+    assert not re.search(r"[0-9]", page.locator("#claim").inner_text())
+    page.fill("#blind_qty", OBSERVED_QTY)
+    page.on("request", note_visit_request)
+    with page.expect_response(lambda r: r.request.resource_type == "document" and r.request.method == "GET") \
+            as visit_response:
+        page.locator("#blind-form button[type=submit]").click()
+    expect(page).to_have_url(re.compile(rf"/tasks/{task_id}$"))
+    assert re.search(r"[0-9]", page.locator("#claim").inner_text())
     expect(page.locator("#geo-status")).to_have_text(re.compile(rf"\b{ACCURACY_M:.0f} m\b"))
     expect(page.locator("input[name=lat]")).to_have_value(f"{here[0]:.7f}")
     expect(page.locator("input[name=lon]")).to_have_value(f"{here[1]:.7f}")
