@@ -91,9 +91,9 @@ def strip_jpeg(data: bytes) -> bytes | None:
 
     Pixels are untouched (no re-encoding): quantisation, Huffman tables, frame and scans are
     copied byte for byte, and a JFIF header, if the file had one, is replaced by a bare one.
-    Returns None unless the file is a plain 8-bit Huffman JPEG that browsers show as is
-    (arithmetic coding, 12-bit, lossless, Adobe colour transforms and odd markers give None),
-    or if its structure is not exactly as expected.
+    The Adobe segment (a fixed-size colour-transform flag, no free text) is kept. Returns None
+    unless the file is a plain 8-bit Huffman JPEG that browsers show as is (arithmetic coding,
+    12-bit, lossless and odd markers give None), or if its structure is not as expected.
     """
     if not data.startswith(b"\xff\xd8"):
         return None
@@ -105,12 +105,14 @@ def strip_jpeg(data: bytes) -> bytes | None:
             return None
         while pos < end and data[pos] == 0xFF:  # fill bytes before a marker
             pos += 1
-        if pos + 3 > end:
+        if pos >= end:
             return None
         marker = data[pos]
         if marker == 0xD9:  # EOI: anything after it is dropped
             head = [b"\xff\xd8", _BARE_JFIF] if had_jfif else [b"\xff\xd8"]
             return b"".join(head + kept + [b"\xff\xd9"])
+        if pos + 3 > end:
+            return None
         length = int.from_bytes(data[pos + 1 : pos + 3], "big")
         segment_end = pos + 1 + length
         if length < 2 or segment_end > end:
@@ -118,11 +120,13 @@ def strip_jpeg(data: bytes) -> bytes | None:
         payload = data[pos + 3 : segment_end]
         if marker == 0xE0:
             had_jfif = had_jfif or payload.startswith(b"JFIF\x00")
-        elif 0xE1 <= marker <= 0xEF and marker != 0xEE or marker == 0xFE:
+        elif marker == 0xEE and payload.startswith(b"Adobe") and len(payload) == 12:
+            kept.append(b"\xff" + data[pos:segment_end])  # fixed-size colour-transform flag
+        elif 0xE1 <= marker <= 0xEF or marker == 0xFE:
             pass  # APP1-APP15 (EXIF, XMP, ICC, MPF, ...) and COM: metadata, dropped
         elif marker in _KEEP_MARKERS or (marker in _PLAIN_SOF and payload[:1] == b"\x08"):
             kept.append(b"\xff" + data[pos:segment_end])
-        else:  # APP14 Adobe (colour transform), other SOFs, DNL, EXP, DHP, JPGn, stray RSTn
+        else:  # other SOFs (arithmetic, lossless, 12-bit), DNL, EXP, DHP, JPGn, stray RSTn
             return None
         pos = segment_end
         if marker == 0xDA:  # entropy-coded data runs up to the next marker that is not RSTn

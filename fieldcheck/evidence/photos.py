@@ -30,11 +30,12 @@ from datetime import datetime
 import pillow_heif
 from PIL import Image
 
-from fieldcheck.evidence.exif import read_exif
+from fieldcheck.evidence.exif import ExifFacts, read_exif
 from fieldcheck.evidence.imaging import (
     dhash,
     encode_jpeg,
     shrink,
+    strip_jpeg,
     swaps_axes,
     to_display_rgb,
     upright,
@@ -56,6 +57,9 @@ REJECTION_CODES: frozenset[str] = frozenset(
 DISPLAY_LONG_EDGE = 1600
 THUMB_LONG_EDGE = 320
 JPEG_QUALITY = 80
+# A small upright JPEG (the page's 1600 px copy) becomes the display copy as it is, minus its
+# metadata, unless it is heavier than this: then re-encoding saves the reviewers' bandwidth.
+KEEP_DISPLAY_MAX_BYTES = 512 * 1024
 
 _MIME = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "HEIF": "image/heif"}
 # Pillow format names each accepted type may open as (a multi-picture JPEG opens as "MPO").
@@ -165,18 +169,22 @@ def _ingest_open(img: Image.Image, data: bytes, kind: str, max_pixels: int) -> P
     width, height = img.size  # declared in the header; nothing decoded yet
     if width <= 0 or height <= 0 or width * height > max_pixels:
         raise PhotoRejected("too_many_pixels", f"{width}x{height} > {max_pixels} pixels")
+    # JPEG EXIF sits in the header, so it can decide how to decode; other formats may keep
+    # it after the pixels (PNG eXIf), so they are read once the image is loaded.
+    early = read_exif(img) if kind == "JPEG" else None
+    kept = _kept_display(img, data, early) if early is not None else None
     try:
-        if kind == "JPEG" and max(width, height) > DISPLAY_LONG_EDGE:
-            # Let libjpeg decode at 1/2, 1/4 or 1/8 scale, still at least display size.
-            scale = DISPLAY_LONG_EDGE / max(width, height)
-            img.draft("RGB", (max(1, round(width * scale)), max(1, round(height * scale))))
+        if kind == "JPEG":
+            # Let libjpeg decode at 1/2, 1/4 or 1/8 scale, still at least the size we need.
+            # Scaled decoding still reads the whole entropy-coded stream: truncation is caught.
+            _draft(img, THUMB_LONG_EDGE if kept is not None else DISPLAY_LONG_EDGE)
         img.load()  # decode everything once: truncation and corruption show up here
     except Image.DecompressionBombError as exc:
         raise PhotoRejected("too_many_pixels", str(exc)) from exc
     except Exception as exc:
         raise _decode_error(exc, f"cannot decode {kind}") from exc
 
-    meta = read_exif(img)
+    meta = early if early is not None else read_exif(img)
     # pillow_heif applies the HEIF rotation itself and resets EXIF orientation to 1,
     # keeping what the file said here.
     original = img.info.get("original_orientation") if kind == "HEIF" else meta.orientation
@@ -184,9 +192,13 @@ def _ingest_open(img: Image.Image, data: bytes, kind: str, max_pixels: int) -> P
     if swaps_axes(meta.orientation):
         width, height = height, width
     try:
-        display = to_display_rgb(upright(img, meta.orientation), DISPLAY_LONG_EDGE)
-        thumb = shrink(display, THUMB_LONG_EDGE)
-        display_jpeg = encode_jpeg(display, JPEG_QUALITY, progressive=True)
+        if kept is not None:  # img is upright sRGB, decoded at about thumbnail size
+            display_jpeg = kept
+            thumb = to_display_rgb(img, THUMB_LONG_EDGE)
+        else:
+            display = to_display_rgb(upright(img, meta.orientation), DISPLAY_LONG_EDGE)
+            thumb = shrink(display, THUMB_LONG_EDGE)
+            display_jpeg = encode_jpeg(display, JPEG_QUALITY, progressive=True)
         thumb_jpeg = encode_jpeg(thumb, JPEG_QUALITY)
         phash = dhash(thumb)  # thumb is a downscale of display: same 9x8 hash, far cheaper
     except Exception as exc:  # decoded but unrenderable pixels (exotic mode or profile)
@@ -210,6 +222,30 @@ def _ingest_open(img: Image.Image, data: bytes, kind: str, max_pixels: int) -> P
         display_jpeg=display_jpeg,
         thumb_jpeg=thumb_jpeg,
     )
+
+
+def _kept_display(img: Image.Image, data: bytes, meta: ExifFacts) -> bytes | None:
+    """The upload itself, stripped of metadata, when it can serve as the display copy as is."""
+    if (
+        img.format != "JPEG"  # not MPO: its second picture would be cut anyway, keep it simple
+        or img.mode != "RGB"  # CMYK needs converting; grayscale stays out for a uniform output
+        or max(img.size) > DISPLAY_LONG_EDGE
+        or meta.orientation not in (None, 1)
+        or img.info.get("icc_profile")  # colours must be converted to sRGB
+        or len(data) > KEEP_DISPLAY_MAX_BYTES + 64 * 1024  # headroom for the metadata dropped
+    ):
+        return None
+    stripped = strip_jpeg(data)
+    if stripped is None or len(stripped) > KEEP_DISPLAY_MAX_BYTES:
+        return None
+    return stripped
+
+
+def _draft(img: Image.Image, long_edge: int) -> None:
+    width, height = img.size
+    if max(width, height) > long_edge:
+        scale = long_edge / max(width, height)
+        img.draft("RGB", (max(1, round(width * scale)), max(1, round(height * scale))))
 
 
 def _decode_error(exc: Exception, context: str) -> PhotoRejected:
