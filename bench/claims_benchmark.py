@@ -35,6 +35,7 @@ class Result:
     proposals: int
     matched: int
     aspect_agree: int
+    aspect_labelled: int
     places_found: int
     places_labelled: int
 
@@ -98,6 +99,7 @@ def run_one(labels_path: Path, details: bool) -> Result:
     proposals = propose_claims(text, place_names=place_names)
     pairs = match(proposals, labels)
     aspect_agree = sum(proposals[i].aspect == labels[j].get("aspect") for i, j in pairs if "aspect" in labels[j])
+    aspect_labelled = sum("aspect" in labels[j] for _, j in pairs)
     places_labelled = places_found = 0
     for i, j in pairs:
         wanted = {p["name"] for p in labels[j].get("place", [])}
@@ -115,16 +117,17 @@ def run_one(labels_path: Path, details: bool) -> Result:
         for i, j in pairs:
             if "aspect" in labels[j] and proposals[i].aspect != labels[j]["aspect"]:
                 print(f"  {name} aspect {proposals[i].aspect} ≠ {labels[j]['aspect']}: {labels[j]['text']}")
-    return Result(name, len(labels), len(proposals), len(pairs), aspect_agree, places_found, places_labelled)
+    return Result(name, len(labels), len(proposals), len(pairs), aspect_agree, aspect_labelled, places_found,
+                  places_labelled)
 
 
-def _row(r: Result, aspect_total: int) -> str:
+def _row(r: Result) -> str:
     precision = r.matched / r.proposals if r.proposals else 0.0
     recall = r.matched / r.labels if r.labels else 0.0
-    aspect = r.aspect_agree / aspect_total if aspect_total else 0.0
+    aspect = f"{r.aspect_agree / r.aspect_labelled:.0%}" if r.aspect_labelled else "-"
     places = f"{r.places_found}/{r.places_labelled}" if r.places_labelled else "-"
     return (f"{r.name:34} {r.labels:7} {r.proposals:9} {r.matched:7} {precision:9.3f} {recall:6.3f} "
-            f"{aspect:6.0%} {places:>7}")
+            f"{aspect:>6} {places:>7}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -136,10 +139,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'report':34} {'labels':>7} {'proposals':>9} {'matched':>7} {'precision':>9} {'recall':>6} "
           f"{'aspect':>6} {'places':>7}")
     for r in results:
-        print(_row(r, r.matched))
+        print(_row(r))
     total = Result("overall", *(sum(getattr(r, f) for r in results) for f in
-                                ("labels", "proposals", "matched", "aspect_agree", "places_found", "places_labelled")))
-    print(_row(total, total.matched))
+                                ("labels", "proposals", "matched", "aspect_agree", "aspect_labelled", "places_found",
+                                 "places_labelled")))
+    print(_row(total))
     precision = total.matched / total.proposals if total.proposals else 0.0
     recall = total.matched / total.labels if total.labels else 0.0
     print(f"targets: recall ≥ {TARGET_RECALL} ({'met' if recall >= TARGET_RECALL else 'NOT met'}), "

@@ -58,7 +58,9 @@ def shrink(img: Image.Image, long_edge: int) -> Image.Image:
         return img
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
     # reducing_gap lets Pillow shrink by whole factors first: much faster, same look.
-    return img.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
+    # BICUBIC (as Pillow's thumbnail) is antialiased like LANCZOS when shrinking, looks the
+    # same at these ratios and costs a third less: the largest step of a phone photo's ingest.
+    return img.resize(size, Image.Resampling.BICUBIC, reducing_gap=2.0)
 
 
 def dhash(img: Image.Image) -> str:

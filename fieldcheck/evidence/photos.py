@@ -4,8 +4,10 @@
 escapes. The original bytes are never changed: the caller stores them as they came (they are
 the evidence) and should serve them only as downloads (``Content-Disposition: attachment``,
 ``X-Content-Type-Options: nosniff``), since a valid JPEG can carry an HTML payload after its
-end. Browsers are shown ``display_jpeg`` / ``thumb_jpeg``, which are re-encoded from pixels and
-carry no metadata at all (no EXIF, GPS, XMP, comment, ICC).
+end. Browsers are shown ``display_jpeg`` / ``thumb_jpeg``, which carry no metadata at all (no
+EXIF, GPS, XMP, comment, ICC). They are re-encoded from pixels, except that a small upright sRGB
+JPEG (the page's 1600 px copy) is its own display copy, its metadata segments and any trailing
+bytes cut out losslessly: the issue asks to keep the client's copy, and it saves a re-encode.
 
 Accepted: JPEG, PNG, WebP, HEIC/HEIF, decided from the content, never from a file name.
 

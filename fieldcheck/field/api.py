@@ -48,7 +48,7 @@ def upload_photo():
     if claimed and claimed != actual:
         return jsonify(error="sha_mismatch", message=_("The photo arrived damaged; send it again.")), 422
     try:
-        photo = save_photo(data, upload_root(), current_user)
+        photo = save_photo(data, upload_root(), current_user, request.form.to_dict())
         db.session.commit()
     except OperationError as exc:
         db.session.rollback()

@@ -31,8 +31,12 @@ def photo_refusal(code: str) -> str:
     return messages.get(code, _("The photo could not be read."))
 
 
-def save_photo(data: bytes, upload_root: Path, uploaded_by: User) -> Photo:
-    """Check the bytes, store the original content-addressed, return the (possibly existing) Photo."""
+def save_photo(data: bytes, upload_root: Path, uploaded_by: User, client: dict | None = None) -> Photo:
+    """Check the bytes, store the original content-addressed, return the (possibly existing) Photo.
+
+    `client` carries what the phone declared: the original's SHA-256 and size (when the page shrank
+    it) and the browser's geolocation at capture; they are stored as declared.
+    """
     try:
         facts = ingest_photo(data)
     except PhotoRejected as exc:
@@ -47,11 +51,30 @@ def save_photo(data: bytes, upload_root: Path, uploaded_by: User) -> Photo:
     photo = Photo(sha256=facts.sha256, size_bytes=facts.size_bytes, format=facts.format, width=facts.width,
                   height=facts.height, taken_at=facts.taken_at.isoformat() if facts.taken_at else None,
                   gps_lat=facts.gps_lat, gps_lon=facts.gps_lon, camera=camera, phash=facts.phash,
-                  uploaded_by_id=uploaded_by.id)
+                  uploaded_by_id=uploaded_by.id, **client_photo_facts(client or {}))
     db.session.add(photo)
     db.session.flush()
     record("photo.upload", "photo", facts.sha256, actor=uploaded_by, after={"bytes": facts.size_bytes})
     return photo
+
+
+def client_photo_facts(client: dict) -> dict:
+    """The phone's declarations about a photo, kept only when well-formed."""
+    from .submission import SHA256_RE, parse_location
+
+    facts: dict = {}
+    sha = str(client.get("original_sha256") or "").lower()
+    if SHA256_RE.match(sha):
+        facts["original_sha256"] = sha
+    size = str(client.get("original_size") or "")
+    if size.isdigit():
+        facts["original_size"] = int(size)
+    try:
+        lat, lon, acc = parse_location(client.get("lat"), client.get("lon"), client.get("accuracy_m"))
+    except OperationError:
+        lat = lon = acc = None  # a bad reading is dropped, the photo is still worth keeping
+    facts.update(capture_lat=lat, capture_lon=lon, capture_accuracy_m=acc)
+    return facts
 
 
 def existing_submission(client_uuid: str, examiner: User, task: Task | None = None) -> Verification | None:
@@ -98,7 +121,7 @@ def submit_verification(task: Task, examiner: User, data: VerificationInput) -> 
     verification = Verification(
         client_uuid=data.client_uuid, task=task, examiner=examiner, finding=data.finding,
         observed_qty=data.observed_qty, notes=data.notes, lat=data.lat, lon=data.lon,
-        accuracy_m=data.accuracy_m, started_at=data.started_at, photos=photos)
+        accuracy_m=data.accuracy_m, started_at=data.started_at, geo_at=data.geo_at, photos=photos)
     for item in data.interviews:
         if set(item.ratings) != question_ids:
             raise OperationError(_("Every interview must answer this cycle's questions."))

@@ -33,6 +33,7 @@ class VerificationInput:
     lon: float | None = None
     accuracy_m: float | None = None
     started_at: datetime | None = None
+    geo_at: datetime | None = None
     photo_sha256: list[str] = field(default_factory=list)
     interviews: list[InterviewInput] = field(default_factory=list)
 
@@ -121,7 +122,8 @@ def parse_verification(data: dict, question_ids: list[int]) -> VerificationInput
     return VerificationInput(
         client_uuid=parse_client_uuid(data.get("client_uuid")),
         finding=finding, observed_qty=observed, notes=notes, lat=lat, lon=lon, accuracy_m=accuracy,
-        started_at=parse_started_at(data.get("started_at")), photo_sha256=list(dict.fromkeys(shas)),
+        started_at=parse_started_at(data.get("started_at")), geo_at=parse_started_at(data.get("geo_at")),
+        photo_sha256=list(dict.fromkeys(shas)),
         interviews=interviews,
     )
 
@@ -144,6 +146,7 @@ def form_to_dict(form, question_ids: list[int], max_interviews: int = 20) -> dic
         "lon": form.get("lon"),
         "accuracy_m": form.get("accuracy_m"),
         "started_at": form.get("started_at"),
+        "geo_at": form.get("geo_at"),
         "photo_sha256": form.getlist("photo_sha256"),
         "interviews": interviews,
     }

@@ -3,16 +3,20 @@
 Plain rules, no model: a sentence (or enumerated item) is proposed when it carries an
 achievement — a quantity with a unit, or a completed action with an object — and it is not a
 heading, an item title, a slogan, a background figure, a plan, or part of the problems and
-plans sections. Offsets always refer to the text passed in; full-width digits are read as
-numbers through a same-length copy, so offsets never shift.
+plans sections. Offsets always refer to the text passed in: the rules read a same-length
+copy in simplified characters with ASCII digits (traditional text proposes what its simplified
+twin does), so offsets never shift.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
+
+from .chinese import aligned_simplified, to_simplified
+from .text import FULLWIDTH_TO_ASCII
 
 __all__ = [
     "DEFAULT_ASPECTS",
@@ -67,7 +71,11 @@ DEFAULT_ASPECT_KEYWORDS: dict[str, tuple[str, ...]] = {
 
 @dataclass(frozen=True)
 class Proposal:
-    """A proposed claim: text == report[start:end]."""
+    """A proposed claim: text == report[start:end].
+
+    `counted[i]` is the phrase that `quantities[i]` counts (培训村干部380人次 → 村干部), as
+    written in the report; `places` are the given place names found, in reading order.
+    """
 
     start: int
     end: int
@@ -75,12 +83,12 @@ class Proposal:
     quantities: list[tuple[float, str]]
     aspect: str | None
     reasons: list[str]
+    counted: list[str] = field(default_factory=list)
+    places: list[str] = field(default_factory=list)
 
 
 # --- character classes and patterns --------------------------------------------------------
 
-# Same-length map: full-width digits, point and percent sign to ASCII.
-_FULLWIDTH = str.maketrans({**{chr(0xFF10 + i): str(i) for i in range(10)}, "．": ".", "％": "%"})
 
 _CN = "零〇一二两三四五六七八九十百千万"
 _CN_ORD = "一二三四五六七八九十"
@@ -145,6 +153,7 @@ _STANCE = re.compile(
 )
 _BACKGROUND = re.compile(r"现有|共有|下辖|总数")
 _CLAUSE = re.compile(r"[^，,：:]+")
+_CLAUSE_GAP = re.compile(r"[，,：:；;。]")
 _TITLE_MAX = 20
 
 
@@ -167,7 +176,7 @@ def _heading_level(line: str) -> int | None:
     md = _MD_HEADING.match(line)
     if md:
         return len(md.group(1))
-    if len(line) > 40 or any(ch in line for ch in _SENTENCE_END) or _QUANTITY.search(line.translate(_FULLWIDTH)):
+    if len(line) > 40 or any(ch in line for ch in _SENTENCE_END) or _QUANTITY.search(line.translate(FULLWIDTH_TO_ASCII)):
         return None
     if "述职报告" in line:
         return 1
@@ -251,10 +260,10 @@ def _cn_number(s: str) -> int:
     return total + section + number
 
 
-def _quantities_at(text: str, start: int, end: int) -> list[tuple[int, tuple[float, str]]]:
-    """(offset, (number, unit)) for each quantity in text[start:end]."""
-    copy = text[start:end].translate(_FULLWIDTH)
-    found: list[tuple[int, tuple[float, str]]] = []
+def _quantities_at(text: str, start: int, end: int) -> list[tuple[int, int, tuple[float, str]]]:
+    """(start, end, (number, unit)) for each quantity in text[start:end]."""
+    copy = text[start:end].translate(FULLWIDTH_TO_ASCII)
+    found: list[tuple[int, int, tuple[float, str]]] = []
     for m in _QUANTITY.finditer(copy):
         value = Decimal(m.group("num")) if m.group("num") else Decimal(_cn_number(m.group("cn")))
         unit, mul = m.group("unit"), m.group("mul")
@@ -262,13 +271,62 @@ def _quantities_at(text: str, start: int, end: int) -> list[tuple[int, tuple[flo
             unit = mul + "元"
         elif mul:
             value *= {"千": 1_000, "万": 10_000, "亿": 100_000_000}[mul]
-        found.append((start + m.start(), (float(value), unit)))
+        found.append((start + m.start(), start + m.end(), (float(value), unit)))
     return found
 
 
 def find_quantities(text: str) -> list[tuple[float, str]]:
     """The (number, unit) quantities in a passage, in reading order; 万 is folded in except for 万元."""
-    return [q for _, q in _quantities_at(text, 0, len(text))]
+    return [q for _, _, q in _quantities_at(text, 0, len(text))]
+
+
+_PHRASE_END = re.compile(  # where the noun phrase after or before a quantity stops
+    r"[^\w“”‘’《》·]|" + "|".join(sorted(_ACTIONS, key=len, reverse=True)) +
+    r"|全部|均|已|分别|达到|进行|开展|参加|参训|担任|提供|入社|的|和|及|与|等|[到在为至]"
+)
+_AFTER_LEAD = re.compile(r"(?:以上|以下|左右|的)+")
+_LEAD = re.compile(r"(?:其中|全年|全县|全市|全区|共计|累计|共|我|各|对|为|向|与|在|给|已|的)+")
+_TAIL = re.compile(r"(?:分别为|分别达到|分别|达到|提高到|增加到|减少到|下降到|超过|达|为|由|至|约|近|计|共|累计|共计|的"
+                   r"|[、，,和及与])+$")
+
+
+def _counted(text: str, qs: int, qe: int, lower: int, upper: int, follows: bool) -> tuple[int, int] | None:
+    """The span of the phrase a quantity at text[qs:qe] counts: the noun after it, else the words before it.
+
+    None when only a verb stands between it and the quantity it `follows` (由46项压减至19项).
+    """
+    lead = _AFTER_LEAD.match(text, qe, upper)
+    s = lead.end() if lead else qe
+    stops = (m.start() for m in _PHRASE_END.finditer(text, s, upper) if len(m.group()) > 1 or m.start() - s > 1
+             or m.group() not in "到在为至")
+    e = next(stops, upper)
+    if e > s:
+        return s, e
+    tail = _TAIL.search(text, lower, qs)
+    e = tail.start() if tail else qs
+    verbs = list(_ACTION.finditer(text, lower, e))
+    if verbs and verbs[-1].end() == e and follows:
+        return None
+    if verbs:
+        s, e = (verbs[-1].end(), e) if verbs[-1].end() < e else verbs[-1].span()
+    else:
+        gaps = [m.end() for m in re.finditer(r"[^\w“”‘’《》·]", text[lower:e])]
+        s = lower + (gaps[-1] if gaps else 0)
+    lead = _LEAD.match(text, s, e)
+    s = lead.end() if lead else s
+    return (max(s, e - 16), e) if e > s else None
+
+
+def _places_in(copy: str, start: int, end: int, names: Sequence[tuple[str, str]]) -> list[str]:
+    """The given place names found in copy[start:end], longest first, in reading order."""
+    taken = [False] * (end - start)
+    found: list[tuple[int, str]] = []
+    for name, key in names:
+        for m in re.finditer(re.escape(key), copy[start:end]):
+            if not any(taken[m.start():m.end()]):
+                taken[m.start():m.end()] = [True] * len(key)
+                found.append((m.start(), name))
+    return list(dict.fromkeys(name for _, name in sorted(found)))
 
 
 # --- aspects ------------------------------------------------------------------------------
@@ -318,8 +376,18 @@ def _actions(clause: str) -> list[str]:
     return [m.group() for m in _ACTION.finditer(clause) if _OBJECT.match(clause, m.end())]
 
 
-def propose_claims(text: str, aspect_keywords: Mapping[str, Sequence[str]] | None = None) -> list[Proposal]:
-    """Sentences of `text` that carry an achievement, as proposals with quantities and a suggested aspect."""
+def propose_claims(text: str, aspect_keywords: Mapping[str, Sequence[str]] | None = None,
+                   place_names: Sequence[str] = ()) -> list[Proposal]:
+    """Sentences of `text` that carry an achievement, as proposals with quantities and a suggested aspect.
+
+    The rules read a same-length simplified copy, so traditional text works; `place_names` are
+    matched (longest first, across traditional and simplified) and reported in `places`.
+    """
+    original, text = text, aligned_simplified(text).translate(FULLWIDTH_TO_ASCII)
+    assert len(text) == len(original)
+    names = sorted(((n, to_simplified(n)) for n in dict.fromkeys(place_names) if n),
+                   key=lambda nk: (-len(nk[1]), nk[1]))
+    names = [(n, k) for n, k in names if k]
     year = _report_year(text)
     proposals: list[Proposal] = []
     for piece in _pieces(text):
@@ -338,7 +406,8 @@ def propose_claims(text: str, aspect_keywords: Mapping[str, Sequence[str]] | Non
         while end > start and text[end - 1].isspace():
             end -= 1
         sentence = text[start:end]
-        quantities = [q for _, q in _quantities_at(text, start, end)]
+        found = _quantities_at(text, start, end)
+        quantities = [q for _, _, q in found]
         actions = [a for s, e in kept for a in _actions(text[s:e].strip())]
         if not quantities:
             if piece.enumerated and piece.followed and len(sentence) <= _TITLE_MAX:
@@ -347,8 +416,18 @@ def propose_claims(text: str, aspect_keywords: Mapping[str, Sequence[str]] | Non
                 continue
         elif not actions and _BACKGROUND.search(sentence):
             continue  # a background figure, such as 全县现有党员2.3万名
+        counted: list[str] = []
+        for i, (qs, qe, _) in enumerate(found):
+            lower = max([start, *(m.end() for m in _CLAUSE_GAP.finditer(text, start, qs))])
+            follows = i > 0 and found[i - 1][1] > lower
+            lower = max(lower, found[i - 1][1]) if i else lower
+            upper = min([end, *(m.start() for m in _CLAUSE_GAP.finditer(text, qe, end))])
+            span = _counted(text, qs, qe, lower, upper, follows)
+            counted.append(original[span[0]:span[1]] if span else (counted[-1] if counted else ""))
+        places = _places_in(text, start, end, names)
         reasons = [f"quantity {value:g}{unit}" for value, unit in quantities]
         reasons += [f"action {verb}" for verb in dict.fromkeys(actions)]
-        proposals.append(Proposal(start, end, sentence, quantities, suggest_aspect(sentence, aspect_keywords),
-                                  reasons))
+        reasons += [f"place {name}" for name in places]
+        proposals.append(Proposal(start, end, original[start:end], quantities,
+                                  suggest_aspect(sentence, aspect_keywords), reasons, counted, places))
     return proposals

@@ -17,7 +17,8 @@ from playwright.sync_api import expect
 import story
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-PHOTO = FIXTURES / "photos" / "gps_DSCN0010.jpg"
+# A real 9 MP phone photo (2.2 MB) with EXIF time and GPS: the page must shrink it.
+PHOTO = FIXTURES / "photos" / "phone_nokia_8_3.jpg"
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshot-examiner.png"
 VISIT_PAGE_BUDGET = 60 * 1024  # DESIGN.md: the capture page should weigh tens of kilobytes
 # About 25 m north-east of the claimed place: a visit on site, but not on the exact point.
@@ -56,6 +57,29 @@ def expected_claim_score(ratings: list[int]) -> float:
 
 
 @pytest.mark.browser
+def check_shrunk_photo(app, sha: str) -> None:
+    """The server got a small copy with the original's EXIF time, and the original's hash and size."""
+    import hashlib
+
+    from PIL import Image
+
+    from fieldcheck.db import db
+    from fieldcheck.field.models import Photo
+
+    original = PHOTO.read_bytes()
+    with Image.open(PHOTO) as img:
+        exif_time = img.getexif().get_ifd(0x8769).get(0x9003)  # DateTimeOriginal
+    with app.app_context():
+        photo = db.session.scalar(db.select(Photo).where(Photo.sha256 == sha))
+        assert photo.size_bytes < 400 * 1024 < len(original)
+        assert max(photo.width, photo.height) == 1600
+        assert photo.taken_at == exif_time.replace(":", "-", 2).replace(" ", "T")
+        assert photo.original_sha256 == hashlib.sha256(original).hexdigest()
+        assert photo.original_size == len(original)
+        assert photo.gps_lat is not None  # the EXIF GPS travelled with the small copy
+        assert photo.capture_lat is not None  # and the browser's reading at capture
+
+
 def test_examiner_reviewer_organizer_story(app, live_server, phone, desktop, requests_log):
     world = story.build_world(app)
     from fieldcheck.db import db
@@ -115,7 +139,10 @@ def test_examiner_reviewer_organizer_story(app, live_server, phone, desktop, req
     page.fill("#observed_qty", OBSERVED_QTY)
     page.fill("#notes", "浏览器端到端测试：现场查看，物业党支部已挂牌。")
     page.set_input_files("#photos", str(PHOTO))
-    assert page.locator("#photos").evaluate("el => el.files.length") == 1
+    # The page shrinks the photo and uploads it on its own, with a progress bar.
+    expect(page.locator("#photo-list li.done")).to_have_count(1, timeout=30_000)
+    uploaded_sha = page.locator("input[name=photo_sha256]").get_attribute("value")
+    assert page.locator("#photos").evaluate("el => el.files.length") == 0  # the original is not sent again
     choose(page, "interview-0-respondent", RESPONDENT)
     for qid, rating in zip(question_ids, RATINGS):
         choose(page, f"interview-0-q{qid}", str(rating))
@@ -141,6 +168,7 @@ def test_examiner_reviewer_organizer_story(app, live_server, phone, desktop, req
 
     page.locator("#submit").click()
     expect(page).to_have_url(re.compile(r"/tasks$"))
+    check_shrunk_photo(app, uploaded_sha)
     expect(page.locator("main .flash")).to_be_visible()
     expect(card.locator(".state")).to_have_class(re.compile(r"\bsubmitted\b"))
 
