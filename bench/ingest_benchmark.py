@@ -11,8 +11,9 @@ process, pinned to one core; the table gives medians over --runs runs.
 
 Memory: ``tracemalloc`` peak sees only Python allocations (input and output bytes), not Pillow's
 pixel buffers, which are malloc'ed in C; so the peak RSS growth of one call is measured too, in a
-fresh process per (input, method) (``ru_maxrss`` after minus before: a high-water mark, so it is
-only meaningful in a process that has done nothing big yet).
+fresh process per (input, method). ``ru_maxrss`` is not usable for that: it survives exec, so a
+spawned child reports its parent's peak; the child reads VmHWM from /proc instead, after resetting
+it with /proc/self/clear_refs (Linux only; elsewhere the column shows "-").
 
 Targets (issue 5): the full-size path at most half the naive time; the client copy under 30 ms.
 """
@@ -25,7 +26,6 @@ import io
 import multiprocessing
 import os
 import pstats
-import resource
 import statistics
 import sys
 import tempfile
@@ -127,18 +127,30 @@ def tracemalloc_peak_mb(func: Callable[[bytes], object], data: bytes) -> float:
         tracemalloc.stop()
 
 
+def _status_kib(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise KeyError(field)
+
+
 def _rss_child(method: str, path: str, queue: multiprocessing.Queue) -> None:
     _pin_one_core()
     data = Path(path).read_bytes()
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # ru_maxrss survives exec (it would report the parent's peak); the per-process high-water
+    # mark VmHWM does not, and writing 5 to clear_refs resets it to the current RSS.
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
+    before = _status_kib("VmRSS")
     METHODS[method](data)
-    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    queue.put((after - before) / 1024)  # Linux reports KiB
+    queue.put((_status_kib("VmHWM") - before) / 1024)
 
 
 def rss_growth_mb(method: str, path: Path) -> float | None:
-    """Peak RSS growth of one call, in a fresh process (None where ru_maxrss is not KiB)."""
-    if not sys.platform.startswith("linux"):
+    """Peak RSS growth of one call, in a fresh process (None without Linux /proc)."""
+    if not Path("/proc/self/status").exists():
         return None
     ctx = multiprocessing.get_context("spawn")
     queue = ctx.Queue()

@@ -140,6 +140,7 @@ _ACTIONS = (
     "硬化", "安装", "配备", "解决", "办结", "化解", "调处", "查处", "处分", "通报", "约谈", "走访",
     "慰问", "引导", "划分", "储备", "吸纳", "带动", "流转", "摘除", "压减", "精简", "认领", "办实事",
     "讲党课", "实现", "落实", "打造", "创建", "发放", "修订", "投入", "命名", "招录", "回访", "结对",
+    "被评为", "荣获", "获评", "入选",
 )
 _ACTION = re.compile("|".join(sorted(_ACTIONS, key=len, reverse=True)))
 _OBJECT = re.compile(r"(?!的)了?[“《\w]{2}")
@@ -152,6 +153,14 @@ _STANCE = re.compile(
     r"|牢固|牢记|做到|确保|全力|紧扣|突出)"
 )
 _BACKGROUND = re.compile(r"现有|共有|下辖|总数")
+_ECONOMY = re.compile(r"生产总值|GDP|资产总额|营业收入|利润总额|完成投资|固定资产投资|财政收入|信用等级")  # not party work
+_WEAK_ACTIONS = frozenset({"带动", "引导", "落实", "实现", "打造", "投入", "结对"})  # count only with a quantity
+# A clause that starts another claim within a sentence: a named place or a county-wide count, or a
+# new document (…42次，在清河镇杏花村建立… / …，全县15个社区… / …，制定印发《…》…).
+_NEW_CLAIM = re.compile(
+    r"(?:其中)?在?[\u4e00-\u9fff]{2,4}(?:镇|乡|街道)[\u4e00-\u9fff]{2,4}(?:村|社区)|(?:其中)?在[\u4e00-\u9fff]{2,4}(?:村|社区)"
+    r"|(?:全县|全市|全区)\d|(?:制定|出台|印发|修订)+《"
+)
 _CLAUSE = re.compile(r"[^，,：:]+")
 _CLAUSE_GAP = re.compile(r"[，,：:；;。]")
 _TITLE_MAX = 20
@@ -393,41 +402,69 @@ def propose_claims(text: str, aspect_keywords: Mapping[str, Sequence[str]] | Non
     for piece in _pieces(text):
         if piece.skipped_by is not None:
             continue
-        start, end = piece.start, piece.end
-        clauses = [(m.start(), m.end()) for m in _CLAUSE.finditer(text, start, end)]
+        clauses = [(m.start(), m.end()) for m in _CLAUSE.finditer(text, piece.start, piece.end)]
         kept: list[tuple[int, int]] = []
         for s, e in clauses:
             if _is_plan(text[s:e], year):
                 break
             kept.append((s, e))
-        if not kept:
-            continue
-        end = kept[-1][1]
-        while end > start and text[end - 1].isspace():
-            end -= 1
-        sentence = text[start:end]
-        found = _quantities_at(text, start, end)
-        quantities = [q for _, _, q in found]
-        actions = [a for s, e in kept for a in _actions(text[s:e].strip())]
-        if not quantities:
-            if piece.enumerated and piece.followed and len(sentence) <= _TITLE_MAX:
-                continue  # an item's title, such as 一是压实责任链条
-            if not actions or _STANCE.match(sentence):
-                continue
-        elif not actions and _BACKGROUND.search(sentence):
-            continue  # a background figure, such as 全县现有党员2.3万名
-        counted: list[str] = []
-        for i, (qs, qe, _) in enumerate(found):
-            lower = max([start, *(m.end() for m in _CLAUSE_GAP.finditer(text, start, qs))])
-            follows = i > 0 and found[i - 1][1] > lower
-            lower = max(lower, found[i - 1][1]) if i else lower
-            upper = min([end, *(m.start() for m in _CLAUSE_GAP.finditer(text, qe, end))])
-            span = _counted(text, qs, qe, lower, upper, follows)
-            counted.append(original[span[0]:span[1]] if span else (counted[-1] if counted else ""))
-        places = _places_in(text, start, end, names)
-        reasons = [f"quantity {value:g}{unit}" for value, unit in quantities]
-        reasons += [f"action {verb}" for verb in dict.fromkeys(actions)]
-        reasons += [f"place {name}" for name in places]
-        proposals.append(Proposal(start, end, original[start:end], quantities,
-                                  suggest_aspect(sentence, aspect_keywords), reasons, counted, places))
+        for unit in _units(text, kept, [k for _, k in names]):
+            proposal = _proposal(text, original, unit, piece, year, aspect_keywords, names)
+            if proposal is not None:
+                proposals.append(proposal)
     return proposals
+
+
+def _units(text: str, clauses: list[tuple[int, int]], place_keys: Sequence[str]) -> list[list[tuple[int, int]]]:
+    """The clauses of a sentence grouped into claims: a new claim starts at a named place, a
+    county-wide count or a new document, once the claim before it has a quantity."""
+    units: list[list[tuple[int, int]]] = []
+    for s, e in clauses:
+        clause = text[s:e].strip()
+        new = _NEW_CLAIM.match(clause) or any(clause.lstrip("其中在").startswith(k) for k in place_keys)
+        if units and new and _quantities_at(text, units[-1][0][0], units[-1][-1][1]):
+            units.append([(s, e)])
+        elif units:
+            units[-1].append((s, e))
+        else:
+            units.append([(s, e)])
+    return units
+
+
+def _proposal(text: str, original: str, unit: list[tuple[int, int]], piece: _Piece, year: int | None,
+              aspect_keywords: Mapping[str, Sequence[str]] | None, names: Sequence[tuple[str, str]]) -> Proposal | None:
+    """The proposal for one claim-sized run of clauses, or None when it carries no achievement."""
+    start, end = unit[0][0], unit[-1][1]
+    while start < end and text[start].isspace():
+        start += 1
+    if text.startswith("其中", start) and start != piece.start:
+        start += 2
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    sentence = text[start:end]
+    found = _quantities_at(text, start, end)
+    quantities = [q for _, _, q in found]
+    actions = [a for s, e in unit for a in _actions(text[s:e].strip())]
+    if not quantities:
+        if piece.enumerated and piece.followed and len(sentence) <= _TITLE_MAX:
+            return None  # an item's title, such as 一是压实责任链条
+        if not set(actions) - _WEAK_ACTIONS or _STANCE.match(sentence):
+            return None
+    elif not actions and _BACKGROUND.search(sentence):
+        return None  # a background figure, such as 全县现有党员2.3万名
+    if _ECONOMY.search(sentence):
+        return None  # an economic result, such as 完成投资186亿元
+    counted: list[str] = []
+    for i, (qs, qe, _) in enumerate(found):
+        lower = max([start, *(m.end() for m in _CLAUSE_GAP.finditer(text, start, qs))])
+        follows = i > 0 and found[i - 1][1] > lower
+        lower = max(lower, found[i - 1][1]) if i else lower
+        upper = min([end, *(m.start() for m in _CLAUSE_GAP.finditer(text, qe, end))])
+        span = _counted(text, qs, qe, lower, upper, follows)
+        counted.append(original[span[0]:span[1]] if span else (counted[-1] if counted else ""))
+    places = _places_in(text, start, end, names)
+    reasons = [f"quantity {value:g}{unit}" for value, unit in quantities]
+    reasons += [f"action {verb}" for verb in dict.fromkeys(actions)]
+    reasons += [f"place {name}" for name in places]
+    return Proposal(start, end, original[start:end], quantities, suggest_aspect(sentence, aspect_keywords), reasons,
+                    counted, places)

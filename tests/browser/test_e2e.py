@@ -56,7 +56,6 @@ def expected_claim_score(ratings: list[int]) -> float:
     return 100 * (0.6 * f + 0.4 * s / 100)
 
 
-@pytest.mark.browser
 def check_shrunk_photo(app, sha: str) -> None:
     """The server got a small copy with the original's EXIF time, and the original's hash and size."""
     import hashlib
@@ -80,6 +79,7 @@ def check_shrunk_photo(app, sha: str) -> None:
         assert photo.capture_lat is not None  # and the browser's reading at capture
 
 
+@pytest.mark.browser
 def test_examiner_reviewer_organizer_story(app, live_server, phone, desktop, requests_log):
     world = story.build_world(app)
     from fieldcheck.db import db
