@@ -8,6 +8,8 @@ from pathlib import Path
 from flask import Flask, g, has_request_context, jsonify, render_template, request
 from flask_babel import Babel
 from flask_babel import gettext as _
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -23,6 +25,8 @@ csrf = CSRFProtect()
 login_manager = LoginManager()
 babel = Babel()
 migrate = Migrate()
+# In memory, per process: the address is never stored. Behind several workers the limit is per worker.
+limiter = Limiter(key_func=get_remote_address, storage_uri="memory://", default_limits=[])
 
 
 def select_locale() -> str:
@@ -63,6 +67,9 @@ def build_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     csrf.init_app(app)
+    limiter.init_app(app)
+    if app.config.get("TESTING"):
+        limiter.reset()  # each test app starts with fresh counters
     babel.init_app(app, locale_selector=select_locale)
     _init_login(app)
     _register_blueprints(app)
@@ -124,6 +131,10 @@ def _register_errors(app: Flask) -> None:
     def too_large(exc):
         limit = app.config["MAX_UPLOAD_MB"]
         return _error(413, _("The upload is too large: the limit is %(mb)s MB.", mb=f"{limit:g}"), "too_large")
+
+    @app.errorhandler(429)
+    def too_many(exc):
+        return _error(429, _("Too many messages from your connection; please try again later."), "rate_limited")
 
     @app.errorhandler(403)
     def forbidden(exc):

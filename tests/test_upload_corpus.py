@@ -103,6 +103,16 @@ def damaged_png() -> bytes:
     return bytes(data)
 
 
+@functools.lru_cache(maxsize=2)
+def client_copy(progressive: bool = False) -> bytes:
+    """What the examiner's page uploads: the phone photo at 1600 px, quality 80, EXIF kept."""
+    with Image.open(PHOTOS / "phone_nokia_8_3.jpg") as original:
+        exif = original.getexif()
+        small = original.copy()
+    small.thumbnail((1600, 1600))
+    return encode(small, "JPEG", quality=80, exif=exif, progressive=progressive, comment=b"<html>x</html>")
+
+
 def animated_webp() -> bytes:
     frames = [Image.new("RGB", (64, 48), c) for c in ((255, 0, 0), (0, 0, 255), (0, 255, 0))]
     return encode(frames[0], "WEBP", save_all=True, append_images=frames[1:], lossless=True, duration=100)
@@ -111,6 +121,7 @@ def animated_webp() -> bytes:
 @functools.lru_cache(maxsize=1)
 def corpus() -> tuple[Case, ...]:
     gps_jpeg = (PHOTOS / "gps_DSCN0010.jpg").read_bytes()
+    phone = (PHOTOS / "phone_nokia_8_3.jpg").read_bytes()
     heif = (PHOTOS / "sample.heif").read_bytes()
     webp = encode(picture((300, 200)), "WEBP", quality=80)
     noise = Image.frombytes("RGB", (1200, 1200), random.Random(1).randbytes(1200 * 1200 * 3))
@@ -123,6 +134,11 @@ def corpus() -> tuple[Case, ...]:
         Case("JPEG cut after the headers", gps_jpeg[:2000], BROKEN),
         Case("truncated WebP", webp[: len(webp) // 2], BROKEN),
         Case("truncated HEIF", heif[: len(heif) // 2], BROKEN),
+        # JPEGs decoded at reduced scale (draft) must still be read to their end
+        Case("truncated 9 MP phone photo", phone[: len(phone) * 9 // 10], "photo_truncated"),
+        Case("phone photo without its last 2 bytes", phone[:-2], "photo_truncated"),
+        Case("truncated client copy", client_copy()[: len(client_copy()) * 19 // 20], "photo_truncated"),
+        Case("progressive client copy cut short", client_copy(True)[:-40], "photo_truncated"),
         Case("PNG declaring 50000x50000", png_header_only(50000, 50000), "photo_too_many_pixels"),
         Case("JPEG declaring 10000x5000", jpeg_declaring(10000, 5000), "photo_too_many_pixels"),
         Case("GIF renamed .jpg", encode(picture(mode="RGB"), "GIF"), "photo_unsupported_format"),
@@ -167,6 +183,8 @@ def corpus() -> tuple[Case, ...]:
         Case("broken EXIF", (PHOTOS / "invalid_exif_image00971.jpg").read_bytes(), ACCEPT),
         Case("path in the file name", gps_jpeg, ACCEPT, filename="../../../etc/passwd.jpg"),
         Case("GPS photo", (PHOTOS / "gps_DSCN0012.jpg").read_bytes(), ACCEPT),
+        Case("client copy with EXIF and a comment", client_copy(), ACCEPT),
+        Case("progressive client copy", client_copy(True), ACCEPT),
     ]
     return tuple(cases)
 
@@ -229,23 +247,26 @@ def test_corpus_is_accepted_or_refused_clearly_and_leaves_no_refused_file(app):
     assert by_name["GPS photo"].gps_lat is not None and 43.4 < by_name["GPS photo"].gps_lat < 43.5
 
 
-def test_stored_display_copy_of_a_gps_photo_has_no_gps(app):
+def test_stored_display_copies_of_gps_photos_have_no_gps(app):
     build_world(app)
     client = app.test_client()
     login(client, "exa")
     token = csrf_token(client, "/tasks")
-    original = (PHOTOS / "gps_DSCN0010.jpg").read_bytes()
-    with Image.open(io.BytesIO(original)) as img:
-        assert img.getexif().get_ifd(0x8825)  # the original does carry GPS
-    r = post(client, token, Case("gps", original, ACCEPT))
-    assert r.status_code == 200
-    sha = r.get_json()["sha256"]
-    folder = Path(app.config["UPLOAD_FOLDER"]) / sha[:2] / sha[2:4]
-    for kind in ("display", "thumb"):
-        copy = (folder / f"{sha}.{kind}.jpg").read_bytes()
-        with Image.open(io.BytesIO(copy)) as img:
-            assert img.format == "JPEG"
-            assert len(img.getexif()) == 0 and not img.getexif().get_ifd(0x8825)
-            assert "exif" not in img.info and "xmp" not in img.info
-        assert b"Exif" not in copy and b"GPS" not in copy
-    assert (folder / sha).read_bytes() == original  # the evidence itself is kept untouched
+    for original in ((PHOTOS / "gps_DSCN0010.jpg").read_bytes(), client_copy(), client_copy(True)):
+        with Image.open(io.BytesIO(original)) as img:
+            assert img.getexif().get_ifd(0x8825)  # the original does carry GPS
+            pixels = img.convert("RGB")
+        r = post(client, token, Case("gps", original, ACCEPT))
+        assert r.status_code == 200
+        sha = r.get_json()["sha256"]
+        folder = Path(app.config["UPLOAD_FOLDER"]) / sha[:2] / sha[2:4]
+        for kind in ("display", "thumb"):
+            copy = (folder / f"{sha}.{kind}.jpg").read_bytes()
+            with Image.open(io.BytesIO(copy)) as img:
+                assert img.format == "JPEG"
+                assert len(img.getexif()) == 0 and not img.getexif().get_ifd(0x8825)
+                assert not {"exif", "xmp", "comment", "icc_profile"} & img.info.keys()
+                if kind == "display":  # small upright JPEGs are kept as they were, pixel for pixel
+                    assert img.size == pixels.size and img.convert("RGB").tobytes() == pixels.tobytes()
+            assert b"Exif" not in copy and b"GPS" not in copy and b"<html>" not in copy
+        assert (folder / sha).read_bytes() == original  # the evidence itself is kept untouched

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from ..accounts.access import public
+from ..app import limiter
 from ..cycles.models import Cycle
 from ..db import db
 from ..errors import OperationError
@@ -90,6 +92,33 @@ def verify_script():
     path = Path(__file__).resolve().parent.parent / "sampling" / "verify_sample.py"
     return Response(path.read_text("utf-8"), mimetype="text/x-python; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="verify_sample.py"'})
+
+
+@bp.route("/p/<code>/<slug>/claims/<int:n>/feedback", methods=["POST"])
+@public
+@limiter.limit("5 per hour", methods=["POST"])
+def feedback(code: str, slug: str, n: int):
+    """Anyone may tell the organizers what they know about a claim."""
+    from .feedback import HONEYPOT_FIELD, leave_feedback
+
+    cycle = published_cycle_or_404(code)
+    try:
+        report = get_report(cycle, slug)
+    except OperationError:
+        abort(404)
+    claim = next((c for c in report.claims if c.n == n and c.state == "confirmed"), None)
+    if claim is None:
+        abort(404)
+    try:
+        leave_feedback(claim, request.form.get("text", ""), request.form.get("contact", ""),
+                       request.form.get(HONEYPOT_FIELD, ""))
+        db.session.commit()
+    except OperationError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("public.report", code=code, slug=slug, _anchor=f"claim-{n}"))
+    flash(_("Thank you. The organizers will look into it."))
+    return redirect(url_for("public.report", code=code, slug=slug, _anchor=f"claim-{n}"))
 
 
 @bp.route("/p/<code>/<slug>")

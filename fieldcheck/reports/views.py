@@ -92,8 +92,15 @@ def claims(code: str, slug: str):
     elif form.errors:
         error = _("Check the highlighted fields.")
     proposals = proposals_for(report) if cycle.state == "draft" else []
+    from ..public.models import Feedback
+
+    leads: dict[int, list] = {}
+    for item in db.session.scalars(sa.select(Feedback).join(Claim).where(Claim.report_id == report.id)
+                                   .order_by(Feedback.id)):
+        leads.setdefault(item.claim_id, []).append(item)
     return render_template("reports/claims.html", cycle=cycle, report=report, form=form, error=error,
-                           proposals=proposals, segments=segments(report), exclude_form=ExcludeForm()), \
+                           proposals=proposals, segments=segments(report), exclude_form=ExcludeForm(),
+                           leads=leads), \
         (400 if error else 200)
 
 

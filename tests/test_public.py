@@ -1,0 +1,66 @@
+"""The public reads the reports and leaves leads; bots and floods are kept out."""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+
+from story import build_world
+
+
+def feedback_count(app) -> int:
+    from fieldcheck.db import db
+    from fieldcheck.public.models import Feedback
+
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(Feedback))
+
+
+def post_feedback(client, n=1, **fields):
+    page = client.get("/p/2025/qingshan-county").get_data(as_text=True)
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+    data = {"csrf_token": token, "text": "我们村确实建了党群服务中心", "contact": "", "website": ""}
+    data.update(fields)
+    return client.post(f"/p/2025/qingshan-county/claims/{n}/feedback", data=data)
+
+
+def test_the_public_reads_a_report_with_its_claims_and_sample_without_an_account(app):
+    build_world(app)
+    public = app.test_client()
+    page = public.get("/p/2025/qingshan-county").get_data(as_text=True)
+    from fieldcheck.db import db
+    from fieldcheck.reports.models import Report
+
+    with app.app_context():
+        report = db.session.scalar(sa.select(Report))
+        confirmed = [c for c in report.claims if c.state == "confirmed"]
+        sha = report.sha256
+    assert sha in page
+    assert page.count("<mark") == len(confirmed)
+    assert 'class="sampled"' in page
+    assert public.get("/p/2025").status_code == 200
+
+
+def test_feedback_reaches_the_organizers_as_a_lead(app):
+    build_world(app)
+    r = post_feedback(app.test_client(), text="第3条说的服务中心其实还没建好", contact="微信 abc")
+    assert r.status_code == 302 and feedback_count(app) == 1
+    from helpers import login
+
+    org = app.test_client()
+    login(org, "org")
+    page = org.get("/cycles/2025/reports/qingshan-county").get_data(as_text=True)
+    assert "第3条说的服务中心其实还没建好" in page and "微信 abc" in page
+
+
+def test_a_bot_filling_the_honeypot_stores_nothing_and_a_flood_is_limited(app):
+    build_world(app)
+    client = app.test_client()
+    r = post_feedback(client, website="http://spam.example")
+    assert r.status_code == 302 and feedback_count(app) == 0
+    r = post_feedback(client, text="短")
+    assert r.status_code == 302 and feedback_count(app) == 0
+    statuses = [post_feedback(client, text=f"第{i}次反馈的内容").status_code for i in range(5)]
+    # 5 per hour per address: the honeypot and the too-short message used two of them
+    assert statuses == [302, 302, 302, 429, 429] and feedback_count(app) == 3
