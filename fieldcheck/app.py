@@ -103,7 +103,9 @@ def _register_blueprints(app: Flask) -> None:
     from .cycles.views import bp as cycles_bp
     from .field.views import bp as field_bp
     from .field.api import bp as field_api_bp
+    from .places.views import bp as places_bp
     from .public.views import bp as public_bp
+    from .reports import claim_views  # noqa: F401  (adds its routes to the reports blueprint)
     from .reports.views import bp as reports_bp
     from .residents.views import bp as residents_bp
     from .review.views import bp as review_bp
@@ -111,7 +113,7 @@ def _register_blueprints(app: Flask) -> None:
     from .sampling.views import bp as sampling_bp
     from .scores.views import bp as scores_bp
 
-    for bp in (public_bp, accounts_bp, cycles_bp, reports_bp, sampling_bp, field_bp,
+    for bp in (public_bp, accounts_bp, places_bp, cycles_bp, reports_bp, sampling_bp, field_bp,
                field_api_bp, sampling_api_bp, residents_bp, review_bp, scores_bp):
         app.register_blueprint(bp)
 

@@ -189,3 +189,35 @@ def test_a_post_without_csrf_token_is_refused(app):
     r = client.post("/api/photos", data={}, headers={"Accept": "application/json"})
     assert r.status_code == 400
     assert count(app, Cycle) == 0
+
+
+def test_the_claims_editor_adjusts_splits_and_merges_and_refuses_bad_spans(app):
+    from fieldcheck.audit.models import AuditEvent
+    from fieldcheck.db import db
+    from fieldcheck.reports.models import Claim
+
+    _w, client, token = organizer_with_cycle(app, draw=False)
+    with app.app_context():
+        first = db.session.scalars(sa.select(Claim).order_by(Claim.start)).first()
+        cid, start, end = first.id, first.start, first.end
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(Claim))
+    url = f"/cycles/2025/reports/qingshan-county/claims/{cid}"
+    r = client.post(url, data={"csrf_token": token, "start": start, "end": 10**6, "aspect": "services", "place": 0})
+    assert r.status_code == 400
+    r = client.post(url, data={"csrf_token": token, "start": start + 1, "end": end, "aspect": "services",
+                               "place": 0, "claimed_qty": "12", "qty_unit": "个"})
+    assert r.status_code == 302
+    mid = (start + 1 + end) // 2
+    assert client.post(url + "/split", data={"csrf_token": token, "at": end + 5}).status_code == 302  # refused
+    assert count(app, Claim) == total
+    assert client.post(url + "/split", data={"csrf_token": token, "at": mid}).status_code == 302
+    assert count(app, Claim) == total + 1
+    assert client.post(url + "/merge", data={"csrf_token": token}).status_code == 302
+    with app.app_context():
+        claim = db.session.get(Claim, cid)
+        assert (claim.start, claim.end, claim.aspect.code, claim.claimed_qty) == (start + 1, end, "services", 12)
+        assert claim.text == report_text(app)[start + 1:end]
+        actions = db.session.scalars(sa.select(AuditEvent.action).where(AuditEvent.action.like("claim.%")
+                                     ).order_by(AuditEvent.id)).all()
+        assert actions[-3:] == ["claim.edit", "claim.split", "claim.merge"]
+    assert count(app, Claim) == total

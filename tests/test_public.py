@@ -64,3 +64,34 @@ def test_a_bot_filling_the_honeypot_stores_nothing_and_a_flood_is_limited(app):
     statuses = [post_feedback(client, text=f"第{i}次反馈的内容").status_code for i in range(5)]
     # 5 per hour per address: the honeypot and the too-short message used two of them
     assert statuses == [302, 302, 302, 429, 429] and feedback_count(app) == 3
+
+
+def test_the_place_list_is_imported_whole_or_not_at_all(app):
+    import io
+
+    from helpers import csrf_token, login
+    from story import make_users
+
+    with app.test_request_context():
+        from fieldcheck.db import db
+
+        make_users()
+        db.session.commit()
+    org = app.test_client()
+    login(org, "org")
+    token = csrf_token(org, "/places/")
+    bad = "name,kind,parent,lat,lon,crs\n甲村,village,,30.1,120.2,wgs84\n乙村,village,丙镇,91,120.2,gcj02\n"
+    r = org.post("/places/", data={"csrf_token": token, "csv": (io.BytesIO(bad.encode()), "p.csv")},
+                 content_type="multipart/form-data")
+    page = r.get_data(as_text=True)
+    assert r.status_code == 400 and "3" in page and "甲村" not in page.split('id="places"')[1]
+    good = "name,kind,parent,lat,lon,crs\n丙镇,town,,30.0,120.0,wgs84\n乙村,village,丙镇,30.1,120.2,gcj02\n"
+    r = org.post("/places/", data={"csrf_token": token, "csv": (io.BytesIO(good.encode()), "p.csv")},
+                 content_type="multipart/form-data")
+    assert r.status_code == 302
+    page = org.get("/places/").get_data(as_text=True)
+    assert "丙镇 乙村" in page and "gcj02" in page
+    from fieldcheck.places.geo import gcj02_to_wgs84
+
+    lat, lon = gcj02_to_wgs84(30.1, 120.2)
+    assert f"{lat:.5f}, {lon:.5f}" in page  # shown converted for distances

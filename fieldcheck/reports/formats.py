@@ -162,7 +162,8 @@ _MAIN = ("div.TRS_Editor", ".TRS_Editor", "#zoom", "#UCAP-CONTENT", ".article-co
 _BLOCKS = ("p", "div", "section", "article", "main", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4",
            "h5", "h6", "table", "tr", "blockquote", "pre", "center", "figure", "figcaption", "caption", "address")
 _BLOCK, _CELL = "\x1e", "\x1f"  # stand-ins for a line break and a cell boundary, whitespace collapsing aside
-_CJK_GAP = re.compile(r"(?<=[\u3000-\u303f\u3400-\u9fff\uff00-\uffef“”‘’])[ \t]+(?=[\u3000-\u303f\u3400-\u9fff\uff00-\uffef“”‘’])")
+_WIDE = "\u3000-\u303f\u3400-\u9fff\uff00-\uffef“”‘’"
+_CJK_GAP = re.compile(f"(?<=[{_WIDE}]) +(?=[{_WIDE}0-9])|(?<=[0-9]) +(?=[{_WIDE}])")  # a source line break
 
 
 def _decode_html(data: bytes) -> str:
@@ -226,9 +227,13 @@ def _html_text(data: bytes) -> str:
     for tag in scope.find_all(True):
         if tag.decomposed:
             continue
-        if tag.name in _DROP_TAGS or _is_navigation(tag):
-            if main is None and len(tag.get_text(strip=True)) * 2 > total:
-                continue  # a wrapper with a misleading name holds most of the page
+        if tag.name in _DROP_TAGS:
+            tag.decompose()
+        elif _is_navigation(tag):
+            size = len(tag.get_text(strip=True))
+            links = sum(len(a.get_text(strip=True)) for a in tag.find_all("a"))
+            if main is None and size * 2 > total and links * 2 < size:
+                continue  # a wrapper with a misleading name holds most of the page, and it is not links
             tag.decompose()
     for tag in scope.find_all("br"):
         tag.replace_with(_BLOCK)
@@ -240,10 +245,10 @@ def _html_text(data: bytes) -> str:
     raw = re.sub(r"[ \t\r\n\f\v\xa0]+", " ", scope.get_text())
     lines = []
     for line in raw.split(_BLOCK):
-        cells = [c.strip(" \u3000") for c in line.split(_CELL)]
+        cells = [_CJK_GAP.sub("", c.strip(" \u3000")) for c in line.split(_CELL)]
         line = "\t".join(c for c in cells if c)
         if line:
-            lines.append(_CJK_GAP.sub("", line))
+            lines.append(line)
     if title and lines and title not in lines[0]:
         lines.insert(0, title)
     return "\n".join(lines)

@@ -147,3 +147,73 @@ def get_report(cycle: Cycle, slug: str) -> Report:
     if report is None:
         raise OperationError(_("There is no report %(slug)s in this cycle.", slug=slug), status=404)
     return report
+
+
+def claim_label(claim: Claim) -> str:
+    return f"{claim.report.cycle.code}/{claim.report.slug}@{claim.start}-{claim.end}"
+
+
+def edit_claim(claim: Claim, start: int, end: int, aspect: Aspect, place: Place | None,
+               claimed_qty: float | None, qty_unit: str) -> Claim:
+    """Adjust a confirmed claim's span, aspect, place and quantity (before the frame is frozen)."""
+    report = claim.report
+    require_draft(report.cycle)
+    if claim.state != "confirmed":
+        raise OperationError(_("Only a confirmed claim can be edited."))
+    if not (0 <= start < end <= len(report.text)):
+        raise OperationError(_("The passage %(start)d–%(end)d lies outside the report text (0–%(len)d).",
+                               start=start, end=end, len=len(report.text)))
+    if any(c.id != claim.id and c.state == "confirmed" and c.start < end and c.end > start for c in report.claims):
+        raise OperationError(_("The passage overlaps a claim already marked."))
+    if claimed_qty is not None and claimed_qty < 0:
+        raise OperationError(_("The claimed quantity cannot be negative."))
+    if aspect.cycle_id != report.cycle_id:
+        raise OperationError(_("That aspect belongs to another cycle."))
+    before = {"span": [claim.start, claim.end], "aspect": claim.aspect.code,
+              "place": claim.place.full_name if claim.place else None, "qty": claim.claimed_qty}
+    claim.start, claim.end, claim.text = start, end, report.text[start:end]
+    claim.aspect, claim.place, claim.claimed_qty, claim.qty_unit = aspect, place, claimed_qty, qty_unit
+    db.session.flush()
+    record("claim.edit", "claim", claim_label(claim), before=before,
+           after={"span": [start, end], "aspect": aspect.code, "place": place.full_name if place else None,
+                  "qty": claimed_qty})
+    return claim
+
+
+def split_claim(claim: Claim, at: int) -> tuple[Claim, Claim]:
+    """Cut one claim in two at a text offset inside it (two achievements written as one)."""
+    require_draft(claim.report.cycle)
+    if claim.state != "confirmed" or not claim.start < at < claim.end:
+        raise OperationError(_("Split inside the claim's passage (%(start)d–%(end)d).", start=claim.start,
+                               end=claim.end))
+    report, end = claim.report, claim.end
+    if not report.text[claim.start:at].strip() or not report.text[at:end].strip():
+        raise OperationError(_("Both parts of a split need some text."))
+    before = [claim.start, claim.end]
+    claim.end, claim.text = at, report.text[claim.start:at]
+    second = Claim(report=report, start=at, end=end, text=report.text[at:end], aspect=claim.aspect,
+                   place=claim.place, state="confirmed")
+    db.session.add(second)
+    db.session.flush()
+    record("claim.split", "claim", claim_label(claim), before={"span": before},
+           after={"spans": [[claim.start, at], [at, end]]})
+    return claim, second
+
+
+def merge_with_next(claim: Claim) -> Claim:
+    """Join a claim with the next confirmed claim of the report (one achievement cut in two)."""
+    require_draft(claim.report.cycle)
+    later = sorted((c for c in claim.report.claims if c.state == "confirmed" and c.start >= claim.end),
+                   key=lambda c: c.start)
+    if claim.state != "confirmed" or not later:
+        raise OperationError(_("There is no following claim to merge with."))
+    nxt = later[0]
+    before = {"spans": [[claim.start, claim.end], [nxt.start, nxt.end]]}
+    claim.end, claim.text = nxt.end, claim.report.text[claim.start:nxt.end]
+    if claim.claimed_qty is None:
+        claim.claimed_qty, claim.qty_unit = nxt.claimed_qty, nxt.qty_unit
+    claim.place = claim.place or nxt.place
+    db.session.delete(nxt)
+    db.session.flush()
+    record("claim.merge", "claim", claim_label(claim), before=before, after={"span": [claim.start, claim.end]})
+    return claim

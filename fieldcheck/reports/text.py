@@ -149,12 +149,9 @@ def normalize_report_text(text: str) -> str:
     LF; no trailing whitespace on a line; runs of blank lines become one blank line; leading
     whitespace (and byte-order marks) and trailing whitespace removed. Idempotent.
     """
-    text = unicodedata.normalize("NFC", text).translate(FULLWIDTH_TO_ASCII)
-    for _ in range(8):  # 實(shí)(shí) needs two rounds; bounded all the same
-        cleaned = remove_pinyin_annotations(text)
-        if cleaned == text:
-            break
-        text = cleaned
+    text = unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).translate(FULLWIDTH_TO_ASCII))
+    while (cleaned := remove_pinyin_annotations(text)) != text:  # 實(shí)(shí) takes two rounds; each one shortens
+        text = unicodedata.normalize("NFC", cleaned)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = "\n".join(line.rstrip() for line in text.split("\n"))
     text = _BLANK_RUNS.sub("\n\n", text)
