@@ -54,7 +54,8 @@ class Photo(db.Model):
     format: Mapped[str] = mapped_column(sa.String(8))
     width: Mapped[int]
     height: Mapped[int]
-    taken_at: Mapped[str | None] = mapped_column(sa.String(32))
+    taken_at: Mapped[str | None] = mapped_column(sa.String(32))  # EXIF camera time, as written
+    taken_at_offset: Mapped[str | None] = mapped_column(sa.String(8))  # e.g. "+08:00" when the camera said
     gps_lat: Mapped[float | None]
     gps_lon: Mapped[float | None]
     camera: Mapped[str] = mapped_column(sa.String(120), default="")

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 
 from ..accounts.models import User
@@ -38,7 +39,7 @@ def save_photo(data: bytes, upload_root: Path, uploaded_by: User, client: dict |
     it) and the browser's geolocation at capture; they are stored as declared.
     """
     try:
-        facts = ingest_photo(data)
+        facts = ingest_photo(data, max_bytes=current_app.config["MAX_CONTENT_LENGTH"])
     except PhotoRejected as exc:
         raise OperationError(photo_refusal(exc.code), code=f"photo_{exc.code}") from None
     existing = db.session.scalar(sa.select(Photo).where(Photo.sha256 == facts.sha256))
@@ -50,6 +51,7 @@ def save_photo(data: bytes, upload_root: Path, uploaded_by: User, client: dict |
     camera = " ".join(x for x in (facts.camera_make, facts.camera_model) if x)[:120]
     photo = Photo(sha256=facts.sha256, size_bytes=facts.size_bytes, format=facts.format, width=facts.width,
                   height=facts.height, taken_at=facts.taken_at.isoformat() if facts.taken_at else None,
+                  taken_at_offset=facts.taken_at_offset,
                   gps_lat=facts.gps_lat, gps_lon=facts.gps_lon, camera=camera, phash=facts.phash,
                   uploaded_by_id=uploaded_by.id, **client_photo_facts(client or {}))
     db.session.add(photo)
@@ -134,9 +136,13 @@ def submit_verification(task: Task, examiner: User, data: VerificationInput) -> 
     before = task.state
     task.state, task.return_reason = "submitted", ""
     db.session.flush()
+    from ..evidence.checks import store_flags
+
+    flags = store_flags(verification)
     record("task.submit", "task", task.claim.public_id, actor=examiner, before={"state": before},
            after={"state": "submitted", "verification": data.client_uuid, "finding": data.finding,
-                  "photos": len(photos), "interviews": len(verification.interviews)})
+                  "photos": len(photos), "interviews": len(verification.interviews),
+                  "flags": [f.code for f in flags]})
     return verification, True
 
 

@@ -50,7 +50,8 @@ DEFAULT_ASPECT_KEYWORDS: dict[str, tuple[str, ...]] = {
     "cadres": (
         "书记", "村党组织书记", "村干部", "第一书记", "后备力量", "头雁", "干部队伍", "选派", "选任",
         "选拔", "调整优化", "备案管理", "约谈", "述职评议", "轮训班", "培训班", "示范培训", "编制",
-        "考察学习", "驻村", "社区工作者", "党建指导员", "年轻干部", "提拔", "任用", "交流轮岗", "轮岗",
+        "考察学习", "驻村", "社区工作者", "专职工作者", "党建指导员", "年轻干部", "提拔", "任用", "交流轮岗", "轮岗",
+        "党组织书记", "招考", "招录", "能力提升",
         "竞聘", "中层", "人才", "人事档案", "干部档案", "科级干部", "挂职", "读书班", "党务干部",
     ),
     "members": (
@@ -71,7 +72,7 @@ DEFAULT_ASPECT_KEYWORDS: dict[str, tuple[str, ...]] = {
         "不正之风", "腐败", "查处", "处分", "通报", "曝光", "警示教育", "纪律", "廉洁", "三资",
         "集体资金", "合同", "追缴", "侵占", "整改", "收回集体土地", "审计", "追回", "违纪", "违规", "违法",
         "廉政", "风险点", "巡察", "招标", "采购", "黑名单", "内控", "八项规定", "四风", "公务用车", "以案促改",
-        "专项整治", "漠视侵害", "整改措施", "整改到位", "整改完成",
+        "专项整治", "漠视侵害", "整改措施", "整改到位", "整改完成", "纪委", "纪工委", "信访举报", "立案", "庭审",
     ),
 }
 
@@ -102,15 +103,16 @@ _CN_ORD = "一二三四五六七八九十"
 _SENTENCE_END = "。；！？;!?"
 
 _UNITS = (
-    "平方米", "人次", "场次", "户次", "万元", "亿元", "个月", "公里", "千米", "课时", "学时", "小时",
+    "平方米", "人次", "场次", "户次", "家次", "件次", "万元", "亿元", "个月", "公里", "千米", "课时", "学时", "小时",
     "元", "个", "名", "人", "次", "场", "亩", "%", "处", "家", "所", "项", "件", "份", "期", "户", "套",
     "座", "条", "台", "间", "批", "支", "篇", "本", "块", "起", "米", "吨", "天", "类", "轮", "位", "张",
-    "辆", "栋", "幢", "节", "堂", "册", "门", "宗", "笔", "盏", "棵", "株", "头",
+    "辆", "栋", "幢", "节", "堂", "册", "门", "宗", "笔", "盏", "棵", "株", "头", "卷", "部(?![门署分队长委位])",
+    "对(?![象于接照])",
 )
 _QUANTITY = re.compile(
     r"(?<![0-9.第])(?:(?P<num>[0-9]+(?:\.[0-9]+)?)|(?P<cn>[" + _CN + r"]{2,}|[二两三四五六七八九十]))"
     r"(?:余|多)?(?P<mul>万|亿|千)?(?:余|多)?"
-    r"(?P<unit>" + "|".join(re.escape(u) for u in _UNITS) + r")(?!性)"
+    r"(?P<unit>" + "|".join(u if "(" in u else re.escape(u) for u in _UNITS) + r")(?!性)"
 )
 
 _MARKER = re.compile(  # used with .match(line, pos): no "^"
@@ -147,7 +149,7 @@ _ACTIONS = (
     "硬化", "安装", "配备", "解决", "办结", "化解", "调处", "查处", "处分", "通报", "约谈", "走访",
     "慰问", "引导", "划分", "储备", "吸纳", "带动", "流转", "摘除", "压减", "精简", "认领", "办实事",
     "讲党课", "实现", "落实", "打造", "创建", "发放", "修订", "投入", "命名", "招录", "回访", "结对",
-    "被评为", "荣获", "获评", "入选",
+    "被评为", "荣获", "获评", "入选", "试点",
 )
 _ACTION = re.compile("|".join(sorted(_ACTIONS, key=len, reverse=True)))
 _OBJECT = re.compile(r"(?!的)了?[“《\w]{2}")
@@ -160,7 +162,9 @@ _STANCE = re.compile(
     r"|牢固|牢记|做到|确保|全力|紧扣|突出)"
 )
 _BACKGROUND = re.compile(r"现有|共有|下辖|总数")
-_ECONOMY = re.compile(r"生产总值|GDP|资产总额|营业收入|利润总额|完成投资|固定资产投资|财政收入|信用等级")  # not party work
+_ECONOMY = re.compile(  # economic results are not party work
+    r"生产总值|GDP|资产总额|营业收入|利润总额|完成投资|固定资产投资|财政收入|一般公共预算|税收|信用等级")
+_NORM = re.compile(r"每(?:名|个|位|户|人|村|社区)")  # 每名班子成员联系1至2个社区: a rule, not a result
 _WEAK_ACTIONS = frozenset({"带动", "引导", "落实", "实现", "打造", "投入", "结对"})  # count only with a quantity
 # A clause that starts another claim within a sentence: a named place or a county-wide count, or a
 # new document (…42次，在清河镇杏花村建立… / …，全县15个社区… / …，制定印发《…》…).
@@ -452,7 +456,9 @@ def _proposal(text: str, original: str, unit: list[tuple[int, int]], piece: _Pie
     found = _quantities_at(text, start, end)
     quantities = [q for _, _, q in found]
     actions = [a for s, e in unit for a in _actions(text[s:e].strip())]
-    if not quantities:
+    norm_clauses = [(s, e) for s, e in unit if _NORM.match(text[s:e].strip())]
+    counts = [q for q in found if not any(s <= q[0] < e for s, e in norm_clauses)]
+    if not counts:
         if piece.enumerated and piece.followed and len(sentence) <= _TITLE_MAX:
             return None  # an item's title, such as 一是压实责任链条
         if not set(actions) - _WEAK_ACTIONS or _STANCE.match(sentence):

@@ -86,9 +86,10 @@ def test_examiner_reviewer_organizer_story(app, live_server, phone, desktop, req
     from fieldcheck.field.models import Task
     from fieldcheck.places.geo import geodesic_distance_m
 
-    task_id = world.task_ids[0]
     with app.app_context():
-        task = db.session.get(Task, task_id)
+        # a sampled claim that names a place, so the geotag can be measured against it
+        task = next(t for t in (db.session.get(Task, i) for i in world.task_ids) if t.claim.place is not None)
+        task_id = task.id
         claim = task.claim
         public_id = claim.public_id
         place_lat, place_lon = claim.place.wgs84()
@@ -187,6 +188,13 @@ def test_examiner_reviewer_organizer_story(app, live_server, phone, desktop, req
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=thumb.element_handle())
     expect(page.locator("#distance strong")).to_have_text(f"{distance_m:.0f} m")
     expect(page.locator("#distance .error")).to_have_count(0)
+    # The automatic checks: one interview of the three required, a visit of seconds, and a photo
+    # taken years ago somewhere else (its EXIF says so); but the geotag is on site and accurate.
+    flags = page.locator("#flags li.flag")
+    codes = set(flags.evaluate_all("items => items.map(i => i.dataset.code)"))
+    assert {"few_interviews", "short_visit", "exif_gps_far", "exif_time_old"} <= codes, codes
+    assert not codes & {"far_from_place", "poor_accuracy", "no_geotag", "duplicate_photo"}, codes
+    expect(page.locator("#flags li[data-code=few_interviews]")).to_contain_text("1")
     choose(page, "decision", "approve")
     page.locator("main form button[type=submit]").click()
     expect(page).to_have_url(re.compile(r"/review/$"))

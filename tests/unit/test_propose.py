@@ -22,7 +22,8 @@ from fieldcheck.reports.propose import (
     split_sentences,
     suggest_aspect,
 )
-from fieldcheck.reports.text import normalize_report_text
+from fieldcheck.reports.chinese import aligned_simplified, to_simplified
+from fieldcheck.reports.text import FULLWIDTH_TO_ASCII, normalize_report_text
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "reports"
 DEMO = resources.files("fieldcheck.demo") / "data"
@@ -52,6 +53,9 @@ def _labels(text: str, labels_path: Any) -> tuple[list[dict[str, Any]], list[dic
 REPORTS = {
     "qingshan": (FIXTURES / "qingshan-county-2025.md", FIXTURES / "qingshan-county-2025.labels.json"),
     "baishui": (DEMO / "report-baishui-county-2025.md", DEMO / "report-baishui-county-2025.labels.json"),
+    "civil-affairs": (FIXTURES / "qinghe-civil-affairs-2025.md", FIXTURES / "qinghe-civil-affairs-2025.labels.json"),
+    "urban-investment": (FIXTURES / "qinghe-urban-investment-2025.md",
+                         FIXTURES / "qinghe-urban-investment-2025.labels.json"),
 }
 
 
@@ -127,6 +131,7 @@ def test_proposal_carries_span_quantities_aspect_and_reasons() -> None:
     [p] = propose_claims(text)
     assert text[p.start:p.end] == p.text == "新建党群服务中心２个，面积860平方米"
     assert p.quantities == [(2.0, "个"), (860.0, "平方米")]
+    assert p.counted == ["党群服务中心", "面积"] and p.places == []
     assert p.aspect == "organization"
     assert "action 新建" in p.reasons and "quantity 2个" in p.reasons
     with pytest.raises(dataclasses.FrozenInstanceError):
@@ -182,6 +187,85 @@ def test_plain_numbered_sections_without_markdown() -> None:
     assert _texts(text) == ["新建党群服务中心２个", "完成换届123个村", "建成村部4个"]
 
 
+@pytest.mark.parametrize(
+    ("passage", "counted"),
+    [
+        ("培训村“两委”干部380人次", ["村“两委”干部"]),
+        ("慰问老党员三百二十名，新建两个站点", ["老党员", "站点"]),
+        ("督查检查考核事项由46项压减至19项", ["督查检查考核事项", "督查检查考核事项"]),
+        ("全县186个行政村党组织书记全部实行县级备案管理", ["行政村党组织书记"]),
+        ("组织2160名在职党员到社区报到，为群众办实事1280件", ["在职党员", "办实事"]),
+        ("村集体经济收入达到63万元", ["村集体经济收入"]),
+        ("全年发展党员365名，其中35岁以下的287名", ["党员", "35岁以下"]),
+    ],
+)
+def test_the_phrase_each_quantity_counts(passage: str, counted: list[str]) -> None:
+    [p] = propose_claims(passage + "。")
+    assert p.counted == counted and len(p.counted) == len(p.quantities)
+
+
+def test_places_longest_name_first_across_scripts() -> None:
+    text = "在清河镇新民村建成帮扶车间1个。在新民村新建驿站2个。龍泉鎮東灣村建立聯繫點1個。"
+    names = ["新民村", "清河镇新民村", "清河镇", "龙泉镇", "东湾村", "石桥村"]
+    proposals = propose_claims(text, place_names=names)
+    assert [p.places for p in proposals] == [["清河镇新民村"], ["新民村"], ["龙泉镇", "东湾村"]]
+    assert "place 清河镇新民村" in proposals[0].reasons
+    assert propose_claims(text)[0].places == []
+
+
+def test_a_sentence_holding_two_claims_is_split() -> None:
+    text = (
+        "我全年到乡镇调研42次，在清河镇杏花村建立联系点1个，协调解决实际问题21个。"
+        "新建党群服务中心2个，全县15个社区全部实行错时延时服务。"
+        "召开会议15次，制定印发《责任清单》，细化任务38项。"
+        "全县186个村集体经济收入全部超过10万元，其中超过50万元的村达到27个。"
+    )
+    assert _texts(text) == [
+        "我全年到乡镇调研42次", "在清河镇杏花村建立联系点1个，协调解决实际问题21个",
+        "新建党群服务中心2个", "全县15个社区全部实行错时延时服务",
+        "召开会议15次", "制定印发《责任清单》，细化任务38项",
+        "全县186个村集体经济收入全部超过10万元，其中超过50万元的村达到27个",
+    ]
+
+
+def test_honours_economic_figures_and_weak_actions() -> None:
+    text = (
+        "2025年，我以机关党建带动系统党建。市婚姻登记中心被评为全省“巾帼文明岗”。"
+        "集团全年完成投资186亿元，资产总额达到1520亿元。"
+    )
+    assert _texts(text) == ["市婚姻登记中心被评为全省“巾帼文明岗”"]
+
+
+def _traditional(text: str) -> str:
+    import opencc
+
+    converted = opencc.OpenCC("s2t").convert(text)
+    assert len(converted) == len(text) and converted != text
+    return converted
+
+
+@pytest.mark.parametrize("name", ["qingshan", "baishui"])
+def test_a_traditional_report_proposes_what_its_simplified_twin_does(name: str) -> None:
+    simplified = normalize_report_text(_read(REPORTS[name][0]))
+    traditional = _traditional(simplified)
+    assert aligned_simplified(traditional) == simplified
+    names = ["清河镇", "新民村", "杏花村", "柳河镇", "红旗村", "文昌社区"]
+    twin = propose_claims(simplified, place_names=names)
+    proposals = propose_claims(traditional, place_names=names)
+    assert [(p.start, p.end) for p in proposals] == [(p.start, p.end) for p in twin]
+    assert all(p.text == traditional[p.start:p.end] for p in proposals)
+    assert [(p.quantities, p.aspect, p.places, p.reasons) for p in proposals] == \
+        [(p.quantities, p.aspect, p.places, p.reasons) for p in twin]
+    assert [to_simplified(c) for p in proposals for c in p.counted] == [c for p in twin for c in p.counted]
+
+
+def test_traditional_fragment_in_a_simplified_report() -> None:
+    [p] = propose_claims("七、作风建设\n\n開展警示教育大會1場，組織黨員幹部旁聽庭審，參加人員150名。")
+    assert p.text == "開展警示教育大會1場，組織黨員幹部旁聽庭審，參加人員150名"
+    assert p.quantities == [(1.0, "场"), (150.0, "名")]  # units read in simplified characters
+    assert p.counted == ["警示教育大會", "參加人員"] and p.aspect == "integrity"
+
+
 def test_suggest_aspect_default_and_custom() -> None:
     assert suggest_aspect("全年发展党员312名，排查失联党员23名") == "members"
     assert suggest_aspect("选派第一书记8名") == "cadres"
@@ -229,15 +313,16 @@ def test_proposals_recall_and_precision(name: str) -> None:
         assert all(any(_matches(p, c) for c in claims) for p in covering), entry["text"]
 
 
-def test_suggested_aspects_mostly_agree_with_labels() -> None:
-    report_path, labels_path = REPORTS["baishui"]
+@pytest.mark.parametrize("name", ["baishui", "civil-affairs", "urban-investment"])
+def test_suggested_aspects_mostly_agree_with_labels(name: str) -> None:
+    report_path, labels_path = REPORTS[name]
     text = normalize_report_text(_read(report_path))
     claims, _ = _labels(text, labels_path)
     proposals = propose_claims(text)
     pairs = [(c["aspect"], next(p.aspect for p in proposals if _matches(p, c)))
              for c in claims if any(_matches(p, c) for p in proposals)]
     agreement = sum(a == b for a, b in pairs) / len(pairs)
-    print(f"\nbaishui: suggested aspect agrees with the label for {agreement:.0%} of {len(pairs)} claims")
+    print(f"\n{name}: suggested aspect agrees with the label for {agreement:.0%} of {len(pairs)} claims")
     assert agreement >= 0.7
 
 
@@ -251,7 +336,8 @@ def _places() -> list[dict[str, str]]:
 def test_baishui_labels_match_the_report() -> None:
     raw = (DEMO / "report-baishui-county-2025.md").read_text(encoding="utf-8")
     text = unicodedata.normalize("NFC", raw)
-    assert normalize_report_text(raw) == text.rstrip()
+    # normalising converts the full-width digits one for one: the offsets stay valid
+    assert normalize_report_text(raw) == text.translate(FULLWIDTH_TO_ASCII).rstrip()
     assert 3400 <= len(text) <= 5000
     doc = json.loads((DEMO / "report-baishui-county-2025.labels.json").read_text(encoding="utf-8"))
     claims, not_claims = doc["claims"], doc["not_claims"]
@@ -267,6 +353,28 @@ def test_baishui_labels_match_the_report() -> None:
         assert claim["aspect"] in ASPECT_CODES
         assert all((p["name"], p["parent"]) in places for p in claim["place"])
         assert all(p["parent"] + p["name"] in claim["text"] or p["name"] in claim["text"] for p in claim["place"])
+        assert all(isinstance(v, (int, float)) and u for v, u in claim["quantity"])
+    assert {c["aspect"] for c in claims} == set(ASPECT_CODES)
+
+
+@pytest.mark.parametrize("name", ["qinghe-civil-affairs-2025", "qinghe-urban-investment-2025"])
+def test_qinghe_labels_match_the_report(name: str) -> None:
+    raw = (FIXTURES / f"{name}.md").read_text(encoding="utf-8")
+    text = normalize_report_text(raw)
+    assert 2900 <= len(text) <= 4500
+    assert text != unicodedata.normalize("NFC", raw).rstrip()  # full-width digits, pinyin or both to clean up
+    doc = json.loads((FIXTURES / f"{name}.labels.json").read_text(encoding="utf-8"))
+    claims, not_claims = doc["claims"], doc["not_claims"]
+    assert len(claims) >= 35 and len(not_claims) >= 15
+    for entry in claims + not_claims:
+        assert text[entry["start"]:entry["end"]] == entry["text"]
+    spans = sorted((c["start"], c["end"]) for c in claims)
+    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:])), "claims overlap"
+    for entry in not_claims:
+        assert not any(_overlap((entry["start"], entry["end"]), s) for s in spans), entry["text"]
+    for claim in claims:
+        assert claim["aspect"] in ASPECT_CODES
+        assert all(p["name"] in claim["text"] and p["parent"] for p in claim["place"])
         assert all(isinstance(v, (int, float)) and u for v, u in claim["quantity"])
     assert {c["aspect"] for c in claims} == set(ASPECT_CODES)
 

@@ -1,0 +1,66 @@
+"""Running the evidence checks on a stored verification and keeping the flags beside it."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from ..db import db
+from ..field.models import Flag, Photo, Verification, verification_photo
+from .flags import FlagSettings, OtherPhoto, PhotoEvidence, VisitEvidence, compute_flags
+
+
+def photo_time(photo: Photo) -> datetime | None:
+    """The camera time, aware when the camera wrote its offset (else naive: Beijing time assumed)."""
+    if not photo.taken_at:
+        return None
+    try:
+        value = datetime.fromisoformat(photo.taken_at)
+        if photo.taken_at_offset and value.tzinfo is None:
+            value = datetime.fromisoformat(photo.taken_at + photo.taken_at_offset)
+    except ValueError:
+        return None
+    return value
+
+
+def other_photos(verification: Verification) -> list[OtherPhoto]:
+    """Photos used as evidence in any other verification, labelled by that claim's public id."""
+    rows = db.session.execute(
+        sa.select(Photo.sha256, Photo.phash, Verification.id)
+        .join(verification_photo, verification_photo.c.photo_id == Photo.id)
+        .join(Verification, Verification.id == verification_photo.c.verification_id)
+        .where(Verification.id != verification.id)).all()
+    labels = {}
+    for _sha, _phash, vid in rows:
+        if vid not in labels:
+            labels[vid] = db.session.get(Verification, vid).task.claim.public_id
+    return [OtherPhoto(sha, phash or "", labels[vid]) for sha, phash, vid in rows]
+
+
+def evidence_of(verification: Verification) -> tuple[VisitEvidence, FlagSettings]:
+    task = verification.task
+    cycle = task.claim.report.cycle
+    place = task.claim.place
+    visit = VisitEvidence(
+        place_wgs84=place.wgs84() if place else None,
+        geotag=(verification.lat, verification.lon) if verification.lat is not None else None,
+        accuracy_m=verification.accuracy_m,
+        started_at=verification.started_at, submitted_at=verification.submitted_at,
+        photos=[PhotoEvidence(p.sha256, photo_time(p), (p.gps_lat, p.gps_lon) if p.gps_lat is not None else None,
+                              p.phash or "") for p in verification.photos],
+        other_photos=other_photos(verification),
+        interviews=[[r.value for r in i.ratings] for i in verification.interviews],
+        min_interviews=cycle.min_interviews)
+    settings = FlagSettings(max_distance_m=cycle.max_distance_m, max_accuracy_m=cycle.accuracy_threshold_m)
+    return visit, settings
+
+
+def store_flags(verification: Verification) -> list[Flag]:
+    """Compute the flags for a just-submitted verification and attach them."""
+    visit, settings = evidence_of(verification)
+    verification.flags = [Flag(code=f.code, figures=json.dumps(f.figures, ensure_ascii=False, default=str))
+                          for f in compute_flags(visit, settings)]
+    db.session.flush()
+    return verification.flags
