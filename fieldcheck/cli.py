@@ -298,7 +298,8 @@ def export(code, fmt, level, output):
 
 def register_commands(app) -> None:
     from .demo.load import demo_command
+    from .evidence.cli import photo_cli
 
-    for command in (users, cycle_cli, report_cli, claims_cli, places_cli, sample_cli, tasks_cli, export,
+    for command in (photo_cli, users, cycle_cli, report_cli, claims_cli, places_cli, sample_cli, tasks_cli, export,
                     demo_command):
         app.cli.add_command(command)

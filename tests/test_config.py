@@ -43,3 +43,20 @@ def test_migrations_match_the_models(app):
         with db.engine.connect() as conn:
             diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
     assert diff == []
+
+
+def test_every_page_carries_a_strict_content_security_policy(client):
+    response = client.get("/login")
+    csp = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_photo_inspect_is_a_fieldcheck_command(runner):
+    from pathlib import Path
+
+    photo = Path(__file__).parent / "fixtures" / "photos" / "gps_DSCN0010.jpg"
+    result = runner.invoke(args=["photo", "inspect", str(photo), "--json"])
+    assert result.exit_code == 0, result.output
+    assert "43.46" in result.output

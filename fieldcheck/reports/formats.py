@@ -40,8 +40,6 @@ def extract_report_text(data: bytes, filename: str, *, max_bytes: int = DEFAULT_
         raise ReportTextError("empty", "the file is empty")
     try:
         kind, raw = _extract(data, filename, max_bytes)
-    except ReportTextError:
-        raise
     except RecursionError as exc:  # a pathologically nested document
         raise ReportTextError("unsupported_format", "the file is too deeply nested to read") from exc
     text = normalize_report_text(_CONTROL.sub("", raw))
@@ -55,24 +53,21 @@ def extract_report_text(data: bytes, filename: str, *, max_bytes: int = DEFAULT_
 def _extract(data: bytes, filename: str, max_bytes: int) -> tuple[str, str]:
     """(format, raw text) by the file's content."""
     head = data[:2048]
-    if head.startswith(b"%PDF-") or (b"%PDF-" in data[:1024] and not _looks_textual(head)):
+    at = data.find(b"%PDF-", 0, 1024)  # readers accept some junk before the header
+    if at == 0 or (at > 0 and b"startxref" in data[-4096:]):
         return "pdf", _pdf_text(data)
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
         return "docx", _docx_text(data, max_bytes)
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        raise ReportTextError("unsupported_format", "an old Word (.doc) or WPS file: save it as .docx and upload it again",
+        raise ReportTextError("unsupported_format", "an old Word (.doc) or WPS file: save it as .docx and upload it",
                               {"format": "ole2"})
     if head.startswith(b"{\\rtf"):
         raise ReportTextError("unsupported_format", "an RTF file: save it as .docx and upload it again",
                               {"format": "rtf"})
-    if _HTML_START.match(head) or (filename.lower().endswith(_HTML_NAMES) and data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")):
+    fragment = filename.lower().endswith(_HTML_NAMES) and data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
+    if _HTML_START.match(head) or fragment:
         return "html", _html_text(data)
     return "text", _decode_text(data)
-
-
-def _looks_textual(head: bytes) -> bool:
-    """Whether the first bytes hold no NUL: a text that merely mentions %PDF-."""
-    return b"\x00" not in head
 
 
 def _decode_text(data: bytes) -> str:

@@ -51,7 +51,7 @@ DEFAULT_ASPECT_KEYWORDS: dict[str, tuple[str, ...]] = {
         "书记", "村党组织书记", "村干部", "第一书记", "后备力量", "头雁", "干部队伍", "选派", "选任",
         "选拔", "调整优化", "备案管理", "约谈", "述职评议", "轮训班", "培训班", "示范培训", "编制",
         "考察学习", "驻村", "社区工作者", "专职工作者", "党建指导员", "年轻干部", "提拔", "任用", "交流轮岗", "轮岗",
-        "党组织书记", "招考", "招录", "能力提升",
+        "党组织书记", "招考", "招录",
         "竞聘", "中层", "人才", "人事档案", "干部档案", "科级干部", "挂职", "读书班", "党务干部",
     ),
     "members": (
@@ -196,7 +196,8 @@ def _heading_level(line: str) -> int | None:
     md = _MD_HEADING.match(line)
     if md:
         return len(md.group(1))
-    if len(line) > 40 or any(ch in line for ch in _SENTENCE_END) or _QUANTITY.search(line.translate(FULLWIDTH_TO_ASCII)):
+    if (len(line) > 40 or any(ch in line for ch in _SENTENCE_END)
+            or _QUANTITY.search(line.translate(FULLWIDTH_TO_ASCII))):
         return None
     if "述职报告" in line:
         return 1

@@ -106,8 +106,8 @@ def decode_report_bytes(data: bytes, max_bytes: int = MAX_REPORT_BYTES) -> str:
 
 def _syllable(annotation: str) -> tuple[bool, bool]:
     """(is a pinyin syllable, carries a tone mark or tone digit)."""
-    bare = "".join(ch for ch in unicodedata.normalize("NFD", annotation) if not unicodedata.combining(ch) or ch == "\u0308")
-    bare = unicodedata.normalize("NFC", bare)
+    marks = unicodedata.normalize("NFD", annotation)
+    bare = unicodedata.normalize("NFC", "".join(ch for ch in marks if not unicodedata.combining(ch) or ch == "\u0308"))
     toned = bare != annotation or annotation[-1].isdigit()
     return bool(_SYLLABLE.fullmatch(bare)), toned
 

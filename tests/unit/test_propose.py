@@ -56,6 +56,8 @@ REPORTS = {
     "civil-affairs": (FIXTURES / "qinghe-civil-affairs-2025.md", FIXTURES / "qinghe-civil-affairs-2025.labels.json"),
     "urban-investment": (FIXTURES / "qinghe-urban-investment-2025.md",
                          FIXTURES / "qinghe-urban-investment-2025.labels.json"),
+    "subdistrict": (FIXTURES / "qinghe-guiyuan-subdistrict-2025.md",
+                    FIXTURES / "qinghe-guiyuan-subdistrict-2025.labels.json"),
 }
 
 
@@ -113,6 +115,8 @@ def test_split_handles_crlf_offsets() -> None:
         ("服务2000余名群众，走访300多户", [(2000.0, "名"), (300.0, "户")]),
         ("2025年，35岁以下，第3次会议，12345热线，一批骨干，一次性补助", []),
         ("“两委”换届，四级架构，五星级党组织", []),
+        ("加装电梯56部，结对328对，档案92卷，服务860余家次", [(56.0, "部"), (328.0, "对"), (92.0, "卷"), (860.0, "家次")]),
+        ("两部门联合，三部分内容，一对一帮扶", []),
     ],
 )
 def test_find_quantities(passage: str, expected: list[tuple[float, str]]) -> None:
@@ -228,12 +232,13 @@ def test_a_sentence_holding_two_claims_is_split() -> None:
     ]
 
 
-def test_honours_economic_figures_and_weak_actions() -> None:
+def test_honours_pilots_economic_figures_norms_and_weak_actions() -> None:
     text = (
         "2025年，我以机关党建带动系统党建。市婚姻登记中心被评为全省“巾帼文明岗”。"
-        "集团全年完成投资186亿元，资产总额达到1520亿元。"
+        "集团全年完成投资186亿元，资产总额达到1520亿元。辖区全年实现税收3.2亿元。"
+        "落实班子成员联系社区制度，每名班子成员联系1至2个社区。此外，在柳巷社区试点“共享议事厅”。"
     )
-    assert _texts(text) == ["市婚姻登记中心被评为全省“巾帼文明岗”"]
+    assert _texts(text) == ["市婚姻登记中心被评为全省“巾帼文明岗”", "此外，在柳巷社区试点“共享议事厅”"]
 
 
 def _traditional(text: str) -> str:
@@ -313,7 +318,7 @@ def test_proposals_recall_and_precision(name: str) -> None:
         assert all(any(_matches(p, c) for c in claims) for p in covering), entry["text"]
 
 
-@pytest.mark.parametrize("name", ["baishui", "civil-affairs", "urban-investment"])
+@pytest.mark.parametrize("name", ["baishui", "civil-affairs", "urban-investment", "subdistrict"])
 def test_suggested_aspects_mostly_agree_with_labels(name: str) -> None:
     report_path, labels_path = REPORTS[name]
     text = normalize_report_text(_read(report_path))
@@ -357,15 +362,16 @@ def test_baishui_labels_match_the_report() -> None:
     assert {c["aspect"] for c in claims} == set(ASPECT_CODES)
 
 
-@pytest.mark.parametrize("name", ["qinghe-civil-affairs-2025", "qinghe-urban-investment-2025"])
+@pytest.mark.parametrize(
+    "name", ["qinghe-civil-affairs-2025", "qinghe-urban-investment-2025", "qinghe-guiyuan-subdistrict-2025"])
 def test_qinghe_labels_match_the_report(name: str) -> None:
     raw = (FIXTURES / f"{name}.md").read_text(encoding="utf-8")
     text = normalize_report_text(raw)
-    assert 2900 <= len(text) <= 4500
+    assert 2200 <= len(text) <= 4500
     assert text != unicodedata.normalize("NFC", raw).rstrip()  # full-width digits, pinyin or both to clean up
     doc = json.loads((FIXTURES / f"{name}.labels.json").read_text(encoding="utf-8"))
     claims, not_claims = doc["claims"], doc["not_claims"]
-    assert len(claims) >= 35 and len(not_claims) >= 15
+    assert len(claims) >= 30 and len(not_claims) >= 15
     for entry in claims + not_claims:
         assert text[entry["start"]:entry["end"]] == entry["text"]
     spans = sorted((c["start"], c["end"]) for c in claims)
