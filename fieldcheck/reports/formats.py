@@ -265,9 +265,10 @@ def _join_lines(pages: list[str]) -> str:
     """Undo the line wrapping of a PDF: join a line to the next unless it ends a paragraph.
 
     A line ends its paragraph when it is clearly shorter than a full line, or the next line
-    starts an enumerated item or heading; page numbers and running headers are dropped.
+    starts an enumerated item or heading; page numbers and running headers are dropped, and so
+    are spaces some PDF writers put between Chinese characters.
     """
-    page_lines = [[ln.strip() for ln in page.splitlines() if ln.strip()] for page in pages]
+    page_lines = [[_CJK_GAP.sub("", ln.strip()) for ln in page.splitlines() if ln.strip()] for page in pages]
     edges: dict[str, int] = {}
     for lines in page_lines:
         for ln in {*lines[:1], *lines[-1:]}:
@@ -277,7 +278,7 @@ def _join_lines(pages: list[str]) -> str:
     if not lines:
         return ""
     widths = sorted(_width(ln) for ln in lines)
-    full = widths[int(0.9 * (len(widths) - 1))]
+    full = widths[int(0.9 * (len(widths) - 1))] if len(widths) >= 10 else widths[-1]
     out: list[str] = [lines[0]]
     for prev, line in zip(lines, lines[1:]):
         short = _width(prev) < 0.8 * full

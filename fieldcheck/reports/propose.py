@@ -401,14 +401,16 @@ def propose_claims(text: str, aspect_keywords: Mapping[str, Sequence[str]] | Non
                    place_names: Sequence[str] = ()) -> list[Proposal]:
     """Sentences of `text` that carry an achievement, as proposals with quantities and a suggested aspect.
 
-    The rules read a same-length simplified copy, so traditional text works; `place_names` are
-    matched (longest first, across traditional and simplified) and reported in `places`.
+    The rules read a same-length simplified copy, so traditional text works; `place_names` and
+    `aspect_keywords` are matched across traditional and simplified, place names longest first,
+    and the names found are reported in `places`. Units are given in simplified characters.
     """
     original, text = text, aligned_simplified(text).translate(FULLWIDTH_TO_ASCII)
-    assert len(text) == len(original)
+    assert len(text) == len(original), "the simplified copy must keep every offset"
     names = sorted(((n, to_simplified(n)) for n in dict.fromkeys(place_names) if n),
                    key=lambda nk: (-len(nk[1]), nk[1]))
-    names = [(n, k) for n, k in names if k]
+    if aspect_keywords is not None:
+        aspect_keywords = {code: [to_simplified(w) for w in words] for code, words in aspect_keywords.items()}
     year = _report_year(text)
     proposals: list[Proposal] = []
     for piece in _pieces(text):

@@ -219,6 +219,19 @@ def test_text_pdf_lines_are_joined_into_paragraphs() -> None:
     assert not any("2026" in p or "渠道单一" in p for p in proposals)  # problems and plans are skipped
 
 
+def test_pdf_line_joining_rules() -> None:
+    from fieldcheck.reports.formats import _join_lines
+
+    body = "全年主持召开会议研究党建工作十四次制定任务清单明确具体任务二十六项" * 3
+    wrapped = [body[i:i + 30] for i in range(0, len(body), 30)]
+    pages = [
+        "青禾县委组织部\n一、工 作 情 况\n" + "\n".join(wrapped[:2]) + "\n- 1 -",
+        "青禾县委组织部\n" + "\n".join(wrapped[2:]) + "。\n（一）新建驿站9个。\n第 2 页 共 3 页",
+        "青禾县委组织部\n二、存在的问题\n3/3",
+    ]
+    assert _join_lines(pages).split("\n") == ["一、工作情况", body + "。", "（一）新建驿站9个。", "二、存在的问题"]
+
+
 def _encrypted(user_password: str, owner_password: str, algorithm: str) -> bytes:
     writer = PdfWriter(clone_from=PdfReader(SAMPLE_PDF))
     writer.encrypt(user_password=user_password, owner_password=owner_password, algorithm=algorithm)

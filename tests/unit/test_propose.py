@@ -271,6 +271,22 @@ def test_traditional_fragment_in_a_simplified_report() -> None:
     assert p.counted == ["警示教育大會", "參加人員"] and p.aspect == "integrity"
 
 
+def test_custom_keywords_and_place_names_in_either_script() -> None:
+    [p] = propose_claims("植樹造林3000畝。", {"green": ["植树"], "roads": ["道路"]}, place_names=["東灣村"])
+    assert (p.aspect, p.quantities, p.counted) == ("green", [(3000.0, "亩")], ["植樹造林"])
+    [p] = propose_claims("在东湾村植树造林3000亩。", {"green": ["植樹"]}, place_names=["東灣村"])
+    assert (p.aspect, p.places) == ("green", ["東灣村"])
+
+
+def test_simplified_copy_keeps_offsets_when_a_phrase_would_not(monkeypatch: pytest.MonkeyPatch) -> None:
+    from fieldcheck.reports import chinese
+
+    real = chinese.to_simplified
+    monkeypatch.setattr(chinese, "to_simplified", lambda text: real(text) + "！" if len(text) > 1 else real(text))
+    assert chinese.aligned_simplified("開展警示教育") == "开展警示教育"
+    assert chinese.to_simplified("開展") == "开展！"
+
+
 def test_suggest_aspect_default_and_custom() -> None:
     assert suggest_aspect("全年发展党员312名，排查失联党员23名") == "members"
     assert suggest_aspect("选派第一书记8名") == "cadres"
