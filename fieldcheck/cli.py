@@ -122,7 +122,7 @@ def report_import(code, file, unit, secretary, slug, title, kind):
 
     cycle = cycle_arg(code)
     try:
-        text = report_text_from_input(None, Path(file).read_bytes())
+        text = report_text_from_input(None, Path(file).read_bytes(), Path(file).name)
     except OperationError as exc:
         raise click.ClickException(exc.message) from None
     report = run_operation(import_report, cycle, unit_name=unit, secretary=secretary, title=title,
@@ -133,20 +133,30 @@ def report_import(code, file, unit, secretary, slug, title, kind):
 @claims_cli.command("propose")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output")
-def claims_propose(file, as_json):
+@click.option("--places", type=click.Path(exists=True, dir_okay=False), help="A place list CSV to find places")
+def claims_propose(file, as_json, places):
     """Preview the claims the machine would propose for a report file."""
+    from .reports.formats import extract_report_text
     from .reports.propose import propose_claims
-    from .reports.text import ReportTextError, decode_report_bytes, normalize_report_text
+    from .reports.text import ReportTextError
 
     try:
-        text = normalize_report_text(decode_report_bytes(Path(file).read_bytes()))
+        text = extract_report_text(Path(file).read_bytes(), Path(file).name)
     except ReportTextError as exc:
         raise click.ClickException(f"{file}: {exc.code}") from None
-    proposals = propose_claims(text)
+    place_names = []
+    if places:
+        from .places.csvimport import PlaceImportError, parse_places_csv
+
+        try:
+            place_names = [row.name for row in parse_places_csv(Path(places).read_text("utf-8-sig"))]
+        except PlaceImportError as exc:
+            raise click.ClickException(f"{places}: {exc.errors[:3]}") from None
+    proposals = propose_claims(text, place_names=place_names)
     if as_json:
-        click.echo(json.dumps([{"start": p.start, "end": p.end, "text": p.text,
-                                "quantities": p.quantities, "aspect": p.aspect, "reasons": p.reasons}
-                               for p in proposals], ensure_ascii=False, indent=2))
+        click.echo(json.dumps([{"start": p.start, "end": p.end, "text": p.text, "quantities": p.quantities,
+                                "counted": p.counted, "places": p.places, "aspect": p.aspect,
+                                "reasons": p.reasons} for p in proposals], ensure_ascii=False, indent=2))
     else:
         for p in proposals:
             click.echo(f"{p.start}-{p.end}\t{p.aspect or '-'}\t{p.text}")

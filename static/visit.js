@@ -174,9 +174,12 @@
     }, function () { busy--; failed++; msg.textContent = t('无法读取此文件', 'Cannot read this file'); });
   }
   if (canUpload) {
-    input.addEventListener('change', function () {
-      Array.prototype.forEach.call(input.files, addPhoto);
-      input.value = '';  // the script sent them; the form must not send the originals again
+    [input, document.getElementById('gallery')].forEach(function (picker) {
+      if (!picker) return;
+      picker.addEventListener('change', function () {
+        Array.prototype.forEach.call(picker.files, addPhoto);
+        picker.value = '';  // the script sent them; the form must not send the originals again
+      });
     });
   }
 

@@ -60,12 +60,28 @@ def test_empty_and_non_utf8_reports_are_refused_in_chinese(app):
     _w, client, token = organizer_with_cycle(app, draw=False)
     before = count(app, Report)
     r = client.post("/cycles/2025/reports/new", data=import_data(token, text="   \n  "))
-    assert r.status_code == 400 and zh(app, "The report is empty: paste its text or choose a .txt or .md file.") in r.get_data(as_text=True)
-    gbk = "二是发展党员12名。".encode("gb18030")
+    assert r.status_code == 400 and zh(app, "The report is empty: paste its text or choose a file.") in r.get_data(as_text=True)
+    garbage = b"report \x80 text \xff end"  # valid in neither UTF-8 nor GB18030
     r = client.post("/cycles/2025/reports/new", content_type="multipart/form-data",
-                    data=import_data(token, upload=(io.BytesIO(gbk), "r.txt")))
-    assert r.status_code == 400 and zh(app, "The file is not UTF-8 text. Save it as UTF-8 (.txt or .md) and upload it again.") in r.get_data(as_text=True)
+                    data=import_data(token, upload=(io.BytesIO(garbage), "r.txt")))
+    assert r.status_code == 400
+    assert zh(app, "The file is not text in UTF-8 or GB18030. Save it as UTF-8 and upload it again.") \
+        in r.get_data(as_text=True)
+    renamed_zip = io.BytesIO()
+    import zipfile
+
+    with zipfile.ZipFile(renamed_zip, "w") as z:
+        z.writestr("photo.jpg", b"not a word document")
+    r = client.post("/cycles/2025/reports/new", content_type="multipart/form-data",
+                    data=import_data(token, upload=(io.BytesIO(renamed_zip.getvalue()), "report.docx")))
+    assert r.status_code == 400
+    assert zh(app, "The .docx file is damaged or is not a Word document.") in r.get_data(as_text=True)
     assert count(app, Report) == before
+    # GB18030, as some sites publish, is read
+    gb = "青山县委书记述职报告\n二是发展党员12名。".encode("gb18030")
+    r = client.post("/cycles/2025/reports/new", content_type="multipart/form-data",
+                    data=import_data(token, upload=(io.BytesIO(gb), "r.txt")))
+    assert r.status_code == 302 and count(app, Report) == before + 1
 
 
 def test_a_claim_span_outside_the_text_is_refused(app):

@@ -49,7 +49,7 @@ def test_cli_refusals_say_why_and_change_nothing(app, tmp_path):
     build_world(app, draw=False)
     runner = app.test_cli_runner()
     bad = tmp_path / "gbk.txt"
-    bad.write_bytes("发展党员12名".encode("gb18030"))
+    bad.write_bytes(b"report \x80 text \xff end")  # neither UTF-8 nor GB18030
     result = runner.invoke(args=["report", "import", "2025", str(bad), "--unit", "u", "--secretary", "s",
                                  "--slug", "x"])
     assert result.exit_code == 1 and "UTF-8" in result.output

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileAllowed, FileField
+from flask_wtf.file import FileField
 from wtforms import DecimalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
@@ -16,8 +16,7 @@ class ImportForm(FlaskForm):
     slug = StringField(_l("Short name (in claim ids, e.g. qingshan-county)"), validators=[DataRequired(), Length(max=64)])
     title = StringField(_l("Title (default: the first line)"), validators=[Optional(), Length(max=300)])
     text = TextAreaField(_l("Paste the report text"), validators=[Optional()])
-    upload = FileField(_l("…or upload a UTF-8 .txt or .md file"),
-                       validators=[FileAllowed(["txt", "md"], _l("Only .txt or .md files."))])
+    upload = FileField(_l("…or upload the published file (.txt, .md, .docx, .html or .pdf)"))
 
 
 class ClaimForm(FlaskForm):

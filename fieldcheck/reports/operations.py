@@ -14,31 +14,47 @@ from ..db import db
 from ..errors import OperationError
 from ..places.models import Place
 from .models import Claim, Report, Unit
-from .text import ReportTextError, decode_report_bytes, normalize_report_text, report_sha256
+from .formats import extract_report_text
+from .text import ReportTextError, normalize_report_text, report_sha256
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
 
-def report_text_from_input(pasted: str | None, upload: bytes | None) -> str:
-    """The normalised report text from a pasted text or an uploaded file, or a clear refusal."""
+def report_text_from_input(pasted: str | None, upload: bytes | None, filename: str = "") -> str:
+    """The normalised report text from a pasted text or an uploaded file, or a clear refusal.
+
+    Files may be UTF-8 or GB18030 text, Markdown, .docx, a saved HTML page or a text-based PDF;
+    the format is decided from the content.
+    """
     try:
         if upload:
-            raw = decode_report_bytes(upload)
+            text = extract_report_text(upload, filename)
         elif pasted and pasted.strip():
-            raw = pasted
+            text = normalize_report_text(pasted)
         else:
             raise ReportTextError("empty", "no text")
     except ReportTextError as exc:
-        messages = {
-            "empty": _("The report is empty: paste its text or choose a .txt or .md file."),
-            "not_utf8": _("The file is not UTF-8 text. Save it as UTF-8 (.txt or .md) and upload it again."),
-            "too_large": _("The report file is too large."),
-        }
-        raise OperationError(messages.get(exc.code, _("The report could not be read."))) from exc
-    text = normalize_report_text(raw)
+        raise OperationError(report_refusal(exc.code), code=f"report_{exc.code}") from exc
     if not text:
-        raise OperationError(_("The report is empty: paste its text or choose a .txt or .md file."))
+        raise OperationError(report_refusal("empty"))
     return text
+
+
+def report_refusal(code: str) -> str:
+    """The message for a report file that cannot be read, in the user's language."""
+    messages = {
+        "empty": _("The report is empty: paste its text or choose a file."),
+        "not_utf8": _("The file is not text in UTF-8 or GB18030. Save it as UTF-8 and upload it again."),
+        "unknown_encoding": _("The file is not text in UTF-8 or GB18030. Save it as UTF-8 and upload it again."),
+        "too_large": _("The report file is too large."),
+        "unsupported_format": _("This kind of file cannot be read. Upload text, Markdown, .docx, a saved web page or a PDF."),
+        "bad_docx": _("The .docx file is damaged or is not a Word document."),
+        "bad_pdf": _("The PDF file is damaged."),
+        "encrypted_pdf": _("The PDF is protected by a password. Upload an unprotected copy."),
+        "bad_html": _("The web page could not be read."),
+        "no_text": _("No text was found in the file (a scanned PDF or an empty page?). Upload the text instead."),
+    }
+    return messages.get(code, _("The report could not be read."))
 
 
 def import_report(cycle: Cycle, *, unit_name: str, secretary: str, title: str, slug: str, text: str,
@@ -113,7 +129,8 @@ def proposals_for(report: Report) -> list:
     from .propose import propose_claims
 
     taken = [(c.start, c.end) for c in report.claims if c.state == "confirmed"]
-    return [p for p in propose_claims(report.text)
+    names = list(dict.fromkeys(db.session.scalars(sa.select(Place.name))))
+    return [p for p in propose_claims(report.text, place_names=names)
             if not any(s < p.end and e > p.start for s, e in taken)]
 
 

@@ -36,7 +36,8 @@ def import_report(code: str):
     if form.validate_on_submit():
         try:
             upload = form.upload.data.read() if form.upload.data else None
-            text = report_text_from_input(form.text.data, upload)
+            filename = form.upload.data.filename if form.upload.data else ""
+            text = report_text_from_input(form.text.data, upload, filename or "")
             report = do_import(cycle, unit_name=form.unit.data, unit_kind=form.unit_kind.data,
                                secretary=form.secretary.data, title=form.title.data or "",
                                slug=form.slug.data, text=text)
