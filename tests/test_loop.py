@@ -35,9 +35,27 @@ def test_organizer_sets_up_a_cycle_through_the_pages(app):
 
     with app.test_request_context():
         aspects = format_aspect_lines(default_aspects())
-    r = client.post("/cycles/", data={"csrf_token": token, "code": "2026", "title": "测试批次", "min_per_stratum": 2,
-                                     "aspects": aspects, "questions": "办成了吗？\n满意吗？"})
+    settings = {"min_per_stratum": 2, "tolerable_share": 0.2, "confidence": 0.9, "cover_aspects": "y",
+                "strata": "report", "blind": "y", "min_interviews": 3, "max_distance_m": 500,
+                "accuracy_threshold_m": 50, "geo_wait_s": 30, "qr_token_hours": 2, "backcheck_share": 0.1,
+                "max_route_km": 30}
+    r = client.post("/cycles/", data={"csrf_token": token, "code": "2026", "title": "测试批次",
+                                     "aspects": aspects, "questions": "办成了吗？\n满意吗？", **settings})
     assert r.status_code == 302
+    # the configuration can be changed while the cycle is a draft, and each change is recorded
+    r = client.post("/cycles/2026/edit", data={"csrf_token": token, "title": "测试批次", "aspects": aspects,
+                                              "questions": "办成了吗？\n满意吗？",
+                                              **dict(settings, qr_token_hours=1.5, tolerable_share=1.5)})
+    assert r.status_code == 400  # a share above 1 is refused
+    r = client.post("/cycles/2026/edit", data={"csrf_token": token, "title": "测试批次", "aspects": aspects,
+                                              "questions": "办成了吗？\n满意吗？", **dict(settings, qr_token_hours=1.5)})
+    assert r.status_code == 302
+    from fieldcheck.audit.models import AuditEvent
+    from fieldcheck.db import db as _db
+
+    with app.app_context():
+        event = _db.session.scalars(_db.select(AuditEvent).where(AuditEvent.action == "cycle.update")).one()
+        assert (event.before_data["qr_token_hours"], event.after_data["qr_token_hours"]) == (2.0, 1.5)
     # 2. import a report as an uploaded .md file
     report_bytes = (FIXTURES / "reports" / "qingshan-county-2025.md").read_bytes()
     r = client.post("/cycles/2026/reports/new", data={

@@ -129,18 +129,34 @@ def set_questions(cycle: Cycle, questions: list[str]) -> None:
     cycle.questions = [Question(text=text, position=i) for i, text in enumerate(questions)]
 
 
-def update_cycle(cycle: Cycle, title: str, aspects, questions, min_per_stratum: int) -> None:
+def update_cycle(cycle: Cycle, title: str, aspects, questions, settings: dict | None = None) -> None:
+    """Change a draft cycle's title, aspects, questions and settings (recorded before and after)."""
     require_draft(cycle)
-    before = {"title": cycle.title, "aspects": [a.code for a in cycle.aspects], "min_per_stratum": cycle.min_per_stratum}
+    before = {"title": cycle.title, "aspects": [a.code for a in cycle.aspects], **cycle_settings(cycle)}
     cycle.title = title.strip() or cycle.title
-    if min_per_stratum < 1:
-        raise OperationError(_("At least one claim per report must be sampled."))
-    cycle.min_per_stratum = min_per_stratum
+    apply_settings(cycle, settings or {})
     set_aspects(cycle, aspects)
     set_questions(cycle, questions)
     db.session.flush()
     record("cycle.update", "cycle", cycle.code, before=before,
-           after={"title": cycle.title, "aspects": [a.code for a in cycle.aspects], "min_per_stratum": min_per_stratum})
+           after={"title": cycle.title, "aspects": [a.code for a in cycle.aspects], **cycle_settings(cycle)})
+
+
+def cycle_settings(cycle: Cycle) -> dict:
+    from .forms import SETTINGS
+
+    return {name: getattr(cycle, name) for name in SETTINGS}
+
+
+def apply_settings(cycle: Cycle, settings: dict) -> None:
+    """Set the cycle's configuration, checking the draw rule as a whole."""
+    values = {**cycle_settings(cycle), **{k: v for k, v in settings.items() if v is not None}}
+    check_draw_rule(int(values["min_per_stratum"]), float(values["tolerable_share"]),
+                    float(values["confidence"]), values["strata"])
+    if not 0 <= float(values["backcheck_share"]) <= 1:
+        raise OperationError(_("The back-check share must be between 0 and 1."))
+    for name, value in values.items():
+        setattr(cycle, name, value)
 
 
 def set_state(cycle: Cycle, state: str, action: str) -> None:

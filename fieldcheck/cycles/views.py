@@ -13,7 +13,7 @@ from ..field.models import Task
 from ..reports.models import Claim, Report
 from .forms import CycleForm
 from .models import Cycle
-from .operations import (DEFAULT_QUESTIONS, create_cycle, default_aspects, format_aspect_lines, get_cycle,
+from .operations import (DEFAULT_QUESTIONS, apply_settings, create_cycle, default_aspects, format_aspect_lines, get_cycle,
                          parse_aspect_lines, parse_question_lines, update_cycle)
 
 bp = Blueprint("cycles", __name__, url_prefix="/cycles")
@@ -39,12 +39,15 @@ def index():
         try:
             cycle = create_cycle(form.code.data, form.title.data, parse_aspect_lines(form.aspects.data),
                                  parse_question_lines(form.questions.data), form.min_per_stratum.data)
+            apply_settings(cycle, form.settings())
             db.session.commit()
             flash(_("Cycle %(code)s created.", code=cycle.code))
             return redirect(url_for("cycles.show", code=cycle.code))
         except OperationError as exc:
             db.session.rollback()
             error = exc.message
+    elif form.errors:
+        error = _("Check the highlighted fields.")
     cycles = db.session.scalars(sa.select(Cycle).order_by(Cycle.created_at.desc())).all()
     return render_template("cycles/index.html", cycles=cycles, form=form, error=error), (400 if error else 200)
 
@@ -76,11 +79,13 @@ def edit(code: str):
     if form.validate_on_submit():
         try:
             update_cycle(cycle, form.title.data, parse_aspect_lines(form.aspects.data),
-                         parse_question_lines(form.questions.data), form.min_per_stratum.data)
+                         parse_question_lines(form.questions.data), form.settings())
             db.session.commit()
             flash(_("Saved."))
             return redirect(url_for("cycles.show", code=cycle.code))
         except OperationError as exc:
             db.session.rollback()
             error = exc.message
+    elif form.errors:
+        error = _("Check the highlighted fields.")
     return render_template("cycles/edit.html", cycle=cycle, form=form, error=error), (400 if error else 200)
