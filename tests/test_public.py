@@ -95,3 +95,37 @@ def test_the_place_list_is_imported_whole_or_not_at_all(app):
 
     lat, lon = gcj02_to_wgs84(30.1, 120.2)
     assert f"{lat:.5f}, {lon:.5f}" in page  # shown converted for distances
+
+
+def test_a_gcj02_place_lands_within_5_m_of_the_true_spot(app):
+    """A place copied from Amap (GCJ-02) and a phone's WGS-84 reading of the same spot."""
+    from fieldcheck.db import db
+    from fieldcheck.places.geo import geodesic_distance_m, wgs84_to_gcj02
+    from fieldcheck.places.models import Place
+    from fieldcheck.places.operations import import_places
+
+    true_spot = (34.8985, 113.6042)  # WGS-84, as a browser reports it
+    lat, lon = wgs84_to_gcj02(*true_spot)
+    csv_text = f"name,kind,parent,lat,lon,crs\n文昌社区,community,,{lat:.7f},{lon:.7f},gcj02\n"
+    with app.test_request_context():
+        import_places(csv_text.encode())
+        db.session.commit()
+        place = db.session.scalar(sa.select(Place))
+        raw = geodesic_distance_m((place.lat, place.lon), true_spot)
+        converted = geodesic_distance_m(place.wgs84(), true_spot)
+    assert raw > 100 and converted < 5, (raw, converted)
+
+
+def test_two_villages_of_the_same_name_are_told_apart_by_the_town_or_shown_as_ambiguous(app):
+    from fieldcheck.db import db
+    from fieldcheck.places.operations import import_places
+    from fieldcheck.reports.operations import match_place
+
+    csv_text = ("name,kind,parent,lat,lon,crs\n清河镇,town,,34.95,113.54,wgs84\n龙泉镇,town,,34.86,113.67,wgs84\n"
+                "新民村,village,清河镇,34.944,113.551,wgs84\n新民村,village,龙泉镇,34.853,113.685,wgs84\n")
+    with app.test_request_context():
+        import_places(csv_text.encode())
+        db.session.commit()
+        told = match_place("在龙泉镇新民村建成党群服务中心1个")
+        assert told is not None and told.parent.name == "龙泉镇"
+        assert match_place("在新民村建成党群服务中心1个") is None  # not guessed

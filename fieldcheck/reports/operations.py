@@ -81,19 +81,22 @@ def import_report(cycle: Cycle, *, unit_name: str, secretary: str, title: str, s
 
 
 def match_place(text: str) -> Place | None:
-    """The place named in `text`, longest name first; None when absent or ambiguous."""
+    """The place a claim is about: the most specific one named, longest name first.
+
+    A town named only as the parent of a village also named is context, not the place. Two
+    places of the same name are told apart by the parent named nearby; otherwise the match is
+    left open (None) rather than guessed.
+    """
     places = db.session.scalars(sa.select(Place)).all()
-    by_name: dict[str, list[Place]] = {}
-    for place in places:
-        by_name.setdefault(place.name, []).append(place)
-    for name in sorted(by_name, key=len, reverse=True):
-        if name in text:
-            candidates = by_name[name]
-            if len(candidates) == 1:
-                return candidates[0]
-            # Two places share the name: the parent named nearby tells them apart.
-            named_parents = [p for p in candidates if p.parent and p.parent.name in text]
-            return named_parents[0] if len(named_parents) == 1 else None
+    named = [p for p in places if p.name in text]
+    parents_of_named = {p.parent_id for p in named if p.parent_id is not None}
+    specific = [p for p in named if p.id not in parents_of_named]
+    for name in sorted({p.name for p in specific}, key=len, reverse=True):
+        options = [p for p in specific if p.name == name]
+        if len(options) == 1:
+            return options[0]
+        with_parent = [p for p in options if p.parent and p.parent.name in text]
+        return with_parent[0] if len(with_parent) == 1 else None
     return None
 
 

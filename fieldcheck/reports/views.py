@@ -14,7 +14,7 @@ from ..places.models import Place
 from .forms import ClaimForm, ExcludeForm, ImportForm
 from .models import Claim
 from .operations import accept_proposals, add_claim, exclude_claim, get_report, import_report as do_import
-from .operations import proposals_for, report_text_from_input
+from .operations import match_place, proposals_for, report_text_from_input
 
 bp = Blueprint("reports", __name__, url_prefix="/cycles/<code>/reports")
 
@@ -93,6 +93,7 @@ def claims(code: str, slug: str):
     elif form.errors:
         error = _("Check the highlighted fields.")
     proposals = proposals_for(report) if cycle.state == "draft" else []
+    ambiguous = ambiguous_places(proposals)
     from ..public.models import Feedback
 
     leads: dict[int, list] = {}
@@ -101,7 +102,7 @@ def claims(code: str, slug: str):
         leads.setdefault(item.claim_id, []).append(item)
     return render_template("reports/claims.html", cycle=cycle, report=report, form=form, error=error,
                            proposals=proposals, segments=segments(report), exclude_form=ExcludeForm(),
-                           leads=leads), \
+                           leads=leads, ambiguous=ambiguous), \
         (400 if error else 200)
 
 
@@ -147,6 +148,20 @@ def exclude(code: str, slug: str, claim_id: int):
         db.session.rollback()
         flash(exc.message, "error")
     return redirect(url_for("reports.claims", code=code, slug=slug))
+
+
+def ambiguous_places(proposals) -> dict[tuple[int, int], set[str]]:
+    """Per proposal, the place names that two places share and the text does not tell apart."""
+    from collections import Counter
+
+    counts = Counter(db.session.scalars(sa.select(Place.name)))
+    result = {}
+    for p in proposals:
+        shared = {name for name in p.places if counts[name] > 1}
+        if shared:
+            resolved = match_place(p.text)
+            result[(p.start, p.end)] = {n for n in shared if resolved is None or resolved.name != n}
+    return result
 
 
 def segments(report) -> list[tuple[str, object]]:
