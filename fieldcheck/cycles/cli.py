@@ -1,0 +1,52 @@
+"""`fieldcheck cycle ...`: create and publish assessment cycles."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+
+from ..cli import cycle_arg, run_operation
+from ..errors import OperationError
+
+cycle_cli = click.Group("cycle", help="Assessment cycles.")
+
+
+@cycle_cli.command("create")
+@click.argument("code")
+@click.option("--title", required=True)
+@click.option("--minimum", default=3, show_default=True, type=click.IntRange(1, 100),
+              help="Fewest claims sampled per stratum")
+@click.option("--tolerable-share", default=0.2, show_default=True, type=float,
+              help="Share of false claims the sample must catch")
+@click.option("--confidence", default=0.9, show_default=True, type=float)
+@click.option("--strata", type=click.Choice(["report", "report+aspect"]), default="report", show_default=True)
+@click.option("--no-cover-aspects", is_flag=True, help="Do not add a claim for each aspect left unsampled")
+@click.option("--aspects-file", type=click.Path(exists=True, dir_okay=False),
+              help="Lines 'code | 中文名 | English | weight' (default: the five default aspects)")
+@click.option("--questions-file", type=click.Path(exists=True, dir_okay=False), help="One question per line")
+@with_appcontext
+def cycle_create(code, title, minimum, tolerable_share, confidence, strata, no_cover_aspects, aspects_file,
+                 questions_file):
+    """Create a cycle with its aspects and interview questions."""
+    from .operations import create_cycle, parse_aspect_lines, parse_question_lines
+
+    try:
+        aspects = parse_aspect_lines(Path(aspects_file).read_text("utf-8")) if aspects_file else None
+        questions = parse_question_lines(Path(questions_file).read_text("utf-8")) if questions_file else None
+    except OperationError as exc:
+        raise click.ClickException(exc.message) from None
+    cycle = run_operation(create_cycle, code, title, aspects, questions, minimum, tolerable_share=tolerable_share,
+                          confidence=confidence, cover_aspects=not no_cover_aspects, strata=strata)
+    click.echo(cycle.code)
+
+
+@cycle_cli.command("publish")
+@click.argument("code")
+@with_appcontext
+def cycle_publish(code):
+    """Freeze the frame and publish; prints the frame's SHA-256."""
+    from ..sampling.operations import publish_cycle
+
+    click.echo(run_operation(publish_cycle, cycle_arg(code)))

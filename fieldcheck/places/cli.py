@@ -1,0 +1,22 @@
+"""`fieldcheck places ...`: the place list."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+
+from ..cli import run_operation
+
+places_cli = click.Group("places", help="The place list.")
+
+
+@places_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def places_import(file):
+    """Import a place list CSV (name,kind,parent,lat,lon,crs); all rows or none."""
+    from .operations import import_places
+
+    click.echo(run_operation(import_places, Path(file).read_bytes()))

@@ -1,0 +1,85 @@
+"""`fieldcheck report ...` and `fieldcheck claims ...`: import reports, propose and accept claims."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+
+from ..cli import cycle_arg, run_operation
+from ..errors import OperationError
+
+report_cli = click.Group("report", help="Reports.")
+claims_cli = click.Group("claims", help="Claims in reports.")
+
+
+@report_cli.command("import")
+@click.argument("code")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--unit", required=True)
+@click.option("--secretary", required=True)
+@click.option("--slug", required=True, help="Short name used in claim ids")
+@click.option("--title", default="")
+@click.option("--kind", default="county")
+@with_appcontext
+def report_import(code, file, unit, secretary, slug, title, kind):
+    """Import a UTF-8 .txt/.md report; prints its SHA-256."""
+    from .operations import import_report, report_text_from_input
+
+    cycle = cycle_arg(code)
+    try:
+        text = report_text_from_input(None, Path(file).read_bytes(), Path(file).name)
+    except OperationError as exc:
+        raise click.ClickException(exc.message) from None
+    report = run_operation(import_report, cycle, unit_name=unit, secretary=secretary, title=title,
+                           slug=slug, text=text, unit_kind=kind)
+    click.echo(report.sha256)
+
+
+@claims_cli.command("propose")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output")
+@click.option("--places", type=click.Path(exists=True, dir_okay=False), help="A place list CSV to find places")
+def claims_propose(file, as_json, places):
+    """Preview the claims the machine would propose for a report file."""
+    from .formats import extract_report_text
+    from .propose import propose_claims
+    from .text import ReportTextError
+
+    try:
+        text = extract_report_text(Path(file).read_bytes(), Path(file).name)
+    except ReportTextError as exc:
+        raise click.ClickException(f"{file}: {exc.code}") from None
+    place_names = []
+    if places:
+        from ..places.csvimport import PlaceImportError, parse_places_csv
+
+        try:
+            place_names = [row.name for row in parse_places_csv(Path(places).read_text("utf-8-sig"))]
+        except PlaceImportError as exc:
+            raise click.ClickException(f"{places}: {exc.errors[:3]}") from None
+    proposals = propose_claims(text, place_names=place_names)
+    if as_json:
+        click.echo(json.dumps([{"start": p.start, "end": p.end, "text": p.text, "quantities": p.quantities,
+                                "counted": p.counted, "places": p.places, "aspect": p.aspect,
+                                "reasons": p.reasons} for p in proposals], ensure_ascii=False, indent=2))
+    else:
+        for p in proposals:
+            click.echo(f"{p.start}-{p.end}\t{p.aspect or '-'}\t{p.text}")
+
+
+@claims_cli.command("accept")
+@click.argument("code")
+@click.argument("slug")
+@with_appcontext
+def claims_accept(code, slug):
+    """Accept every open proposal of a report as a confirmed claim."""
+    from .operations import accept_proposals, get_report
+
+    try:
+        report = get_report(cycle_arg(code), slug)
+    except OperationError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(len(run_operation(accept_proposals, report)))
