@@ -18,6 +18,9 @@ DEMO_USERS = (
     ("organizer", ["organizer"], "组织部管理员"),
     ("examiner", ["examiner"], "考核员"),
     ("reviewer", ["reviewer"], "审核员"),
+    # A second organizer confirms the seed at a draw; a second examiner takes back-checks.
+    ("organizer2", ["organizer"], "组织部管理员（二）"),
+    ("examiner2", ["examiner"], "考核员（二）"),
 )
 
 
