@@ -237,3 +237,27 @@ def test_the_claims_editor_adjusts_splits_and_merges_and_refuses_bad_spans(app):
                                      ).order_by(AuditEvent.id)).all()
         assert actions[-3:] == ["claim.edit", "claim.split", "claim.merge"]
     assert count(app, Claim) == total
+
+
+def test_a_claim_is_excluded_only_with_a_reason_and_leaves_the_frame(app):
+    from fieldcheck.db import db
+    from fieldcheck.reports.models import Claim
+
+    _w, client, token = organizer_with_cycle(app, draw=False)
+    with app.app_context():
+        cid = db.session.scalars(sa.select(Claim.id).order_by(Claim.start)).first()
+    url = f"/cycles/2025/reports/qingshan-county/claims/{cid}/exclude"
+    client.post(url, data={"csrf_token": token, "reason": ""})
+    with app.app_context():
+        assert db.session.get(Claim, cid).state == "confirmed"
+    client.post(url, data={"csrf_token": token, "reason": "这是计划，不是已完成的实绩"})
+    assert client.post("/cycles/2025/publish", data={"csrf_token": token}).status_code == 302
+    with app.app_context():
+        claim = db.session.get(Claim, cid)
+        assert claim.state == "excluded" and claim.n is None
+        from fieldcheck.sampling.operations import frame_rows
+        from fieldcheck.cycles.operations import get_cycle
+
+        assert all(row.public_id for row in frame_rows(get_cycle("2025")))
+        assert len(frame_rows(get_cycle("2025"))) == db.session.scalar(
+            sa.select(sa.func.count()).select_from(Claim).where(Claim.state == "confirmed"))

@@ -9,6 +9,7 @@ from ..accounts.access import roles_required
 from ..cycles.views import cycle_or_404
 from ..db import db
 from ..errors import OperationError
+from ..web import change_and_flash
 from ..places.models import Place
 from .models import Claim
 from .operations import edit_claim, merge_with_next, split_claim
@@ -65,13 +66,7 @@ def split(code: str, slug: str, claim_id: int):
         at = int(request.form.get("at", ""))
     except ValueError:
         at = -1
-    try:
-        split_claim(claim, at)
-        db.session.commit()
-        flash(_("Claim split in two."))
-    except OperationError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
+    change_and_flash(lambda: split_claim(claim, at), lambda _r: _("Claim split in two."))
     return redirect(url_for("reports.claims", code=code, slug=slug))
 
 
@@ -80,11 +75,5 @@ def split(code: str, slug: str, claim_id: int):
 def merge(code: str, slug: str, claim_id: int):
     """Join a claim with the next one."""
     _cycle, _report, claim = claim_or_404(code, slug, claim_id)
-    try:
-        merge_with_next(claim)
-        db.session.commit()
-        flash(_("Claims merged."))
-    except OperationError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
+    change_and_flash(lambda: merge_with_next(claim), lambda _r: _("Claims merged."))
     return redirect(url_for("reports.claims", code=code, slug=slug))

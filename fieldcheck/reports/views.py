@@ -10,6 +10,7 @@ from ..accounts.access import roles_required
 from ..cycles.views import cycle_or_404
 from ..db import db
 from ..errors import OperationError
+from ..web import change_and_flash
 from ..places.models import Place
 from .forms import ClaimForm, ExcludeForm, ImportForm
 from .models import Claim
@@ -118,13 +119,8 @@ def accept(code: str, slug: str):
             spans = [(int(request.form["start"]), int(request.form["end"]))]
         except (KeyError, ValueError):
             abort(400)
-    try:
-        accepted = accept_proposals(report, spans)
-        db.session.commit()
-        flash(_("%(n)d claims accepted.", n=len(accepted)))
-    except OperationError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
+    change_and_flash(lambda: accept_proposals(report, spans),
+                     lambda accepted: _("%(n)d claims accepted.", n=len(accepted)))
     return redirect(url_for("reports.claims", code=code, slug=slug))
 
 
@@ -138,15 +134,8 @@ def exclude(code: str, slug: str, claim_id: int):
     if claim is None or claim.report_id != report.id:
         abort(404)
     form = ExcludeForm()
-    try:
-        if not form.validate_on_submit():
-            raise OperationError(_("Say why the claim is excluded."))
-        exclude_claim(claim, form.reason.data)
-        db.session.commit()
-        flash(_("Claim excluded."))
-    except OperationError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
+    reason = form.reason.data if form.validate_on_submit() else ""  # an empty reason is refused below
+    change_and_flash(lambda: exclude_claim(claim, reason), lambda _r: _("Claim excluded."))
     return redirect(url_for("reports.claims", code=code, slug=slug))
 
 

@@ -18,6 +18,7 @@ from ..audit.models import record
 from ..cycles.views import cycle_or_404
 from ..db import db
 from ..errors import OperationError
+from ..web import change_and_flash
 from ..field.models import Task
 from .models import SeedEntry
 from .operations import (assign_task, confirm_seed_and_draw, enter_seed, extend_stratum, get_sample, publish_cycle,
@@ -40,13 +41,7 @@ class DrawForm(FlaskForm):
 def publish(code: str):
     """Freeze the frame and publish the reports."""
     cycle = cycle_or_404(code)
-    try:
-        sha = publish_cycle(cycle)
-        db.session.commit()
-        flash(_("Published. Frame SHA-256: %(sha)s", sha=sha))
-    except OperationError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
+    change_and_flash(lambda: publish_cycle(cycle), lambda sha: _("Published. Frame SHA-256: %(sha)s", sha=sha))
     return redirect(url_for("cycles.show", code=code))
 
 
@@ -110,13 +105,9 @@ def extend(code: str):
         count = int(request.form.get("count", "0"))
     except ValueError:
         count = 0
-    try:
-        added = extend_stratum(cycle, request.form.get("stratum", ""), count, current_user._get_current_object())
-        db.session.commit()
-        flash(_("%(n)d claims added to the sample.", n=len(added)))
-    except OperationError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
+    change_and_flash(
+        lambda: extend_stratum(cycle, request.form.get("stratum", ""), count, current_user._get_current_object()),
+        lambda added: _("%(n)d claims added to the sample.", n=len(added)))
     return redirect(url_for("sampling.assign", code=code))
 
 
@@ -127,15 +118,10 @@ def plan(code: str):
     from ..assignment.operations import plan_and_assign
 
     cycle = cycle_or_404(code)
-    try:
-        result = plan_and_assign(cycle, current_user._get_current_object())
-        db.session.commit()
-        flash(_("%(n)d tasks assigned.", n=len(result.assignments)))
-        for key, reason in result.unassignable:
-            flash(_("Task %(key)s could not be assigned: %(reason)s", key=key, reason=reason), "error")
-    except OperationError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
+    result = change_and_flash(lambda: plan_and_assign(cycle, current_user._get_current_object()),
+                              lambda plan: _("%(n)d tasks assigned.", n=len(plan.assignments)))
+    for key, reason in result.unassignable if result else ():
+        flash(_("Task %(key)s could not be assigned: %(reason)s", key=key, reason=reason), "error")
     return redirect(url_for("sampling.routes", code=code))
 
 
@@ -163,13 +149,8 @@ def backchecks(code: str):
     from ..assignment.operations import draw_cycle_backchecks
 
     cycle = cycle_or_404(code)
-    try:
-        created = draw_cycle_backchecks(cycle, current_user._get_current_object())
-        db.session.commit()
-        flash(_("%(n)d back-checks drawn and assigned.", n=len(created)))
-    except OperationError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
+    change_and_flash(lambda: draw_cycle_backchecks(cycle, current_user._get_current_object()),
+                     lambda created: _("%(n)d back-checks drawn and assigned.", n=len(created)))
     return redirect(url_for("sampling.routes", code=code))
 
 
