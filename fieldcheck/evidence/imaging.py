@@ -58,9 +58,10 @@ def shrink(img: Image.Image, long_edge: int) -> Image.Image:
         return img
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
     # reducing_gap lets Pillow shrink by whole factors first: much faster, same look.
-    # BICUBIC (as Pillow's thumbnail) is antialiased like LANCZOS when shrinking, looks the
-    # same at these ratios and costs a third less: the largest step of a phone photo's ingest.
-    return img.resize(size, Image.Resampling.BICUBIC, reducing_gap=2.0)
+    # Pillow's BILINEAR is antialiased when shrinking; after the JPEG draft decode the remaining
+    # factor is under 2, where it looks like BICUBIC and LANCZOS at a fraction of their cost
+    # (resizing was the largest step of a phone photo's ingest; see bench/ingest_benchmark.py).
+    return img.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
 
 
 def dhash(img: Image.Image) -> str:
@@ -75,16 +76,14 @@ def dhash(img: Image.Image) -> str:
     return f"{bits:016x}"
 
 
-def encode_jpeg(img: Image.Image, quality: int = 80, *, progressive: bool = False) -> bytes:
-    """JPEG bytes without any metadata; progressive shows a preview early on slow links."""
+def encode_jpeg(img: Image.Image, quality: int = 80) -> bytes:
+    """Baseline JPEG bytes without any metadata."""
     # Pillow copies some metadata (e.g. the JPEG comment) from img.info by default; a clean
     # copy with empty info guarantees nothing from the upload is written.
     clean = img.copy()
     clean.info = {}
     buf = io.BytesIO()
-    # libjpeg always computes optimal Huffman tables for progressive files; asking again
-    # only adds a pass.
-    clean.save(buf, "JPEG", quality=quality, optimize=not progressive, progressive=progressive)
+    clean.save(buf, "JPEG", quality=quality, optimize=True)
     return buf.getvalue()
 
 

@@ -200,7 +200,7 @@ def _ingest_open(img: Image.Image, data: bytes, kind: str, max_pixels: int) -> P
         else:
             display = to_display_rgb(upright(img, meta.orientation), DISPLAY_LONG_EDGE)
             thumb = shrink(display, THUMB_LONG_EDGE)
-            display_jpeg = encode_jpeg(display, JPEG_QUALITY, progressive=True)
+            display_jpeg = encode_jpeg(display, JPEG_QUALITY)
         thumb_jpeg = encode_jpeg(thumb, JPEG_QUALITY)
         phash = dhash(thumb)  # thumb is a downscale of display: same 9x8 hash, far cheaper
     except Exception as exc:  # decoded but unrenderable pixels (exotic mode or profile)
