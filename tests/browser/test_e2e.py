@@ -143,6 +143,7 @@ def test_examiner_reviewer_organizer_story(app, live_server, phone, desktop, req
     # The page shrinks the photo and uploads it on its own, with a progress bar.
     expect(page.locator("#photo-list li.done")).to_have_count(1, timeout=30_000)
     uploaded_sha = page.locator("input[name=photo_sha256]").get_attribute("value")
+    expect(page.locator("#photo-list li.done button")).to_be_hidden()  # no "retry" after a success
     assert page.locator("#photos").evaluate("el => el.files.length") == 0  # the original is not sent again
     choose(page, "interview-0-respondent", RESPONDENT)
     for qid, rating in zip(question_ids, RATINGS):
