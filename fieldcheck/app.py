@@ -161,6 +161,22 @@ def _register_errors(app: Flask) -> None:
 def _register_template_helpers(app: Flask) -> None:
     from flask_babel import get_locale
 
+    @app.template_filter("figure")
+    def figure(value, key: str = ""):
+        """A flag's figure for people: whole metres, short hashes, minutes not microseconds."""
+        if isinstance(value, bool) or value is None:
+            return "—" if value is None else str(value)
+        if isinstance(value, (int, float)):
+            return f"{value:,.0f}" if abs(value) >= 100 else f"{value:g}"
+        text = str(value)
+        if key in ("photo", "other_photo") and len(text) == 64:
+            return text[:12] + "…"
+        if key == "reference":
+            return _("the geotag") if text == "geotag" else _("the place") if text == "place" else text
+        if len(text) >= 19 and text[4] == "-" and text[10] == "T":
+            return text[:16].replace("T", " ") + (" UTC" if text.endswith("+00:00") else "")
+        return text
+
     @app.context_processor
     def inject():
         return {"locale": str(get_locale() or "zh")}

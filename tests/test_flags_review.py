@@ -63,6 +63,7 @@ def test_far_inaccurate_reused_photos_and_uniform_ratings_are_flagged(app):
     login(reviewer, "rev")
     page = reviewer.get(f"/review/{vid}").get_data(as_text=True)
     assert 'id="flags"' in page and 'data-code="far_from_place"' in page
+    assert "figure_" not in page and "flag_" not in page  # every code and figure name is translated
     from flask_babel import gettext
 
     with app.test_request_context():

@@ -129,3 +129,13 @@ def test_two_villages_of_the_same_name_are_told_apart_by_the_town_or_shown_as_am
         told = match_place("在龙泉镇新民村建成党群服务中心1个")
         assert told is not None and told.parent.name == "龙泉镇"
         assert match_place("在新民村建成党群服务中心1个") is None  # not guessed
+
+
+def test_a_markdown_report_gets_its_heading_as_title(app):
+    build_world(app, draw=False)
+    from fieldcheck.db import db
+    from fieldcheck.reports.models import Report
+
+    with app.app_context():
+        title = db.session.scalar(sa.select(Report.title))
+    assert title.startswith("中共青山县委") and not title.startswith("#")

@@ -73,7 +73,7 @@ def import_report(cycle: Cycle, *, unit_name: str, secretary: str, title: str, s
         unit = Unit(name=unit_name.strip(), kind=unit_kind.strip())
         db.session.add(unit)
     report = Report(cycle=cycle, unit=unit, slug=slug, secretary=secretary.strip(),
-                    title=(title.strip() or text.splitlines()[0][:300]), text=text, sha256=report_sha256(text))
+                    title=(title.strip() or text.splitlines()[0].lstrip("#").strip()[:300]), text=text, sha256=report_sha256(text))
     db.session.add(report)
     db.session.flush()
     record("report.import", "report", f"{cycle.code}/{slug}", after={"sha256": report.sha256, "chars": len(text)})
