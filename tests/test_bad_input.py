@@ -261,3 +261,33 @@ def test_a_claim_is_excluded_only_with_a_reason_and_leaves_the_frame(app):
         assert all(row.public_id for row in frame_rows(get_cycle("2025")))
         assert len(frame_rows(get_cycle("2025"))) == db.session.scalar(
             sa.select(sa.func.count()).select_from(Claim).where(Claim.state == "confirmed"))
+
+
+def test_badly_typed_json_submissions_get_400_not_500(app):
+    world = build_world(app)
+    client = app.test_client()
+    login(client, "exa")
+    token = csrf_token(client, "/tasks")
+    url = f"/api/tasks/{world.task_ids[0]}/verifications"
+    base = {"client_uuid": str(uuid.uuid4()), "finding": "verified", "photo_sha256": ["ab" * 32]}
+    bodies = [
+        {"interviews": "abc"}, {"interviews": 5}, {"interviews": {"a": 1}},
+        {"interviews": [{"respondent": "resident", "ratings": [4, 4, 4]}]},
+        {"interviews": [{"respondent": "resident", "ratings": "444"}]},
+        {"interviews": [{"respondent": "resident", "ratings": {"1": 1e999}}]},
+        {"photo_sha256": 5}, {"photo_sha256": {"a": 1}},
+        {"observed_qty": 10 ** 400}, {"accuracy_m": 10 ** 400, "lat": 1, "lon": 1},
+        {"observed_qty": [1]}, {"notes": {"x": 1}}, {"lat": [], "lon": {}},
+    ]
+    for extra in bodies:
+        r = client.post(url, json={**base, **extra, "client_uuid": str(uuid.uuid4())}, headers={"X-CSRFToken": token})
+        assert 400 <= r.status_code < 500, (extra, r.status_code)
+        assert r.get_json()["message"], extra
+    # implausible client times are dropped, not stored and not a crash
+    from fieldcheck.field.submission import parse_started_at
+
+    assert parse_started_at("9999-12-31T23:59:59-05:00") is None
+    assert parse_started_at("0001-01-01T00:00:00+05:00") is None
+    assert parse_started_at(5) is None
+    r = client.post(f"/api/tasks/{world.task_ids[0]}/rating-tokens", json=[1], headers={"X-CSRFToken": token})
+    assert r.status_code == 400

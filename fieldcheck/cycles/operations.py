@@ -93,6 +93,7 @@ def create_cycle(code: str, title: str, aspects=None, questions=None, min_per_st
     if not title.strip():
         raise OperationError(_("The cycle needs a title."))
     check_draw_rule(min_per_stratum, tolerable_share, confidence, strata)
+    tolerable_share, confidence = round(tolerable_share, 4), round(confidence, 4)
     cycle = Cycle(code=code, title=title.strip(), min_per_stratum=min_per_stratum, tolerable_share=tolerable_share,
                   confidence=confidence, cover_aspects=cover_aspects, strata=strata)
     set_aspects(cycle, aspects or default_aspects())
@@ -155,6 +156,8 @@ def apply_settings(cycle: Cycle, settings: dict) -> None:
                     float(values["confidence"]), values["strata"])
     if not 0 <= float(values["backcheck_share"]) <= 1:
         raise OperationError(_("The back-check share must be between 0 and 1."))
+    for name in ("tolerable_share", "confidence", "backcheck_share"):
+        values[name] = round(float(values[name]), 4)  # figures people can read on the public page
     for name, value in values.items():
         setattr(cycle, name, value)
 

@@ -6,7 +6,7 @@ import math
 import re
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from flask_babel import gettext as _
 
@@ -41,9 +41,11 @@ class VerificationInput:
 def _number(value, message: str) -> float | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise OperationError(message)
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise OperationError(message) from None
     if not math.isfinite(number):
         raise OperationError(message)
@@ -75,14 +77,23 @@ def parse_location(lat, lon, accuracy) -> tuple[float | None, float | None, floa
     return lat_f, lon_f, acc
 
 
+EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
+
+
 def parse_started_at(value) -> datetime | None:
-    if not value:
+    """A client timestamp (visit start, geolocation time), or None when absent or implausible."""
+    if not value or not isinstance(value, str):
         return None
     try:
-        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None  # the visit start is a hint for a flag, not worth refusing a visit over
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+        parsed = parsed.astimezone(timezone.utc)
+    except (ValueError, OverflowError):
+        return None  # a hint for the checks, not worth refusing a visit over
+    # A phone's clock may be off, but not by years: such a value is dropped, not stored.
+    if not EARLIEST <= parsed <= datetime.now(timezone.utc) + timedelta(days=1):
+        return None
+    return parsed
 
 
 def parse_verification(data: dict, question_ids: list[int]) -> VerificationInput:
@@ -94,13 +105,21 @@ def parse_verification(data: dict, question_ids: list[int]) -> VerificationInput
     if observed is not None and observed < 0:
         raise OperationError(_("The observed quantity cannot be negative."))
     lat, lon, accuracy = parse_location(data.get("lat"), data.get("lon"), data.get("accuracy_m"))
-    shas = [str(s).lower() for s in data.get("photo_sha256") or []]
+    raw_shas = data.get("photo_sha256") or []
+    if not isinstance(raw_shas, list) or not all(isinstance(s, str) for s in raw_shas):
+        raise OperationError(_("A photo reference is malformed; upload the photo again."))
+    shas = [s.lower() for s in raw_shas]
     if any(not SHA256_RE.match(s) for s in shas):
         raise OperationError(_("A photo reference is malformed; upload the photo again."))
     interviews = []
-    for i, item in enumerate(data.get("interviews") or [], start=1):
+    raw_interviews = data.get("interviews") or []
+    if not isinstance(raw_interviews, list) or not all(isinstance(i, dict) for i in raw_interviews):
+        raise OperationError(_("The interviews could not be read; reload the page."))
+    for i, item in enumerate(raw_interviews, start=1):
         respondent = item.get("respondent")
         raw = item.get("ratings") or {}
+        if not isinstance(raw, dict):
+            raise OperationError(_("Interview %(n)d: answer every question with a rating from 1 to 5.", n=i))
         if respondent not in RESPONDENT_KINDS and not raw:
             continue  # an untouched interview block on the plain form
         if respondent not in RESPONDENT_KINDS:
@@ -109,14 +128,19 @@ def parse_verification(data: dict, question_ids: list[int]) -> VerificationInput
         for qid in question_ids:
             value = raw.get(str(qid), raw.get(qid))
             try:
+                if isinstance(value, bool) or not isinstance(value, (int, str)):
+                    raise TypeError
                 rating = int(value)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
                 raise OperationError(_("Interview %(n)d: answer every question with a rating from 1 to 5.", n=i)) from None
             if not 1 <= rating <= 5:
                 raise OperationError(_("Interview %(n)d: answer every question with a rating from 1 to 5.", n=i))
             ratings[qid] = rating
         interviews.append(InterviewInput(respondent, ratings))
-    notes = str(data.get("notes") or "").strip()
+    notes = data.get("notes") or ""
+    if not isinstance(notes, str):
+        raise OperationError(_("The notes could not be read."))
+    notes = notes.strip()
     if len(notes) > 5000:
         raise OperationError(_("The notes are too long (at most 5000 characters)."))
     return VerificationInput(

@@ -25,8 +25,9 @@ def new_code(task_id: int):
     task = db.session.get(Task, task_id)
     if task is None:
         abort(404)
-    raw, row = issue_token(task, current_user._get_current_object(), request.form.get("client_uuid") or
-                           (request.get_json(silent=True) or {}).get("client_uuid"))
+    body = request.get_json(silent=True)
+    uuid = request.form.get("client_uuid") or (body.get("client_uuid") if isinstance(body, dict) else None)
+    raw, row = issue_token(task, current_user._get_current_object(), uuid)
     db.session.commit()
     url = url_for("residents.rate", token=raw, _external=True)
     return task, url, row

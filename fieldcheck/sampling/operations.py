@@ -69,7 +69,8 @@ def draw_cycle_sample(cycle: Cycle, seed: str, drawn_by: User | None = None, via
     rows = frame_rows(cycle)
     if frame_sha256(rows) != cycle.frame_sha256:
         raise OperationError(_("The frame changed since it was frozen; the draw is refused."), status=409)
-    rule = cycle.draw_rule
+    # Draw with the rule exactly as it will be published, so anyone re-deriving gets the same.
+    rule = DrawRule.parse(cycle.draw_rule.method)
     drawn = draw_frame(rows, seed, rule)
     sample = Sample(cycle_id=cycle.id, seed=seed, canonical_seed=canonical, frame_sha256=cycle.frame_sha256,
                     frame_csv=frame_csv(rows), method=rule.method, drawn_by_id=getattr(drawn_by, "id", None))

@@ -39,7 +39,9 @@ class DrawRule:
     @property
     def method(self) -> str:
         """The rule as published beside the seed: enough to re-derive the sample."""
-        return (f"{METHOD_PREFIX} strata={self.strata} p={self.tolerable_share:g} c={self.confidence:g} "
+        # repr() writes the shortest exact form of each float: a rounded figure would publish
+        # a different rule than the one drawn with.
+        return (f"{METHOD_PREFIX} strata={self.strata} p={self.tolerable_share!r} c={self.confidence!r} "
                 f"min={self.minimum} cover_aspects={'yes' if self.cover_aspects else 'no'}")
 
     @classmethod
