@@ -161,6 +161,13 @@ def _register_errors(app: Flask) -> None:
 def _register_template_helpers(app: Flask) -> None:
     from flask_babel import get_locale
 
+    @app.template_filter("blind_mask")
+    def blind_mask(text: str, task) -> str:
+        """The claim's figures hidden while the examiner has not recorded their own count."""
+        from .field.operations import masked_claim_text, needs_blind_step
+
+        return masked_claim_text(text) if needs_blind_step(task) else text
+
     @app.template_filter("figure")
     def figure(value, key: str = ""):
         """A flag's figure for people: whole metres, short hashes, minutes not microseconds."""

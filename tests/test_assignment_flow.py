@@ -143,3 +143,41 @@ def test_a_back_check_goes_to_a_second_examiner_blind_and_disagreement_is_flagge
     org.post("/cycles/2025/backchecks", data={"csrf_token": csrf_token(org, "/cycles/2025/assign")})
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Task).where(Task.kind == "backcheck")) == 1
+
+
+def test_the_first_examiner_cannot_review_the_back_check_and_a_reassignment_starts_blind(app):
+    world = build_world(app)
+    from fieldcheck.accounts.models import User
+    from fieldcheck.db import db
+    from fieldcheck.field.models import Task
+
+    with app.app_context():
+        exa = db.session.scalar(sa.select(User).where(User.username == "exa"))
+        exa.set_roles(["examiner", "reviewer"])
+        db.session.commit()
+    exa, exb, rev, org = (app.test_client() for _ in range(4))
+    for client, name in ((exa, "exa"), (exb, "exb"), (rev, "rev"), (org, "org")):
+        login(client, name)
+    first = world.task_ids[0]
+    submit(app, exa, first, "verified", 3, "first visit")
+    approve_latest(app, rev, first)
+    org.post("/cycles/2025/backchecks", data={"csrf_token": csrf_token(org, "/cycles/2025/assign")})
+    with app.app_context():
+        back_id = db.session.scalar(sa.select(Task.id).where(Task.kind == "backcheck"))
+    submit(app, exb, back_id, "not_verified", 0, "nothing there")
+    with app.app_context():
+        vid = db.session.get(Task, back_id).latest.id
+    assert f"/review/{vid}" not in exa.get("/review/").get_data(as_text=True)
+    r = exa.post(f"/review/{vid}", data={"csrf_token": csrf_token(exa, "/review/"), "decision": "reject",
+                                         "reason": "不同意"})
+    assert r.status_code == 403
+    # a blind count belongs to the examiner who made it
+    second = world.task_ids[1]
+    token = csrf_token(exa, "/tasks")
+    exa.post(f"/tasks/{second}/reveal", data={"csrf_token": token, "observed_qty": "3"})
+    with app.app_context():
+        exb_id = db.session.scalar(sa.select(User.id).where(User.username == "exb"))
+    org.post("/cycles/2025/assign", data={"csrf_token": csrf_token(org, "/cycles/2025/assign"), f"task-{second}": exb_id})
+    with app.app_context():
+        task = db.session.get(Task, second)
+        assert task.examiner.username == "exb" and task.blind_qty is None and task.revealed_at is None

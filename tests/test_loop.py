@@ -244,3 +244,11 @@ def test_repeated_submit_is_harmless_and_answers_with_the_first_result(app):
     body2 = dict(body, client_uuid=str(uuid.uuid4()), photo_sha256=["ab" * 32])
     r = examiner.post(f"/api/tasks/{world.task_ids[1]}/verifications", json=body2, headers=headers)
     assert r.status_code == 409 and r.get_json()["error"] == "photo_missing"
+
+
+def test_an_export_before_any_approval_still_has_its_header(app):
+    build_world(app)
+    org = app.test_client()
+    login(org, "org")
+    body = org.get("/cycles/2025/scores/export.csv?level=claim").get_data(as_text=True)
+    assert body.lstrip("\ufeff").splitlines() == ["cycle,report,public_id,aspect,finding_value,satisfaction,ratings_count,score"]

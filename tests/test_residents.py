@@ -15,6 +15,8 @@ from story import FIXTURES, build_world
 
 def issue_code(client, task_id, visit):
     token = csrf_token(client, "/tasks")
+    # the examiner's own count comes first (blind verification), then residents may see the claim
+    client.post(f"/tasks/{task_id}/reveal", data={"csrf_token": token, "observed_qty": "1"})
     r = client.post(f"/tasks/{task_id}/qr", data={"csrf_token": token, "client_uuid": visit})
     assert r.status_code == 200
     page = r.get_data(as_text=True)
@@ -90,6 +92,25 @@ def test_an_expired_or_unknown_code_is_refused(app):
     assert app.test_client().get("/r/made-up-token").status_code == 404
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Interview)) == 0
+
+
+def test_no_code_before_the_examiners_own_count_and_none_after_the_submit(app):
+    world = build_world(app)
+    task_id = world.task_ids[0]
+    examiner = app.test_client()
+    login(examiner, "exa")
+    token = csrf_token(examiner, "/tasks")
+    r = examiner.post(f"/tasks/{task_id}/qr", data={"csrf_token": token, "client_uuid": str(uuid.uuid4())})
+    assert r.status_code == 409  # the resident's page would show the figures
+    visit = str(uuid.uuid4())
+    raw = issue_code(examiner, task_id, visit)
+    r = examiner.post(f"/tasks/{task_id}", content_type="multipart/form-data", data={
+        "csrf_token": token, "client_uuid": visit, "finding": "verified", "interview-0-respondent": "member",
+        **{f"interview-0-q{q}": "3" for q in question_ids(app, task_id)},
+        "photos": (io.BytesIO((FIXTURES / "photos" / "gps_DSCN0025.jpg").read_bytes()), "p.jpg")})
+    assert r.status_code == 302
+    late = rate(app, app.test_client(), raw, task_id)
+    assert late.status_code == 410  # the visit is closed: a late answer would belong to nothing
 
 
 def test_only_the_assigned_examiner_can_issue_codes(app):

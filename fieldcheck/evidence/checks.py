@@ -26,12 +26,12 @@ def photo_time(photo: Photo) -> datetime | None:
 
 
 def other_photos(verification: Verification) -> list[OtherPhoto]:
-    """Photos used as evidence in any other verification, labelled by that claim's public id."""
+    """Photos used as evidence for other tasks (a resubmission may reuse its own), by claim id."""
     rows = db.session.execute(
         sa.select(Photo.sha256, Photo.phash, Verification.id)
         .join(verification_photo, verification_photo.c.photo_id == Photo.id)
         .join(Verification, Verification.id == verification_photo.c.verification_id)
-        .where(Verification.id != verification.id)).all()
+        .where(Verification.task_id != verification.task_id)).all()
     labels = {}
     for _sha, _phash, vid in rows:
         if vid not in labels:

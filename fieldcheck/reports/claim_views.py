@@ -12,6 +12,7 @@ from ..errors import OperationError
 from ..web import change_and_flash
 from ..places.models import Place
 from .models import Claim
+from .operations import form_quantity
 from .operations import edit_claim, merge_with_next, split_claim
 from .views import bp, claim_form, report_or_404
 
@@ -42,7 +43,7 @@ def edit(code: str, slug: str, claim_id: int):
                 raise OperationError(_("Select a passage or enter its offsets."))
             aspect = next(a for a in cycle.aspects if a.code == form.aspect.data)
             place = db.session.get(Place, form.place.data) if form.place.data else None
-            qty = float(form.claimed_qty.data) if form.claimed_qty.data is not None else None
+            qty = form_quantity(form.claimed_qty.data)
             edit_claim(claim, form.start.data, form.end.data, aspect, place, qty, form.qty_unit.data or "")
             db.session.commit()
             flash(_("Saved."))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 import sqlalchemy as sa
@@ -116,8 +117,7 @@ def add_claim(report: Report, start: int, end: int, aspect: Aspect, place: Place
         Claim.report_id == report.id, Claim.state == "confirmed", Claim.start < end, Claim.end > start))
     if overlapping:
         raise OperationError(_("The passage overlaps a claim already marked."))
-    if claimed_qty is not None and claimed_qty < 0:
-        raise OperationError(_("The claimed quantity cannot be negative."))
+    check_quantity(claimed_qty)
     claim = Claim(report=report, start=start, end=end, text=passage, aspect=aspect, place=place,
                   claimed_qty=claimed_qty, qty_unit=qty_unit, state="confirmed")
     db.session.add(claim)
@@ -169,6 +169,23 @@ def get_report(cycle: Cycle, slug: str) -> Report:
     return report
 
 
+def form_quantity(value) -> float | None:
+    """A form's claimed quantity as a float (Decimal 'sNaN' and 'Infinity' are refused)."""
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        number = math.nan
+    check_quantity(number)
+    return number
+
+
+def check_quantity(claimed_qty: float | None) -> None:
+    if claimed_qty is not None and (not math.isfinite(claimed_qty) or claimed_qty < 0):
+        raise OperationError(_("The claimed quantity must be a number, not negative."))
+
+
 def claim_label(claim: Claim) -> str:
     return f"{claim.report.cycle.code}/{claim.report.slug}@{claim.start}-{claim.end}"
 
@@ -185,8 +202,7 @@ def edit_claim(claim: Claim, start: int, end: int, aspect: Aspect, place: Place 
                                start=start, end=end, len=len(report.text)))
     if any(c.id != claim.id and c.state == "confirmed" and c.start < end and c.end > start for c in report.claims):
         raise OperationError(_("The passage overlaps a claim already marked."))
-    if claimed_qty is not None and claimed_qty < 0:
-        raise OperationError(_("The claimed quantity cannot be negative."))
+    check_quantity(claimed_qty)
     if aspect.cycle_id != report.cycle_id:
         raise OperationError(_("That aspect belongs to another cycle."))
     before = {"span": [claim.start, claim.end], "aspect": claim.aspect.code,

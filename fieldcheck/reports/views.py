@@ -14,6 +14,7 @@ from ..web import change_and_flash
 from ..places.models import Place
 from .forms import ClaimForm, ExcludeForm, ImportForm
 from .models import Claim
+from .operations import form_quantity
 from .operations import accept_proposals, add_claim, exclude_claim, get_report, import_report as do_import
 from .operations import match_place, proposals_for, report_text_from_input
 
@@ -83,7 +84,7 @@ def claims(code: str, slug: str):
                     raise OperationError(_("Select a passage or enter its offsets."))
                 aspect = next(a for a in cycle.aspects if a.code == form.aspect.data)
                 place = db.session.get(Place, form.place.data) if form.place.data else None
-                qty = float(form.claimed_qty.data) if form.claimed_qty.data is not None else None
+                qty = form_quantity(form.claimed_qty.data)
                 add_claim(report, start, end, aspect, place, qty, form.qty_unit.data or "")
                 db.session.commit()
                 flash(_("Claim marked."))

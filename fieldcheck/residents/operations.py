@@ -33,6 +33,10 @@ def issue_token(task: Task, examiner: User, client_uuid: str) -> tuple[str, Rati
     if task.state not in ("assigned", "returned"):
         raise OperationError(_("This task was already submitted and is waiting for review."), status=409)
     uuid = parse_client_uuid(client_uuid)
+    from ..field.operations import needs_blind_step
+
+    if needs_blind_step(task):  # the resident's page shows the claim with its figures
+        raise OperationError(_("Record your own count first; then show residents the code."), status=409)
     raw = secrets.token_urlsafe(16)
     hours = task.claim.report.cycle.qr_token_hours
     row = RatingToken(token_sha256=token_hash(raw), task=task, client_uuid=uuid,
@@ -53,7 +57,8 @@ def find_token(raw: str) -> RatingToken:
     if row.used_at is not None:
         raise OperationError(_("This code was already used. Thank you — each code counts once."), status=410,
                              code="token_used")
-    if row.expires_at <= utcnow():
+    if row.expires_at <= utcnow() or row.task.state not in ("assigned", "returned"):
+        # Also closed once the visit was submitted: a late answer would belong to nothing.
         raise OperationError(_("This code has expired. Ask the examiner for a new one."), status=410,
                              code="token_expired")
     return row

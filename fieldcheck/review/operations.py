@@ -11,6 +11,16 @@ from ..errors import OperationError
 from ..field.models import Verification
 from .models import DECISIONS, Review
 
+def examined_claim(user: User, claim_id: int) -> bool:
+    """Whether the person visited this claim, first visit or back-check alike."""
+    import sqlalchemy as sa
+
+    from ..field.models import Task
+
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Verification).join(Task).where(
+        Task.claim_id == claim_id, Verification.examiner_id == user.id)) > 0
+
+
 NEXT_STATE = {"approve": "approved", "return": "returned", "reject": "rejected"}
 
 
@@ -19,7 +29,7 @@ def decide(verification: Verification, reviewer: User, decision: str, reason: st
     task = verification.task
     if decision not in DECISIONS:
         raise OperationError(_("Choose approve, return or reject."))
-    if verification.examiner_id == reviewer.id:
+    if examined_claim(reviewer, task.claim_id):
         raise OperationError(_("You cannot review your own verification."), status=403, code="forbidden")
     from ..assignment.operations import has_conflict
 

@@ -34,7 +34,9 @@ class DecisionForm(FlaskForm):
 def queue():
     """Submitted verifications waiting for a decision (never one's own)."""
     tasks = db.session.scalars(sa.select(Task).where(Task.state == "submitted").order_by(Task.id)).all()
-    tasks = [t for t in tasks if t.latest and t.latest.examiner_id != current_user.id]
+    from .operations import examined_claim
+
+    tasks = [t for t in tasks if t.latest and not examined_claim(current_user, t.claim_id)]
     return render_template("review/queue.html", tasks=tasks)
 
 

@@ -195,6 +195,8 @@ def assign_task(task: Task, examiner: User | None) -> None:
             raise OperationError(_("%(name)s belongs to the unit that made the claim %(id)s.",
                                    name=examiner.label, id=task.claim.public_id))
     before = {"state": task.state, "examiner": task.examiner.username if task.examiner else None}
+    if task.examiner_id != getattr(examiner, "id", None):
+        task.blind_qty, task.revealed_at = None, None  # the count was the previous examiner's
     if examiner is None:
         task.examiner, task.state, task.assigned_at = None, "unassigned", None
     else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import asdict
+from dataclasses import asdict, fields
 
 import sqlalchemy as sa
 
@@ -14,7 +14,7 @@ from ..db import db
 from ..field.models import Task
 from ..reports.models import Claim, Report
 from ..sampling.estimates import clopper_pearson, point_estimate
-from .scoring import ClaimResult, ReportScore, score_report
+from .scoring import ClaimResult, ClaimScore, ReportScore, score_report
 
 CONFIDENCE = 0.9
 
@@ -93,11 +93,14 @@ def claim_rows(cycle: Cycle) -> list[dict]:
     return rows
 
 
-def to_csv(rows: list[dict]) -> str:
-    if not rows:
-        return ""
+CLAIM_FIELDS = ["cycle", "report", *(f.name for f in fields(ClaimScore))]
+
+
+def to_csv(rows: list[dict], fieldnames: list[str] | None = None) -> str:
+    """CSV with a header row even when there are no rows yet, so an empty export is still readable."""
+    fieldnames = fieldnames or (list(rows[0]) if rows else CLAIM_FIELDS)
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=fieldnames, lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
     return out.getvalue()
