@@ -252,3 +252,43 @@ def test_an_export_before_any_approval_still_has_its_header(app):
     login(org, "org")
     body = org.get("/cycles/2025/scores/export.csv?level=claim").get_data(as_text=True)
     assert body.lstrip("\ufeff").splitlines() == ["cycle,report,public_id,aspect,finding_value,satisfaction,ratings_count,score"]
+
+
+def test_two_racing_submits_of_one_task_store_one_visit(app):
+    import threading
+
+    world = build_world(app)
+    task_id = world.task_ids[0]
+    clients = [app.test_client(), app.test_client()]
+    for client in clients:
+        login(client, "exa")
+    tokens = [csrf_token(c, "/tasks") for c in clients]
+    photo = PHOTO.read_bytes()
+    import hashlib
+
+    sha = hashlib.sha256(photo).hexdigest()
+    clients[0].post("/api/photos", data={"photo": (io.BytesIO(photo), "x.jpg")}, headers={"X-CSRFToken": tokens[0]},
+                    content_type="multipart/form-data")
+    from fieldcheck.db import db
+    from fieldcheck.field.models import Task, Verification
+
+    with app.app_context():
+        qids = [q.id for q in db.session.get(Task, task_id).claim.report.cycle.questions]
+    barrier = threading.Barrier(2)
+    statuses = []
+
+    def send(client, token):
+        body = {"client_uuid": str(uuid.uuid4()), "finding": "verified", "photo_sha256": [sha],
+                "interviews": [{"respondent": "member", "ratings": {str(q): 4 for q in qids}}]}
+        barrier.wait()
+        statuses.append(client.post(f"/api/tasks/{task_id}/verifications", json=body,
+                                    headers={"X-CSRFToken": token}).status_code)
+
+    threads = [threading.Thread(target=send, args=pair) for pair in zip(clients, tokens)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(statuses) == [201, 409], statuses
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Verification)) == 1

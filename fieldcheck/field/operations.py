@@ -120,6 +120,8 @@ def submit_verification(task: Task, examiner: User, data: VerificationInput) -> 
     if not data.interviews and not from_residents and data.finding != "site_not_found":
         raise OperationError(_("Record at least one resident interview."))
     question_ids = {q.id for q in task.claim.report.cycle.questions}
+    # Claim the task first: of two racing submits only one gets past this line.
+    before = move_task(task, ("assigned", "returned"), "submitted")
     verification = Verification(
         client_uuid=data.client_uuid, task=task, examiner=examiner, finding=data.finding,
         observed_qty=data.observed_qty, notes=data.notes, lat=data.lat, lon=data.lon,
@@ -133,8 +135,6 @@ def submit_verification(task: Task, examiner: User, data: VerificationInput) -> 
     for interview in from_residents:
         verification.interviews.append(interview)
     db.session.add(verification)
-    before = task.state
-    task.state, task.return_reason = "submitted", ""
     db.session.flush()
     from ..evidence.checks import store_flags
 
@@ -170,3 +170,20 @@ def record_blind_count(task: Task, examiner: User, observed_qty: float) -> None:
         return
     task.blind_qty, task.revealed_at = observed_qty, utcnow()
     record("task.reveal", "task", task.claim.public_id, actor=examiner, after={"blind_qty": observed_qty})
+
+
+def move_task(task: Task, allowed: tuple[str, ...], state: str, return_reason: str = "") -> str:
+    """Change a task's state only if it is still in `allowed`, as one conditional UPDATE.
+
+    Two requests racing (two tabs, a retry from the outbox, two reviewers) both pass the
+    checks in Python; the database lets only one of them move the task. Returns the old state.
+    """
+    before = task.state
+    moved = db.session.execute(
+        sa.update(Task).where(Task.id == task.id, Task.state.in_(allowed))
+        .values(state=state, return_reason=return_reason)
+        .execution_options(synchronize_session="fetch")).rowcount
+    if moved != 1:
+        raise OperationError(_("Someone else changed this task a moment ago; reload the page."), status=409,
+                             code="conflict")
+    return before

@@ -42,11 +42,11 @@ def decide(verification: Verification, reviewer: User, decision: str, reason: st
         raise OperationError(_("Give a reason: the examiner will read it."))
     if len(reason) > 1000:
         raise OperationError(_("The reason is too long (at most 1000 characters)."))
+    from ..field.operations import move_task
+
+    before = move_task(task, ("submitted",), NEXT_STATE[decision], reason if decision == "return" else "")
     review = Review(verification=verification, reviewer=reviewer, decision=decision, reason=reason)
     db.session.add(review)
-    before = task.state
-    task.state = NEXT_STATE[decision]
-    task.return_reason = reason if decision == "return" else ""
     db.session.flush()
     record(f"task.{decision}", "task", task.claim.public_id, actor=reviewer, before={"state": before},
            after={"state": task.state, "reason": reason})
