@@ -28,7 +28,7 @@ login_manager = LoginManager()
 babel = Babel()
 migrate = Migrate()
 # In memory, per process: the address is never stored. Behind several workers the limit is per worker.
-limiter = Limiter(key_func=get_remote_address, storage_uri="memory://", default_limits=[])
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
 def select_locale() -> str:
@@ -55,12 +55,20 @@ def build_app(test_config: dict | None = None) -> Flask:
             app.config["MAX_CONTENT_LENGTH"] = int(test_config["MAX_UPLOAD_MB"] * 1024 * 1024)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(Path(__file__).parent / "translations"))
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "zh")
+    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # a form filled over a long visit must still submit
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     if app.config["FIELDCHECK_ENV"] == "production":
         app.config.setdefault("SESSION_COOKIE_SECURE", True)
 
+    if app.config.get("PROXY_HOPS"):
+        # Behind nginx or Caddy: take the client address and scheme from the proxy's headers,
+        # so rate limits count people, not the proxy, and QR links use https.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_HOPS"],
+                                x_proto=app.config["PROXY_HOPS"], x_host=app.config["PROXY_HOPS"])
     os.makedirs(app.instance_path, exist_ok=True)
     os.makedirs(app.config["UPLOAD_FOLDER"], exist_ok=True)
 

@@ -291,3 +291,16 @@ def test_badly_typed_json_submissions_get_400_not_500(app):
     assert parse_started_at(5) is None
     r = client.post(f"/api/tasks/{world.task_ids[0]}/rating-tokens", json=[1], headers={"X-CSRFToken": token})
     assert r.status_code == 400
+
+
+def test_password_guessing_is_slowed_down(app):
+    with app.test_request_context():
+        from fieldcheck.db import db
+
+        make_users()
+        db.session.commit()
+    client = app.test_client()
+    token = csrf_token(client)
+    statuses = [client.post("/login", data={"username": "org", "password": f"guess {i}", "csrf_token": token}).status_code
+                for i in range(12)]
+    assert statuses[:10] == [401] * 10 and statuses[10:] == [429, 429]

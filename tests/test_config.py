@@ -60,3 +60,20 @@ def test_photo_inspect_is_a_fieldcheck_command(runner):
     result = runner.invoke(args=["photo", "inspect", str(photo), "--json"])
     assert result.exit_code == 0, result.output
     assert "43.46" in result.output
+
+
+def test_behind_a_proxy_the_client_address_comes_from_its_header(tmp_path):
+    from flask import request
+
+    from fieldcheck import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x", "UPLOAD_FOLDER": str(tmp_path),
+                      "PROXY_HOPS": 1})
+    seen = {}
+
+    @app.before_request
+    def note():
+        seen["addr"] = request.remote_addr
+
+    app.test_client().get("/login", headers={"X-Forwarded-For": "203.0.113.7"})
+    assert seen["addr"] == "203.0.113.7"

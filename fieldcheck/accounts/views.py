@@ -13,6 +13,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from ..app import limiter
 from ..audit.models import record
 from ..db import db
 from .access import ROLES, public, roles_required
@@ -42,8 +43,27 @@ def home_for(user) -> str:
     return url_for("cycles.index")
 
 
+# Checked when the user name is unknown, so a wrong name takes as long as a wrong password.
+_DUMMY_HASH = None
+
+
+def _password_ok(user, password: str) -> bool:
+    global _DUMMY_HASH
+    if user is None or not user.is_active:
+        if _DUMMY_HASH is None:
+            from werkzeug.security import generate_password_hash
+
+            _DUMMY_HASH = generate_password_hash("not a password", method="scrypt")
+        from werkzeug.security import check_password_hash
+
+        check_password_hash(_DUMMY_HASH, password)
+        return False
+    return user.check_password(password)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @public
+@limiter.limit("10 per minute", methods=["POST"])
 def login():
     """Sign in with user name and password."""
     if current_user.is_authenticated:
@@ -52,7 +72,7 @@ def login():
     error = None
     if form.validate_on_submit():
         user = db.session.scalar(sa.select(User).where(User.username == form.username.data.strip()))
-        if user is not None and user.is_active and user.check_password(form.password.data):
+        if _password_ok(user, form.password.data):
             login_user(user)
             record("user.login", "user", user.username, actor=user)
             db.session.commit()
