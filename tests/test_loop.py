@@ -292,3 +292,36 @@ def test_two_racing_submits_of_one_task_store_one_visit(app):
     assert sorted(statuses) == [201, 409], statuses
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Verification)) == 1
+
+
+def test_a_rejected_visit_stays_visible_in_the_export_and_can_be_sent_out_again(app):
+    world = build_world(app)
+    task_id = world.task_ids[0]
+    examiner, reviewer, org = app.test_client(), app.test_client(), app.test_client()
+    login(examiner, "exa")
+    login(reviewer, "rev")
+    login(org, "org")
+    r = examiner.post(f"/tasks/{task_id}", data={"csrf_token": csrf_token(examiner, "/tasks"),
+                                                **visit_form(app, task_id, finding="not_verified")},
+                      content_type="multipart/form-data")
+    assert r.status_code == 302
+    from fieldcheck.db import db
+    from fieldcheck.field.models import Task
+
+    with app.app_context():
+        vid = db.session.get(Task, task_id).latest.id
+    reviewer.post(f"/review/{vid}", data={"csrf_token": csrf_token(reviewer, "/review/"), "decision": "reject",
+                                          "reason": "照片不是现场"})
+    row = json.loads(org.get("/cycles/2025/scores/export.json").get_data(as_text=True))["rows"][0]
+    assert (row["drawn"], row["approved"], row["rejected"], row["open"]) == (len(world.task_ids), 0, 1,
+                                                                             len(world.task_ids) - 1)
+    with app.app_context():
+        from fieldcheck.accounts.models import User
+
+        exb = db.session.scalar(sa.select(User.id).where(User.username == "exb"))
+    r = org.post("/cycles/2025/assign", data={"csrf_token": csrf_token(org, "/cycles/2025/assign"),
+                                              f"task-{task_id}": exb})
+    assert r.status_code == 302
+    with app.app_context():
+        task = db.session.get(Task, task_id)
+        assert (task.state, task.examiner.username) == ("assigned", "exb")

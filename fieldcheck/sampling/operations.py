@@ -183,7 +183,8 @@ def confirm_seed_and_draw(cycle: Cycle, seed: str, by: User, via: str = "ceremon
 
 def assign_task(task: Task, examiner: User | None) -> None:
     """Give a sampled claim to an examiner (or take it back while nothing was submitted)."""
-    if task.state not in ("unassigned", "assigned"):
+    # A rejected visit can be sent out again: the claim stays in the sample until it is checked.
+    if task.state not in ("unassigned", "assigned", "rejected"):
         raise OperationError(_("The task %(id)s already has a submission; it cannot be reassigned.",
                                id=task.claim.public_id), status=409)
     if examiner is not None:

@@ -176,7 +176,7 @@ def assign(code: str):
             if choice and examiner is None:
                 errors.append(_("Unknown examiner."))
                 continue
-            if (examiner.id if examiner else None) == task.examiner_id:
+            if (examiner.id if examiner else None) == task.examiner_id and task.state != "rejected":
                 continue
             try:
                 with db.session.begin_nested():

@@ -52,9 +52,20 @@ def _round(value, digits=2):
     return None if value is None else round(value, digits)
 
 
+def drawn_states(cycle: Cycle) -> dict[str, dict[str, int]]:
+    """Per report, how many sampled claims are in each task state (primary visits)."""
+    counts: dict[str, dict[str, int]] = {}
+    for slug, state, n in db.session.execute(
+            sa.select(Report.slug, Task.state, sa.func.count()).select_from(Task).join(Claim).join(Report)
+            .where(Report.cycle_id == cycle.id, Task.kind == "primary").group_by(Report.slug, Task.state)):
+        counts.setdefault(slug, {})[state] = n
+    return counts
+
+
 def report_rows(cycle: Cycle) -> list[dict]:
     """One row per report: the figures with sample size, population and bounds beside them."""
     rows = []
+    states = drawn_states(cycle)
     for report, score in cycle_scores(cycle):
         # Clopper–Pearson (binomial, infinite population) beside the exact finite-population bound.
         cp = clopper_pearson(score.sample_size - score.failures, score.sample_size, score.confidence) \
@@ -63,7 +74,12 @@ def report_rows(cycle: Cycle) -> list[dict]:
             "cycle": cycle.code, "report": report.slug, "unit": report.unit.name,
             "secretary": report.secretary, "report_sha256": report.sha256,
             "population": score.population, "sample_size": score.sample_size,
-            "approved": score.sample_size, "failures": score.failures,
+            # Drawn claims not (yet) approved are shown, never silently dropped.
+            "drawn": sum(states.get(report.slug, {}).values()),
+            "approved": score.sample_size,
+            "rejected": states.get(report.slug, {}).get("rejected", 0),
+            "open": sum(n for s, n in states.get(report.slug, {}).items() if s not in ("approved", "rejected")),
+            "failures": score.failures,
             "verified_share": _round(score.verified_share, 4),
             "verified_share_lower": _round(score.verified_share_lower, 4),
             "false_claims_upper_bound": score.false_upper_bound,

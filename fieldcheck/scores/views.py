@@ -6,7 +6,7 @@ from flask import Blueprint, Response, abort, render_template, request
 
 from ..accounts.access import roles_required
 from ..cycles.views import cycle_or_404
-from .compute import claim_rows, cycle_scores, report_rows, to_csv, to_json
+from .compute import claim_rows, cycle_scores, drawn_states, report_rows, to_csv, to_json
 
 bp = Blueprint("scores", __name__, url_prefix="/cycles/<code>/scores")
 
@@ -16,7 +16,7 @@ bp = Blueprint("scores", __name__, url_prefix="/cycles/<code>/scores")
 def show(code: str):
     """Per report, per aspect and per claim scores with their basis."""
     cycle = cycle_or_404(code)
-    return render_template("scores/show.html", cycle=cycle, scores=cycle_scores(cycle))
+    return render_template("scores/show.html", cycle=cycle, scores=cycle_scores(cycle), states=drawn_states(cycle))
 
 
 @bp.route("/export.<fmt>")
