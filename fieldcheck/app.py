@@ -109,6 +109,7 @@ def _init_login(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from .accounts import people_views  # noqa: F401  (adds its routes to the accounts blueprint)
     from .accounts.views import bp as accounts_bp
     from .cycles.views import bp as cycles_bp
     from .field.views import bp as field_bp

@@ -38,7 +38,7 @@ def cycle_arg(code: str):
 
 
 def register_commands(app) -> None:
-    from .accounts.cli import users
+    from .accounts.cli import units, users
     from .cycles.cli import cycle_cli
     from .demo.load import demo_command
     from .evidence.cli import photo_cli
@@ -47,6 +47,6 @@ def register_commands(app) -> None:
     from .sampling.cli import sample_cli, tasks_cli
     from .scores.cli import export
 
-    for command in (photo_cli, users, cycle_cli, report_cli, claims_cli, places_cli, sample_cli, tasks_cli, export,
+    for command in (photo_cli, users, units, cycle_cli, report_cli, claims_cli, places_cli, sample_cli, tasks_cli, export,
                     demo_command):
         app.cli.add_command(command)

@@ -181,3 +181,29 @@ def test_the_first_examiner_cannot_review_the_back_check_and_a_reassignment_star
     with app.app_context():
         task = db.session.get(Task, second)
         assert task.examiner.username == "exb" and task.blind_qty is None and task.revealed_at is None
+
+
+def test_units_recorded_on_the_page_and_the_command_line_keep_people_off_their_own_claims(app):
+    world = build_world(app, assign=False)
+    org = app.test_client()
+    login(org, "org")
+    token = csrf_token(org, "/people")
+    from fieldcheck.accounts.models import User
+    from fieldcheck.db import db
+
+    with app.app_context():
+        exa_id = db.session.scalar(sa.select(User.id).where(User.username == "exa"))
+    assert org.post(f"/people/{exa_id}/unit", data={"csrf_token": token, "unit": "青山县柳河镇党委"}).status_code == 302
+    assert org.post("/units/group", data={"csrf_token": token, "unit": "青山县柳河镇党委", "group": "青山县"}).status_code == 302
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["units", "relate", "青山县", "中共青山县委"]).exit_code == 0
+    result = runner.invoke(args=["users", "create", "exc", "--roles", "examiner", "--unit", "白水县委组织部",
+                                 "--password", "long enough 1"])
+    assert result.exit_code == 0, result.output
+    page = org.get("/people").get_data(as_text=True)
+    assert "青山县柳河镇党委" in page and "白水县委组织部" in page
+    r = org.post(f"/cycles/2025/assign", data={"csrf_token": token, f"task-{world.task_ids[0]}": exa_id})
+    assert r.status_code == 400  # exa's unit is related to the reporting county
+    org.post("/cycles/2025/assign/plan", data={"csrf_token": token})
+    counts = tasks_by_examiner(app)
+    assert "exa" not in counts and sum(counts.values()) == len(world.task_ids)

@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 from ..cli import run_operation
 
 users = click.Group("users", help="Accounts.")
+units = click.Group("units", help="Units and which are related.")
 
 
 @users.command("create")
@@ -17,12 +18,53 @@ users = click.Group("users", help="Accounts.")
 @click.option("--roles", required=True, help="Comma-separated: organizer,examiner,reviewer")
 @click.option("--password", help="Default: a random password, printed once.")
 @click.option("--name", "display_name", default="")
+@click.option("--unit", default="", help="The unit the person belongs to (never checks or reviews its claims)")
 @with_appcontext
-def users_create(username, roles, password, display_name):
+def users_create(username, roles, password, display_name, unit):
     """Create an account."""
-    from .operations import create_user
+    from .operations import create_user, set_user_unit
 
     password = password or secrets.token_urlsafe(9)
-    run_operation(create_user, username, password, [r.strip() for r in roles.split(",") if r.strip()],
-                  display_name)
+
+    def create():
+        user = create_user(username, password, [r.strip() for r in roles.split(",") if r.strip()], display_name)
+        if unit:
+            set_user_unit(user, unit)
+        return user
+
+    run_operation(create)
     click.echo(f"{username}\t{password}")
+
+
+@users.command("unit")
+@click.argument("username")
+@click.argument("unit")
+@with_appcontext
+def users_unit(username, unit):
+    """Record the unit a person belongs to ("" for none)."""
+    import sqlalchemy as sa
+
+    from ..db import db
+    from .models import User
+    from .operations import set_user_unit
+
+    user = db.session.scalar(sa.select(User).where(User.username == username))
+    if user is None:
+        raise click.ClickException(f"unknown user {username}")
+    run_operation(set_user_unit, user, unit)
+
+
+@units.command("relate")
+@click.argument("group")
+@click.argument("units", nargs=-1, required=True)
+@with_appcontext
+def relate_units(group, units):
+    """Mark units as related (e.g. the same county): their people never check each other's claims."""
+    from .operations import set_unit_group
+
+    def relate():
+        for unit in units:
+            set_unit_group(unit, group)
+
+    run_operation(relate)
+    click.echo(len(units))

@@ -32,3 +32,36 @@ def create_user(username: str, password: str, roles: list[str], display_name: st
     db.session.flush()
     record("user.create", "user", username, after={"roles": user.roles})
     return user
+
+
+def unit_named(name: str, create: bool = True):
+    """The unit with this name (created when missing), for conflict-of-interest rules."""
+    from ..reports.models import Unit
+
+    name = name.strip()
+    if not name:
+        return None
+    unit = db.session.scalar(sa.select(Unit).where(Unit.name == name))
+    if unit is None and create:
+        unit = Unit(name=name[:200])
+        db.session.add(unit)
+        db.session.flush()
+    return unit
+
+
+def set_user_unit(user: User, unit_name: str) -> None:
+    """Record the unit a person belongs to: they never check or review its claims, nor related ones."""
+    unit = unit_named(unit_name)
+    before = user.unit_id
+    user.unit_id = unit.id if unit else None
+    record("user.unit", "user", user.username, before={"unit_id": before}, after={"unit": unit.name if unit else None})
+
+
+def set_unit_group(unit_name: str, group: str) -> None:
+    """Units sharing a group (e.g. the same county) are related to each other."""
+    unit = unit_named(unit_name)
+    if unit is None:
+        raise OperationError(_("Name the unit."))
+    before = unit.group
+    unit.group = group.strip()[:200]
+    record("unit.group", "unit", unit.name, before={"group": before}, after={"group": unit.group})
