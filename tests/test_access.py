@@ -44,7 +44,7 @@ def url_args(app, world, rule) -> dict:
         sha = db.session.scalar(db.select(Photo.sha256)) or "0" * 64
     values = {"code": world.cycle_code, "slug": world.report_slug, "task_id": world.task_ids[0],
               "verification_id": verification_id, "claim_id": 1, "sha256": sha, "kind": "thumb",
-              "fmt": "csv", "filename": "app.css", "token": "not-a-token", "n": 1}
+              "fmt": "csv", "filename": "app.css", "token": "not-a-token", "n": 1, "user_id": 1}
     return {name: values[name] for name in rule.arguments}
 
 
