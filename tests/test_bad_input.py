@@ -148,7 +148,7 @@ def test_a_file_that_is_not_an_image_is_refused_and_nothing_stored(app, tmp_path
                     data={"photo": (io.BytesIO(html), "photo.jpg")})
     assert r.status_code == 400 and r.get_json()["message"] == zh(app, NOT_PHOTO)
     r = client.post(f"/tasks/{world.task_ids[0]}", content_type="multipart/form-data", data={
-        "csrf_token": token, "client_uuid": str(uuid.uuid4()), "finding": "verified",
+        "csrf_token": token, "client_uuid": str(uuid.uuid4()), "finding": "site_not_found",
         "photos": (io.BytesIO(html), "x.jpg")})
     assert r.status_code == 400 and zh(app, NOT_PHOTO) in r.get_data(as_text=True)
     from fieldcheck.field.models import Photo
@@ -304,3 +304,13 @@ def test_password_guessing_is_slowed_down(app):
     statuses = [client.post("/login", data={"username": "org", "password": f"guess {i}", "csrf_token": token}).status_code
                 for i in range(12)]
     assert statuses[:10] == [401] * 10 and statuses[10:] == [429, 429]
+
+
+def test_a_refused_visit_leaves_no_photo_files_behind(app, tmp_path):
+    world, client, token = examiner(app)
+    photo = (FIXTURES / "photos" / "gps_DSCN0021.jpg").read_bytes()
+    r = client.post(f"/tasks/{world.task_ids[0]}", content_type="multipart/form-data", data={
+        "csrf_token": token, "client_uuid": str(uuid.uuid4()), "finding": "verified",  # no interview
+        "photos": (io.BytesIO(photo), "p.jpg")})
+    assert r.status_code == 400
+    assert not any(p.is_file() for p in (tmp_path / "uploads").rglob("*"))

@@ -94,6 +94,23 @@ def check_task_is_yours(task: Task, examiner: User) -> None:
         raise OperationError(_("This task is not assigned to you."), status=403, code="forbidden")
 
 
+def check_submittable(task: Task, data: VerificationInput, new_photos: int = 0) -> list[Interview]:
+    """Refuse a visit that cannot be stored, before anything (photos included) is written.
+
+    Returns the residents' QR answers waiting for this visit.
+    """
+    from ..residents.operations import pending_interviews
+
+    if task.state not in ("assigned", "returned"):
+        raise OperationError(_("This task was already submitted and is waiting for review."), status=409)
+    if not data.photo_sha256 and not new_photos:
+        raise OperationError(_("Add at least one photo of the site."))
+    from_residents = pending_interviews(task, data.client_uuid)
+    if not data.interviews and not from_residents and data.finding != "site_not_found":
+        raise OperationError(_("Record at least one resident interview."))
+    return from_residents
+
+
 def submit_verification(task: Task, examiner: User, data: VerificationInput) -> tuple[Verification, bool]:
     """Store the visit and move the task to submitted; (verification, created).
 
@@ -103,8 +120,7 @@ def submit_verification(task: Task, examiner: User, data: VerificationInput) -> 
     first = existing_submission(data.client_uuid, examiner, task)
     if first is not None:
         return first, False
-    if task.state not in ("assigned", "returned"):
-        raise OperationError(_("This task was already submitted and is waiting for review."), status=409)
+    from_residents = check_submittable(task, data)
     photos = []
     for sha in data.photo_sha256:
         photo = db.session.scalar(sa.select(Photo).where(Photo.sha256 == sha))
@@ -112,13 +128,6 @@ def submit_verification(task: Task, examiner: User, data: VerificationInput) -> 
             raise OperationError(_("A photo has not reached the server yet; send it again."), status=409,
                                  code="photo_missing")
         photos.append(photo)
-    if not photos:
-        raise OperationError(_("Add at least one photo of the site."))
-    from ..residents.operations import pending_interviews
-
-    from_residents = pending_interviews(task, data.client_uuid)
-    if not data.interviews and not from_residents and data.finding != "site_not_found":
-        raise OperationError(_("Record at least one resident interview."))
     question_ids = {q.id for q in task.claim.report.cycle.questions}
     # Claim the task first: of two racing submits only one gets past this line.
     before = move_task(task, ("assigned", "returned"), "submitted")

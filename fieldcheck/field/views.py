@@ -17,7 +17,7 @@ from ..db import db
 from ..errors import OperationError
 from ..evidence.storage import blob_path
 from .models import FINDINGS, Photo, Task
-from .operations import (check_task_is_yours, existing_submission, masked_claim_text, needs_blind_step,
+from .operations import (check_submittable, check_task_is_yours, existing_submission, masked_claim_text, needs_blind_step,
                          record_blind_count, save_photo, submit_verification)
 from .submission import form_to_dict, parse_verification
 
@@ -68,10 +68,12 @@ def task(task_id: int):
         try:
             parsed = parse_verification(data, [q.id for q in questions])
             if existing_submission(parsed.client_uuid, current_user, task) is None:
-                for upload in request.files.getlist("photos"):
-                    if upload and upload.filename:
-                        photo = save_photo(upload.read(), upload_root(), current_user)
-                        parsed.photo_sha256.append(photo.sha256)
+                uploads = [f.read() for f in request.files.getlist("photos") if f and f.filename]
+                # Everything else is checked first, so a refused visit leaves no files behind.
+                check_task_is_yours(task, current_user)
+                check_submittable(task, parsed, new_photos=len(uploads))
+                for data in uploads:
+                    parsed.photo_sha256.append(save_photo(data, upload_root(), current_user).sha256)
             _verification, created = submit_verification(task, current_user, parsed)
             db.session.commit()
             if created:
