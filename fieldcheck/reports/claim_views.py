@@ -10,11 +10,9 @@ from ..cycles.views import cycle_or_404
 from ..db import db
 from ..errors import OperationError
 from ..web import change_and_flash
-from ..places.models import Place
 from .models import Claim
-from .operations import form_quantity
 from .operations import edit_claim, merge_with_next, split_claim
-from .views import bp, claim_form, report_or_404
+from .views import bp, claim_fields, claim_form, report_or_404
 
 
 def claim_or_404(code: str, slug: str, claim_id: int):
@@ -39,12 +37,7 @@ def edit(code: str, slug: str, claim_id: int):
     error = None
     if form.validate_on_submit():
         try:
-            if form.start.data is None or form.end.data is None:
-                raise OperationError(_("Select a passage or enter its offsets."))
-            aspect = next(a for a in cycle.aspects if a.code == form.aspect.data)
-            place = db.session.get(Place, form.place.data) if form.place.data else None
-            qty = form_quantity(form.claimed_qty.data)
-            edit_claim(claim, form.start.data, form.end.data, aspect, place, qty, form.qty_unit.data or "")
+            edit_claim(claim, *claim_fields(cycle, form, form.start.data, form.end.data))
             db.session.commit()
             flash(_("Saved."))
             return redirect(url_for("reports.claims", code=code, slug=slug))

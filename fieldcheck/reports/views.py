@@ -54,6 +54,15 @@ def import_report(code: str):
     return render_template("reports/import.html", cycle=cycle, form=form, error=error), (400 if error else 200)
 
 
+def claim_fields(cycle, form: ClaimForm, start: int | None, end: int | None) -> tuple:
+    """(start, end, aspect, place, claimed quantity, unit) from the claim form, or a refusal."""
+    if start is None or end is None:
+        raise OperationError(_("Select a passage or enter its offsets."))
+    aspect = next(a for a in cycle.aspects if a.code == form.aspect.data)
+    place = db.session.get(Place, form.place.data) if form.place.data else None
+    return start, end, aspect, place, form_quantity(form.claimed_qty.data), form.qty_unit.data or ""
+
+
 def claim_form(cycle) -> ClaimForm:
     form = ClaimForm()
     form.aspect.choices = [(a.code, a.name_zh + " / " + a.name_en) for a in cycle.aspects]
@@ -80,12 +89,7 @@ def claims(code: str, slug: str):
                 error = _("That passage does not occur in the report text.")
         if error is None:
             try:
-                if start is None or end is None:
-                    raise OperationError(_("Select a passage or enter its offsets."))
-                aspect = next(a for a in cycle.aspects if a.code == form.aspect.data)
-                place = db.session.get(Place, form.place.data) if form.place.data else None
-                qty = form_quantity(form.claimed_qty.data)
-                add_claim(report, start, end, aspect, place, qty, form.qty_unit.data or "")
+                add_claim(report, *claim_fields(cycle, form, start, end))
                 db.session.commit()
                 flash(_("Claim marked."))
                 return redirect(url_for("reports.claims", code=code, slug=slug))
