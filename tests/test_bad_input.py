@@ -314,3 +314,31 @@ def test_a_refused_visit_leaves_no_photo_files_behind(app, tmp_path):
         "photos": (io.BytesIO(photo), "p.jpg")})
     assert r.status_code == 400
     assert not any(p.is_file() for p in (tmp_path / "uploads").rglob("*"))
+
+
+def test_a_rejected_proposal_needs_a_reason_and_is_not_offered_again(app):
+    from fieldcheck.db import db
+    from fieldcheck.reports.models import Claim, Report
+    from fieldcheck.reports.operations import proposals_for
+
+    build_world(app, draw=False)
+    # start from a report whose proposals are all still open
+    with app.test_request_context():
+        report = db.session.scalar(sa.select(Report))
+        for claim in list(report.claims):
+            db.session.delete(claim)
+        db.session.commit()
+        first = proposals_for(report)[0]
+        total = len(proposals_for(report))
+    client = app.test_client()
+    login(client, "org")
+    token = csrf_token(client, "/cycles/2025/reports/qingshan-county")
+    url = "/cycles/2025/reports/qingshan-county/reject"
+    client.post(url, data={"csrf_token": token, "start": first.start, "end": first.end, "reason": ""})
+    assert count(app, Claim) == 0
+    client.post(url, data={"csrf_token": token, "start": first.start, "end": first.end, "reason": "这是计划"})
+    with app.test_request_context():
+        report = db.session.scalar(sa.select(Report))
+        assert len(proposals_for(report)) == total - 1
+        claim = db.session.scalar(sa.select(Claim))
+        assert (claim.state, claim.exclude_reason, claim.start) == ("excluded", "这是计划", first.start)

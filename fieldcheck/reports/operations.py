@@ -131,7 +131,8 @@ def proposals_for(report: Report) -> list:
     """Sentence-level claim proposals not yet marked, for the claims editor."""
     from .propose import propose_claims
 
-    taken = [(c.start, c.end) for c in report.claims if c.state == "confirmed"]
+    # A proposal already marked, or rejected (an excluded claim with its reason), is not offered again.
+    taken = [(c.start, c.end) for c in report.claims]
     names = list(dict.fromkeys(db.session.scalars(sa.select(Place.name))))
     return [p for p in propose_claims(report.text, place_names=names)
             if not any(s < p.end and e > p.start for s, e in taken)]
@@ -252,4 +253,23 @@ def merge_with_next(claim: Claim) -> Claim:
     db.session.delete(nxt)
     db.session.flush()
     record("claim.merge", "claim", claim_label(claim), before=before, after={"span": [claim.start, claim.end]})
+    return claim
+
+
+def reject_proposal(report: Report, start: int, end: int, reason: str) -> Claim:
+    """Record that a proposed passage is not a claim (a plan, a problem, a slogan), with the reason."""
+    require_draft(report.cycle)
+    if not reason.strip():
+        raise OperationError(_("Say why the claim is excluded."))
+    proposal = next((p for p in proposals_for(report) if (p.start, p.end) == (start, end)), None)
+    if proposal is None:
+        raise OperationError(_("That proposal is no longer open."), status=409)
+    aspects = {a.code: a for a in report.cycle.aspects}
+    claim = Claim(report=report, start=start, end=end, text=report.text[start:end],
+                  aspect=aspects.get(proposal.aspect or "", report.cycle.aspects[0]), state="excluded",
+                  exclude_reason=reason.strip()[:300])
+    db.session.add(claim)
+    db.session.flush()
+    record("claim.exclude", "claim", claim_label(claim), before={"state": "proposed"},
+           after={"state": "excluded", "reason": claim.exclude_reason})
     return claim

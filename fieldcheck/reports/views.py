@@ -16,7 +16,7 @@ from .forms import ClaimForm, ExcludeForm, ImportForm
 from .models import Claim
 from .operations import form_quantity
 from .operations import accept_proposals, add_claim, exclude_claim, get_report, import_report as do_import
-from .operations import match_place, proposals_for, report_text_from_input
+from .operations import match_place, proposals_for, reject_proposal, report_text_from_input
 
 bp = Blueprint("reports", __name__, url_prefix="/cycles/<code>/reports")
 
@@ -126,6 +126,21 @@ def accept(code: str, slug: str):
             abort(400)
     change_and_flash(lambda: accept_proposals(report, spans),
                      lambda accepted: _("%(n)d claims accepted.", n=len(accepted)))
+    return redirect(url_for("reports.claims", code=code, slug=slug))
+
+
+@bp.route("/<slug>/reject", methods=["POST"])
+@roles_required("organizer")
+def reject(code: str, slug: str):
+    """Reject one proposal: the passage is not a claim, for the reason given."""
+    cycle = cycle_or_404(code)
+    report = report_or_404(cycle, slug)
+    try:
+        start, end = int(request.form["start"]), int(request.form["end"])
+    except (KeyError, ValueError):
+        abort(400)
+    change_and_flash(lambda: reject_proposal(report, start, end, request.form.get("reason", "")),
+                     lambda _r: _("Proposal rejected."))
     return redirect(url_for("reports.claims", code=code, slug=slug))
 
 
