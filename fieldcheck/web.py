@@ -24,3 +24,14 @@ def change_and_flash(change: Callable[[], T], message: Callable[[T], str]) -> T 
         return None
     flash(message(result))
     return result
+
+
+def change_or_error(change: Callable[[], T]) -> str | None:
+    """Run one change and commit it; on a refusal roll back and return the message for the form."""
+    try:
+        change()
+        db.session.commit()
+    except OperationError as exc:
+        db.session.rollback()
+        return exc.message
+    return None

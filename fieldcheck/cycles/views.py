@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from ..accounts.access import roles_required
 from ..db import db
 from ..errors import OperationError
+from ..web import change_or_error
 from ..field.models import Task
 from ..reports.models import Claim, Report
 from .forms import CycleForm
@@ -77,15 +78,11 @@ def edit(code: str):
         form.questions.data = "\n".join(q.text for q in cycle.questions)
     error = None
     if form.validate_on_submit():
-        try:
-            update_cycle(cycle, form.title.data, parse_aspect_lines(form.aspects.data),
-                         parse_question_lines(form.questions.data), form.settings())
-            db.session.commit()
+        error = change_or_error(lambda: update_cycle(cycle, form.title.data, parse_aspect_lines(form.aspects.data),
+                                                     parse_question_lines(form.questions.data), form.settings()))
+        if error is None:
             flash(_("Saved."))
             return redirect(url_for("cycles.show", code=cycle.code))
-        except OperationError as exc:
-            db.session.rollback()
-            error = exc.message
     elif form.errors:
         error = _("Check the highlighted fields.")
     return render_template("cycles/edit.html", cycle=cycle, form=form, error=error), (400 if error else 200)

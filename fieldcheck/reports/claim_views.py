@@ -8,8 +8,7 @@ from flask_babel import gettext as _
 from ..accounts.access import roles_required
 from ..cycles.views import cycle_or_404
 from ..db import db
-from ..errors import OperationError
-from ..web import change_and_flash
+from ..web import change_and_flash, change_or_error
 from .models import Claim
 from .operations import edit_claim, merge_with_next, split_claim
 from .views import bp, claim_fields, claim_form, report_or_404
@@ -36,14 +35,11 @@ def edit(code: str, slug: str, claim_id: int):
         form.claimed_qty.data, form.qty_unit.data = claim.claimed_qty, claim.qty_unit
     error = None
     if form.validate_on_submit():
-        try:
-            edit_claim(claim, *claim_fields(cycle, form, form.start.data, form.end.data))
-            db.session.commit()
+        error = change_or_error(lambda: edit_claim(claim, *claim_fields(cycle, form, form.start.data,
+                                                                         form.end.data)))
+        if error is None:
             flash(_("Saved."))
             return redirect(url_for("reports.claims", code=code, slug=slug))
-        except OperationError as exc:
-            db.session.rollback()
-            error = exc.message
     elif form.errors:
         error = _("Check the highlighted fields.")
     context = report.text[max(0, claim.start - 60):min(len(report.text), claim.end + 60)]

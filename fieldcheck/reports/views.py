@@ -10,7 +10,7 @@ from ..accounts.access import roles_required
 from ..cycles.views import cycle_or_404
 from ..db import db
 from ..errors import OperationError
-from ..web import change_and_flash
+from ..web import change_and_flash, change_or_error
 from ..places.models import Place
 from .forms import ClaimForm, ExcludeForm, ImportForm
 from .models import Claim
@@ -88,14 +88,10 @@ def claims(code: str, slug: str):
             if start < 0:
                 error = _("That passage does not occur in the report text.")
         if error is None:
-            try:
-                add_claim(report, *claim_fields(cycle, form, start, end))
-                db.session.commit()
+            error = change_or_error(lambda: add_claim(report, *claim_fields(cycle, form, start, end)))
+            if error is None:
                 flash(_("Claim marked."))
                 return redirect(url_for("reports.claims", code=code, slug=slug))
-            except OperationError as exc:
-                db.session.rollback()
-                error = exc.message
     elif form.errors:
         error = _("Check the highlighted fields.")
     proposals = proposals_for(report) if cycle.state == "draft" else []
