@@ -6,29 +6,42 @@ import os
 from pathlib import Path
 
 from flask import Flask, g, has_request_context, jsonify, render_template, request
-from flask_babel import Babel
+from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
-from flask_login import LoginManager
-from flask_migrate import Migrate
-from flask_wtf.csrf import CSRFError, CSRFProtect
+from flask_wtf.csrf import CSRFError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .accounts.access import undeclared_routes, wants_json
+from . import models  # noqa: F401  (registers every table)
+from .access import undeclared_routes, wants_json
+from .accounts import people_views, views  # noqa: F401  (add their routes to the accounts blueprint)
+from .accounts.blueprint import bp as accounts_bp
+from .accounts.models import User
+from .cli import register_commands
 from .config import PROJECT_ROOT, load_config
-from .db import db
+from .cycles.views import bp as cycles_bp
+from .dashboard.views import bp as dashboard_bp
+from .errors import OperationError
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .field.api import bp as field_api_bp
+from .field.operations import masked_claim_text, needs_blind_step
+from .field.views import bp as field_bp
+from .places.views import bp as places_bp
+from .public.views import bp as public_bp
+from .reports import claim_views  # noqa: F401  (add their routes to the reports blueprint)
+from .reports import views as report_views  # noqa: F401
+from .reports.blueprint import bp as reports_bp
+from .residents.views import bp as residents_bp
+from .review.views import bp as review_bp
+from .sampling.api import bp as sampling_api_bp
+from .sampling.views import bp as sampling_bp
+from .scores.views import bp as scores_bp
+from .web import init_transactions, refuse
 
 LOCALES = ("zh", "en")
 CSP = ("default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
 
-csrf = CSRFProtect()
-login_manager = LoginManager()
-babel = Babel()
-migrate = Migrate()
-# In memory, per process: the address is never stored. Behind several workers the limit is per worker.
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
 def select_locale() -> str:
@@ -65,14 +78,10 @@ def build_app(test_config: dict | None = None) -> Flask:
     if app.config.get("PROXY_HOPS"):
         # Behind nginx or Caddy: take the client address and scheme from the proxy's headers,
         # so rate limits count people, not the proxy, and QR links use https.
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_HOPS"],
                                 x_proto=app.config["PROXY_HOPS"], x_host=app.config["PROXY_HOPS"])
     os.makedirs(app.instance_path, exist_ok=True)
     os.makedirs(app.config["UPLOAD_FOLDER"], exist_ok=True)
-
-    from . import models  # noqa: F401  (registers every table)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
@@ -85,9 +94,7 @@ def build_app(test_config: dict | None = None) -> Flask:
     _register_blueprints(app)
     _register_errors(app)
     _register_template_helpers(app)
-
-    from .cli import register_commands
-
+    init_transactions(app)
     register_commands(app)
 
     missing = undeclared_routes(app)
@@ -97,8 +104,6 @@ def build_app(test_config: dict | None = None) -> Flask:
 
 
 def _init_login(app: Flask) -> None:
-    from .accounts.models import User
-
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None
@@ -109,22 +114,7 @@ def _init_login(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from .accounts import people_views  # noqa: F401  (adds its routes to the accounts blueprint)
-    from .accounts.views import bp as accounts_bp
-    from .cycles.views import bp as cycles_bp
-    from .field.views import bp as field_bp
-    from .field.api import bp as field_api_bp
-    from .places.views import bp as places_bp
-    from .public.views import bp as public_bp
-    from .reports import claim_views  # noqa: F401  (adds its routes to the reports blueprint)
-    from .reports.views import bp as reports_bp
-    from .residents.views import bp as residents_bp
-    from .review.views import bp as review_bp
-    from .sampling.api import bp as sampling_api_bp
-    from .sampling.views import bp as sampling_bp
-    from .scores.views import bp as scores_bp
-
-    for bp in (public_bp, accounts_bp, places_bp, cycles_bp, reports_bp, sampling_bp, field_bp,
+    for bp in (public_bp, accounts_bp, places_bp, cycles_bp, dashboard_bp, reports_bp, sampling_bp, field_bp,
                field_api_bp, sampling_api_bp, residents_bp, review_bp, scores_bp):
         app.register_blueprint(bp)
 
@@ -136,6 +126,12 @@ def _error(status: int, message: str, code: str):
 
 
 def _register_errors(app: Flask) -> None:
+    @app.errorhandler(OperationError)
+    def refused(exc: OperationError):
+        """The one place a refused change becomes a response: JSON for the API, a page otherwise."""
+        refuse(exc)
+        return _error(exc.status, exc.message, exc.code)
+
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
         return _error(400, _("The form expired or was sent from elsewhere. Go back, reload the page and try again."), "csrf")
@@ -168,13 +164,9 @@ def _register_errors(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from flask_babel import get_locale
-
     @app.template_filter("blind_mask")
     def blind_mask(text: str, task) -> str:
         """The claim's figures hidden while the examiner has not recorded their own count."""
-        from .field.operations import masked_claim_text, needs_blind_step
-
         return masked_claim_text(text) if needs_blind_step(task) else text
 
     @app.template_filter("figure")

@@ -1,11 +1,10 @@
-"""The database handle and the SQLite pragmas fieldcheck relies on."""
+"""The declarative base, the column types and the SQLite pragmas fieldcheck relies on (the handle is in extensions)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
-from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import DeclarativeBase
 
 # Stable constraint names so Alembic migrations work the same on SQLite and PostgreSQL.
@@ -21,8 +20,6 @@ NAMING = {
 class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING)
 
-
-db = SQLAlchemy(model_class=Base)
 
 
 def utcnow() -> datetime:

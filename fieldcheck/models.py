@@ -1,11 +1,13 @@
 """Every model, imported in one place so Alembic and relationships see them all."""
 
-from .accounts.models import User  # noqa: F401
+from .accounts.models import Unit, User  # noqa: F401
+from .assignment.models import Task  # noqa: F401
 from .audit.models import AuditEvent  # noqa: F401
 from .cycles.models import Aspect, Cycle, Question  # noqa: F401
-from .field.models import Flag, Interview, Photo, Rating, RatingToken, Task, Verification  # noqa: F401
+from .evidence.models import Flag, Photo, verification_photo  # noqa: F401
+from .field.models import Interview, Rating, Verification  # noqa: F401
 from .places.models import Place  # noqa: F401
-from .public.models import Feedback  # noqa: F401
-from .reports.models import Claim, Report, Unit  # noqa: F401
+from .reports.models import Claim, Feedback, Report  # noqa: F401
+from .residents.models import RatingToken  # noqa: F401
 from .review.models import Review  # noqa: F401
 from .sampling.models import Sample, SampleItem, SeedEntry  # noqa: F401

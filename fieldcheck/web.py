@@ -1,25 +1,55 @@
-"""Small helpers the thin views share."""
+"""The transaction boundary and the small helpers the thin views share.
+
+One transaction per request, as indico does it: operations only `flush()`; the request commits
+once, after the view returned a response below 400, and rolls back otherwise (`init_transactions`).
+A refusal (`OperationError`) is handled in one place, `refuse`: roll back, then keep on file what
+the refusal asks to keep.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import flash
+from flask import Flask, flash, g
 
-from .db import db
 from .errors import OperationError
+from .extensions import db
 
 T = TypeVar("T")
 
 
+def refuse(exc: OperationError) -> None:
+    """Undo everything the refused change wrote; record what must survive it, in its own commit."""
+    db.session.rollback()
+    if exc.on_refusal is not None:
+        exc.on_refusal()
+        db.session.commit()
+
+
+def init_transactions(app: Flask) -> None:
+    """Commit each request once at the end when it succeeded, roll it back when it did not."""
+
+    @app.after_request
+    def end_transaction(response):
+        if response.status_code < 400 or g.pop("keep_changes", False):
+            db.session.commit()
+        else:
+            db.session.rollback()
+        return response
+
+
+def keep_changes() -> None:
+    """Commit this request's changes although it answers with an error status (a partly refused batch)."""
+    g.keep_changes = True
+
+
 def change_and_flash(change: Callable[[], T], message: Callable[[T], str]) -> T | None:
-    """Run one change and commit it, flashing `message(result)`; on a refusal roll back and say why."""
+    """Run one change, flashing `message(result)`; on a refusal undo it and flash why."""
     try:
         result = change()
-        db.session.commit()
     except OperationError as exc:
-        db.session.rollback()
+        refuse(exc)
         flash(exc.message, "error")
         return None
     flash(message(result))
@@ -27,11 +57,10 @@ def change_and_flash(change: Callable[[], T], message: Callable[[T], str]) -> T 
 
 
 def change_or_error(change: Callable[[], T]) -> str | None:
-    """Run one change and commit it; on a refusal roll back and return the message for the form."""
+    """Run one change; on a refusal undo it and return the message for the form."""
     try:
         change()
-        db.session.commit()
     except OperationError as exc:
-        db.session.rollback()
+        refuse(exc)
         return exc.message
     return None

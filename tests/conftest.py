@@ -28,7 +28,7 @@ def _migrate(url: str) -> None:
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SECRET_KEY": "x"})
     with app.app_context():
-        from fieldcheck.db import db
+        from fieldcheck.extensions import db
 
         upgrade()
         # Closing the last connection checkpoints SQLite's WAL into the main file we copy.
@@ -92,7 +92,7 @@ def database_url(request, tmp_path) -> str:
 @pytest.fixture
 def app(database_url, tmp_path):
     from fieldcheck import create_app
-    from fieldcheck.db import db
+    from fieldcheck.extensions import db
 
     upload = tmp_path / "uploads"
     app = create_app({

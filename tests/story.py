@@ -31,11 +31,12 @@ def build_world(app, *, assign: bool = True, draw: bool = True) -> World:
     """Users, places, a cycle with the Qingshan report and its claims, drawn and assigned to `exa`."""
     from fieldcheck.accounts.models import User
     from fieldcheck.cycles.operations import create_cycle
-    from fieldcheck.db import db
-    from fieldcheck.field.models import Task
+    from fieldcheck.extensions import db
+    from fieldcheck.assignment.models import Task
     from fieldcheck.places.operations import import_places
     from fieldcheck.reports.operations import accept_proposals, import_report, report_text_from_input
-    from fieldcheck.sampling.operations import assign_task, draw_cycle_sample, publish_cycle
+    from fieldcheck.assignment.operations import assign_task
+    from fieldcheck.sampling.operations import draw_cycle_sample, publish_cycle
 
     with app.test_request_context():
         make_users()

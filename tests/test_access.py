@@ -36,8 +36,9 @@ def test_the_app_refuses_to_start_with_an_undeclared_route(tmp_path):
 
 
 def url_args(app, world, rule) -> dict:
-    from fieldcheck.db import db
-    from fieldcheck.field.models import Photo, Verification
+    from fieldcheck.extensions import db
+    from fieldcheck.evidence.models import Photo
+    from fieldcheck.field.models import Verification
 
     with app.app_context():
         verification_id = db.session.scalar(db.select(Verification.id)) or 1
@@ -49,7 +50,7 @@ def url_args(app, world, rule) -> dict:
 
 
 def test_every_route_admits_exactly_its_declared_roles(app):
-    from fieldcheck.accounts.access import PUBLIC, ROLES_ATTR
+    from fieldcheck.access import PUBLIC, ROLES_ATTR
 
     world = build_world(app)
     clients = {}

@@ -13,8 +13,8 @@ from story import FIXTURES, build_world
 
 def put_in_unit(app, username: str, unit_name: str, group: str = "") -> None:
     from fieldcheck.accounts.models import User
-    from fieldcheck.db import db
-    from fieldcheck.reports.models import Unit
+    from fieldcheck.extensions import db
+    from fieldcheck.accounts.models import Unit
 
     with app.app_context():
         unit = db.session.scalar(sa.select(Unit).where(Unit.name == unit_name))
@@ -29,8 +29,8 @@ def put_in_unit(app, username: str, unit_name: str, group: str = "") -> None:
 
 
 def tasks_by_examiner(app) -> dict[str, int]:
-    from fieldcheck.db import db
-    from fieldcheck.field.models import Task
+    from fieldcheck.extensions import db
+    from fieldcheck.assignment.models import Task
 
     with app.app_context():
         counts: dict[str, int] = {}
@@ -43,8 +43,8 @@ def tasks_by_examiner(app) -> dict[str, int]:
 def test_an_examiner_of_a_related_unit_is_never_sent(app):
     world = build_world(app, assign=False)
     with app.app_context():
-        from fieldcheck.db import db
-        from fieldcheck.reports.models import Unit
+        from fieldcheck.extensions import db
+        from fieldcheck.accounts.models import Unit
 
         db.session.scalar(sa.select(Unit).where(Unit.name == "中共青山县委")).group = "青山县"
         db.session.commit()
@@ -53,7 +53,7 @@ def test_an_examiner_of_a_related_unit_is_never_sent(app):
     login(org, "org")
     token = csrf_token(org, "/cycles/2025/assign")
     from fieldcheck.accounts.models import User
-    from fieldcheck.db import db
+    from fieldcheck.extensions import db
 
     with app.app_context():
         exb_id = db.session.scalar(sa.select(User.id).where(User.username == "exb"))
@@ -81,23 +81,24 @@ def test_the_plan_balances_examiners_and_shows_day_routes(app):
     assert "km" in examiner.get("/tasks").get_data(as_text=True)
 
 
-def submit(app, client, task_id, finding, qty, notes):
-    from fieldcheck.db import db
-    from fieldcheck.field.models import Task
+def submit(app, client, task_id, finding, qty, notes, photo="gps_DSCN0021.jpg"):
+    """A plain-form visit; each examiner takes their own photo (another's would be refused)."""
+    from fieldcheck.extensions import db
+    from fieldcheck.assignment.models import Task
 
     with app.app_context():
         qids = [q.id for q in db.session.get(Task, task_id).claim.report.cycle.questions]
     data = {"csrf_token": csrf_token(client, "/tasks"), "client_uuid": str(uuid.uuid4()), "finding": finding,
             "observed_qty": str(qty), "notes": notes, "interview-0-respondent": "member",
-            "photos": (io.BytesIO((FIXTURES / "photos" / "gps_DSCN0021.jpg").read_bytes()), "p.jpg"),
+            "photos": (io.BytesIO((FIXTURES / "photos" / photo).read_bytes()), "p.jpg"),
             **{f"interview-0-q{q}": "4" for q in qids}}
     r = client.post(f"/tasks/{task_id}", data=data, content_type="multipart/form-data")
     assert r.status_code == 302, r.get_data(as_text=True)[:3000]
 
 
 def approve_latest(app, reviewer, task_id):
-    from fieldcheck.db import db
-    from fieldcheck.field.models import Task
+    from fieldcheck.extensions import db
+    from fieldcheck.assignment.models import Task
 
     with app.app_context():
         vid = db.session.get(Task, task_id).latest.id
@@ -117,8 +118,8 @@ def test_a_back_check_goes_to_a_second_examiner_blind_and_disagreement_is_flagge
     r = org.post("/cycles/2025/backchecks", data={"csrf_token": csrf_token(org, "/cycles/2025/assign")})
     assert r.status_code == 302
     from fieldcheck.audit.models import AuditEvent
-    from fieldcheck.db import db
-    from fieldcheck.field.models import Task
+    from fieldcheck.extensions import db
+    from fieldcheck.assignment.models import Task
 
     with app.app_context():
         back = db.session.scalar(sa.select(Task).where(Task.kind == "backcheck"))
@@ -129,7 +130,7 @@ def test_a_back_check_goes_to_a_second_examiner_blind_and_disagreement_is_flagge
     page = exb.get(f"/tasks/{back_id}").get_data(as_text=True)
     assert "EXA-SECRET-NOTE" not in page  # the second examiner does not see the first result
     assert exb.get(f"/tasks/{first}").status_code == 403
-    submit(app, exb, back_id, "not_verified", 0, "nothing there")
+    submit(app, exb, back_id, "not_verified", 0, "nothing there", photo="gps_DSCN0025.jpg")
     with app.app_context():
         vid = db.session.get(Task, back_id).latest.id
     review_page = rev.get(f"/review/{vid}").get_data(as_text=True)
@@ -148,8 +149,8 @@ def test_a_back_check_goes_to_a_second_examiner_blind_and_disagreement_is_flagge
 def test_the_first_examiner_cannot_review_the_back_check_and_a_reassignment_starts_blind(app):
     world = build_world(app)
     from fieldcheck.accounts.models import User
-    from fieldcheck.db import db
-    from fieldcheck.field.models import Task
+    from fieldcheck.extensions import db
+    from fieldcheck.assignment.models import Task
 
     with app.app_context():
         exa = db.session.scalar(sa.select(User).where(User.username == "exa"))
@@ -164,7 +165,7 @@ def test_the_first_examiner_cannot_review_the_back_check_and_a_reassignment_star
     org.post("/cycles/2025/backchecks", data={"csrf_token": csrf_token(org, "/cycles/2025/assign")})
     with app.app_context():
         back_id = db.session.scalar(sa.select(Task.id).where(Task.kind == "backcheck"))
-    submit(app, exb, back_id, "not_verified", 0, "nothing there")
+    submit(app, exb, back_id, "not_verified", 0, "nothing there", photo="gps_DSCN0025.jpg")
     with app.app_context():
         vid = db.session.get(Task, back_id).latest.id
     assert f"/review/{vid}" not in exa.get("/review/").get_data(as_text=True)
@@ -189,7 +190,7 @@ def test_units_recorded_on_the_page_and_the_command_line_keep_people_off_their_o
     login(org, "org")
     token = csrf_token(org, "/people")
     from fieldcheck.accounts.models import User
-    from fieldcheck.db import db
+    from fieldcheck.extensions import db
 
     with app.app_context():
         exa_id = db.session.scalar(sa.select(User.id).where(User.username == "exa"))

@@ -22,7 +22,7 @@ def zh(app, msgid: str, **params) -> str:
 
 
 def count(app, model) -> int:
-    from fieldcheck.db import db
+    from fieldcheck.extensions import db
 
     with app.app_context():
         return db.session.scalar(sa.select(sa.func.count()).select_from(model))
@@ -33,7 +33,7 @@ NOT_PHOTO = "This file is not a photo. Choose a JPEG, PNG, WebP or HEIC picture.
 
 
 def report_text(app) -> str:
-    from fieldcheck.db import db
+    from fieldcheck.extensions import db
     from fieldcheck.reports.models import Report
 
     with app.app_context():
@@ -108,7 +108,7 @@ def test_a_second_draw_is_refused_from_the_page_and_the_cli_and_recorded(app):
     result = app.test_cli_runner().invoke(args=["sample", "draw", "2025", "--seed", "999"])
     assert result.exit_code != 0 and zh(app, ALREADY) in result.output
     assert count(app, SampleItem) == items
-    from fieldcheck.db import db
+    from fieldcheck.extensions import db
     from fieldcheck.sampling.models import Sample
 
     with app.app_context():
@@ -151,7 +151,7 @@ def test_a_file_that_is_not_an_image_is_refused_and_nothing_stored(app, tmp_path
         "csrf_token": token, "client_uuid": str(uuid.uuid4()), "finding": "site_not_found",
         "photos": (io.BytesIO(html), "x.jpg")})
     assert r.status_code == 400 and zh(app, NOT_PHOTO) in r.get_data(as_text=True)
-    from fieldcheck.field.models import Photo
+    from fieldcheck.evidence.models import Photo
 
     assert count(app, Photo) == 0
     assert not any(p.is_file() for p in (tmp_path / "uploads").rglob("*"))
@@ -172,7 +172,8 @@ def test_an_upload_over_the_limit_gets_the_413_page(app):
 def test_latitude_91_or_nan_is_refused(app):
     world, client, token = examiner(app)
     photo = (FIXTURES / "photos" / "gps_DSCN0012.jpg").read_bytes()
-    from fieldcheck.field.models import Task, Verification
+    from fieldcheck.assignment.models import Task
+    from fieldcheck.field.models import Verification
 
     lat_range = zh(app, "The latitude must lie between -90 and 90.")
     not_number = zh(app, "The location is not a valid number.")
@@ -183,7 +184,7 @@ def test_latitude_91_or_nan_is_refused(app):
         assert r.status_code == 400, lat
         assert words in r.get_data(as_text=True), lat
     assert count(app, Verification) == 0
-    from fieldcheck.db import db
+    from fieldcheck.extensions import db
 
     with app.app_context():
         assert db.session.get(Task, world.task_ids[0]).state == "assigned"
@@ -191,7 +192,7 @@ def test_latitude_91_or_nan_is_refused(app):
 
 def test_a_post_without_csrf_token_is_refused(app):
     with app.test_request_context():
-        from fieldcheck.db import db
+        from fieldcheck.extensions import db
 
         make_users()
         db.session.commit()
@@ -209,7 +210,7 @@ def test_a_post_without_csrf_token_is_refused(app):
 
 def test_the_claims_editor_adjusts_splits_and_merges_and_refuses_bad_spans(app):
     from fieldcheck.audit.models import AuditEvent
-    from fieldcheck.db import db
+    from fieldcheck.extensions import db
     from fieldcheck.reports.models import Claim
 
     _w, client, token = organizer_with_cycle(app, draw=False)
@@ -240,7 +241,7 @@ def test_the_claims_editor_adjusts_splits_and_merges_and_refuses_bad_spans(app):
 
 
 def test_a_claim_is_excluded_only_with_a_reason_and_leaves_the_frame(app):
-    from fieldcheck.db import db
+    from fieldcheck.extensions import db
     from fieldcheck.reports.models import Claim
 
     _w, client, token = organizer_with_cycle(app, draw=False)
@@ -295,7 +296,7 @@ def test_badly_typed_json_submissions_get_400_not_500(app):
 
 def test_password_guessing_is_slowed_down(app):
     with app.test_request_context():
-        from fieldcheck.db import db
+        from fieldcheck.extensions import db
 
         make_users()
         db.session.commit()
@@ -317,7 +318,7 @@ def test_a_refused_visit_leaves_no_photo_files_behind(app, tmp_path):
 
 
 def test_a_rejected_proposal_needs_a_reason_and_is_not_offered_again(app):
-    from fieldcheck.db import db
+    from fieldcheck.extensions import db
     from fieldcheck.reports.models import Claim, Report
     from fieldcheck.reports.operations import proposals_for
 

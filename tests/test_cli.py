@@ -57,7 +57,7 @@ def test_cli_refusals_say_why_and_change_nothing(app, tmp_path):
     bad_places.write_text("name,kind,parent,lat,lon,crs\n甲村,village,,91,120,wgs84\n乙村,village,,30,120,wgs84\n")
     result = runner.invoke(args=["places", "import", str(bad_places)])
     assert result.exit_code == 1 and "2" in result.output
-    from fieldcheck.db import db
+    from fieldcheck.extensions import db
     from fieldcheck.places.models import Place
     from fieldcheck.reports.models import Report
 

@@ -37,7 +37,7 @@ def test_migrations_match_the_models(app):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from fieldcheck.db import db
+    from fieldcheck.extensions import db
 
     with app.app_context():
         with db.engine.connect() as conn:

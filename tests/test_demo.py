@@ -10,8 +10,8 @@ def test_the_demo_loads_a_drawn_cycle_and_its_passwords_work(app):
     passwords = dict(line.split() for line in result.output.splitlines()
                      if line.startswith("  ") and len(line.split()) == 2)
     assert set(passwords) == {"organizer", "examiner", "reviewer", "organizer2", "examiner2"}
-    from fieldcheck.db import db
-    from fieldcheck.field.models import Task
+    from fieldcheck.extensions import db
+    from fieldcheck.assignment.models import Task
     from fieldcheck.sampling.models import Sample
 
     with app.app_context():

@@ -14,7 +14,7 @@ from story import SEED, build_world
 
 def audit_actions(app, action):
     from fieldcheck.audit.models import AuditEvent
-    from fieldcheck.db import db
+    from fieldcheck.extensions import db
 
     with app.app_context():
         return db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action)
@@ -22,7 +22,7 @@ def audit_actions(app, action):
 
 
 def sample_count(app):
-    from fieldcheck.db import db
+    from fieldcheck.extensions import db
     from fieldcheck.sampling.models import Sample
 
     with app.app_context():
@@ -38,7 +38,7 @@ def organizers(app):
 
 def test_the_same_organizer_cannot_confirm_and_a_mistyped_seed_draws_nothing(app):
     build_world(app, draw=False)
-    from fieldcheck.db import db
+    from fieldcheck.extensions import db
     from fieldcheck.sampling.operations import publish_cycle
     from fieldcheck.cycles.operations import get_cycle
 
@@ -76,7 +76,7 @@ def test_every_path_to_a_second_draw_is_refused_and_recorded(app):
 def test_a_concurrent_double_confirm_draws_once(app):
     build_world(app, draw=False)
     from fieldcheck.cycles.operations import get_cycle
-    from fieldcheck.db import db
+    from fieldcheck.extensions import db
     from fieldcheck.sampling.operations import publish_cycle
 
     with app.test_request_context():
@@ -126,7 +126,7 @@ def test_anyone_can_rederive_the_sample_with_the_cli_or_the_standalone_script(ap
     published.write_bytes(public.get("/p/2025/sample.csv").data)
     script = tmp_path / "verify_sample.py"
     script.write_bytes(public.get("/verify_sample.py").data)
-    from fieldcheck.db import db
+    from fieldcheck.extensions import db
     from fieldcheck.sampling.models import Sample
 
     with app.app_context():
@@ -154,7 +154,7 @@ def test_anyone_can_rederive_the_sample_with_the_cli_or_the_standalone_script(ap
 def test_the_sample_depends_on_the_text_order_not_on_database_ids(app):
     """Claims marked in reverse order get the same public ids, so the same sample."""
     from fieldcheck.cycles.operations import create_cycle
-    from fieldcheck.db import db
+    from fieldcheck.extensions import db
     from fieldcheck.reports.operations import add_claim, import_report, proposals_for, report_text_from_input
     from fieldcheck.sampling.draw import FrameRow
     from fieldcheck.sampling.operations import draw_cycle_sample, publish_cycle

@@ -13,8 +13,9 @@ from story import FIXTURES, build_world
 
 
 def submit(app, client, task_id, *, lat, lon, photo, ratings=(4, 4, 4), interviews=1, started_minutes_ago=30):
-    from fieldcheck.db import db, utcnow
-    from fieldcheck.field.models import Task
+    from fieldcheck.db import utcnow
+    from fieldcheck.extensions import db
+    from fieldcheck.assignment.models import Task
 
     with app.app_context():
         qids = [q.id for q in db.session.get(Task, task_id).claim.report.cycle.questions]
@@ -36,8 +37,8 @@ def test_far_inaccurate_reused_photos_and_uniform_ratings_are_flagged(app):
     world = build_world(app)
     examiner = app.test_client()
     login(examiner, "exa")
-    from fieldcheck.db import db
-    from fieldcheck.field.models import Task
+    from fieldcheck.extensions import db
+    from fieldcheck.assignment.models import Task
     from fieldcheck.places.geo import geodesic_distance_m
 
     with app.app_context():

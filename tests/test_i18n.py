@@ -115,12 +115,13 @@ def test_committed_mo_matches_po(locale, tmp_path):
 
 
 def test_dynamic_codes_cover_the_models(dynamic):
-    from fieldcheck.cycles.models import CYCLE_STATES
-    from fieldcheck.field.models import FINDINGS, TASK_STATES
+    from fieldcheck.assignment.states import TASK
+    from fieldcheck.cycles.states import CYCLE
+    from fieldcheck.field.models import FINDINGS
     from fieldcheck.places.csvimport import ERROR_CODES
-    from fieldcheck.reports.models import CLAIM_STATES
+    from fieldcheck.reports.states import CLAIM
 
-    codes = {*CYCLE_STATES, *CLAIM_STATES, *TASK_STATES,
+    codes = {*CYCLE.states, *CLAIM.states, *TASK.states, CYCLE.entity, CLAIM.entity, TASK.entity,
              *(f"finding_{f}" for f in FINDINGS), *(f"place_error_{c}" for c in ERROR_CODES)}
     assert not codes - set(dynamic), f"add to fieldcheck/translations/dynamic.pot: {sorted(codes - set(dynamic))}"
 

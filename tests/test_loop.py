@@ -16,7 +16,7 @@ PHOTO = FIXTURES / "photos" / "gps_DSCN0010.jpg"
 
 def organizer_client(app):
     with app.test_request_context():
-        from fieldcheck.db import db
+        from fieldcheck.extensions import db
 
         make_users()
         db.session.commit()
@@ -51,7 +51,7 @@ def test_organizer_sets_up_a_cycle_through_the_pages(app):
                                               "questions": "办成了吗？\n满意吗？", **dict(settings, qr_token_hours=1.5)})
     assert r.status_code == 302
     from fieldcheck.audit.models import AuditEvent
-    from fieldcheck.db import db as _db
+    from fieldcheck.extensions import db as _db
 
     with app.app_context():
         event = _db.session.scalars(_db.select(AuditEvent).where(AuditEvent.action == "cycle.update")).one()
@@ -70,7 +70,7 @@ def test_organizer_sets_up_a_cycle_through_the_pages(app):
     expected_sha = hashlib.sha256(unicodedata.normalize("NFC", report_bytes.decode("utf-8")).strip().encode()).hexdigest()
     assert expected_sha in page  # the stored text's SHA-256 is shown back
     # 3. accept one proposal, and mark a passage by its text
-    from fieldcheck.db import db
+    from fieldcheck.extensions import db
     from fieldcheck.reports.models import Claim, Report
 
     with app.app_context():
@@ -113,7 +113,7 @@ def test_organizer_sets_up_a_cycle_through_the_pages(app):
     # 5. assign to an examiner
     with app.app_context():
         from fieldcheck.accounts.models import User
-        from fieldcheck.field.models import Task
+        from fieldcheck.assignment.models import Task
 
         exa = db.session.scalar(sa.select(User).where(User.username == "exa"))
         task_ids = db.session.scalars(sa.select(Task.id)).all()
@@ -127,8 +127,8 @@ def test_organizer_sets_up_a_cycle_through_the_pages(app):
 
 
 def visit_form(app, task_id, *, finding="verified", uuid_=None, photos=True, ratings=(4, 5, 3)):
-    from fieldcheck.db import db
-    from fieldcheck.field.models import Task
+    from fieldcheck.extensions import db
+    from fieldcheck.assignment.models import Task
 
     with app.app_context():
         task = db.session.get(Task, task_id)
@@ -155,8 +155,8 @@ def test_examiner_submits_reviewer_returns_examiner_resubmits_then_approval_scor
     assert r.status_code == 302, r.get_data(as_text=True)[:2000]
 
     from fieldcheck.audit.models import AuditEvent
-    from fieldcheck.db import db
-    from fieldcheck.field.models import Task
+    from fieldcheck.extensions import db
+    from fieldcheck.assignment.models import Task
 
     with app.app_context():
         task = db.session.get(Task, task_id)
@@ -224,8 +224,10 @@ def test_repeated_submit_is_harmless_and_answers_with_the_first_result(app):
         r = examiner.post("/api/photos", data={"photo": (io.BytesIO(photo), "x.jpg"), "sha256": sha},
                           headers=headers, content_type="multipart/form-data")
         assert r.status_code == 200 and r.get_json()["sha256"] == sha
-    from fieldcheck.db import db
-    from fieldcheck.field.models import Photo, Task, Verification
+    from fieldcheck.extensions import db
+    from fieldcheck.evidence.models import Photo
+    from fieldcheck.assignment.models import Task
+    from fieldcheck.field.models import Verification
 
     with app.app_context():
         qids = [q.id for q in db.session.get(Task, task_id).claim.report.cycle.questions]
@@ -269,8 +271,9 @@ def test_two_racing_submits_of_one_task_store_one_visit(app):
     sha = hashlib.sha256(photo).hexdigest()
     clients[0].post("/api/photos", data={"photo": (io.BytesIO(photo), "x.jpg")}, headers={"X-CSRFToken": tokens[0]},
                     content_type="multipart/form-data")
-    from fieldcheck.db import db
-    from fieldcheck.field.models import Task, Verification
+    from fieldcheck.extensions import db
+    from fieldcheck.assignment.models import Task
+    from fieldcheck.field.models import Verification
 
     with app.app_context():
         qids = [q.id for q in db.session.get(Task, task_id).claim.report.cycle.questions]
@@ -305,8 +308,8 @@ def test_a_rejected_visit_stays_visible_in_the_export_and_can_be_sent_out_again(
                                                 **visit_form(app, task_id, finding="not_verified")},
                       content_type="multipart/form-data")
     assert r.status_code == 302
-    from fieldcheck.db import db
-    from fieldcheck.field.models import Task
+    from fieldcheck.extensions import db
+    from fieldcheck.assignment.models import Task
 
     with app.app_context():
         vid = db.session.get(Task, task_id).latest.id

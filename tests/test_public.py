@@ -10,8 +10,8 @@ from story import build_world
 
 
 def feedback_count(app) -> int:
-    from fieldcheck.db import db
-    from fieldcheck.public.models import Feedback
+    from fieldcheck.extensions import db
+    from fieldcheck.reports.models import Feedback
 
     with app.app_context():
         return db.session.scalar(sa.select(sa.func.count()).select_from(Feedback))
@@ -29,7 +29,7 @@ def test_the_public_reads_a_report_with_its_claims_and_sample_without_an_account
     build_world(app)
     public = app.test_client()
     page = public.get("/p/2025/qingshan-county").get_data(as_text=True)
-    from fieldcheck.db import db
+    from fieldcheck.extensions import db
     from fieldcheck.reports.models import Report
 
     with app.app_context():
@@ -73,7 +73,7 @@ def test_the_place_list_is_imported_whole_or_not_at_all(app):
     from story import make_users
 
     with app.test_request_context():
-        from fieldcheck.db import db
+        from fieldcheck.extensions import db
 
         make_users()
         db.session.commit()
@@ -99,7 +99,7 @@ def test_the_place_list_is_imported_whole_or_not_at_all(app):
 
 def test_a_gcj02_place_lands_within_5_m_of_the_true_spot(app):
     """A place copied from Amap (GCJ-02) and a phone's WGS-84 reading of the same spot."""
-    from fieldcheck.db import db
+    from fieldcheck.extensions import db
     from fieldcheck.places.geo import geodesic_distance_m, wgs84_to_gcj02
     from fieldcheck.places.models import Place
     from fieldcheck.places.operations import import_places
@@ -117,7 +117,7 @@ def test_a_gcj02_place_lands_within_5_m_of_the_true_spot(app):
 
 
 def test_two_villages_of_the_same_name_are_told_apart_by_the_town_or_shown_as_ambiguous(app):
-    from fieldcheck.db import db
+    from fieldcheck.extensions import db
     from fieldcheck.places.operations import import_places
     from fieldcheck.reports.operations import match_place
 
@@ -133,7 +133,7 @@ def test_two_villages_of_the_same_name_are_told_apart_by_the_town_or_shown_as_am
 
 def test_a_markdown_report_gets_its_heading_as_title(app):
     build_world(app, draw=False)
-    from fieldcheck.db import db
+    from fieldcheck.extensions import db
     from fieldcheck.reports.models import Report
 
     with app.app_context():

@@ -25,8 +25,8 @@ def issue_code(client, task_id, visit):
 
 
 def question_ids(app, task_id):
-    from fieldcheck.db import db
-    from fieldcheck.field.models import Task
+    from fieldcheck.extensions import db
+    from fieldcheck.assignment.models import Task
 
     with app.app_context():
         return [q.id for q in db.session.get(Task, task_id).claim.report.cycle.questions]
@@ -51,8 +51,10 @@ def test_a_resident_code_works_once_and_the_answer_joins_the_visit(app):
     raw = issue_code(examiner, task_id, visit)
     resident = app.test_client()  # no account
     page = resident.get(f"/r/{raw}").get_data(as_text=True)
-    from fieldcheck.db import db
-    from fieldcheck.field.models import Interview, RatingToken, Task
+    from fieldcheck.extensions import db
+    from fieldcheck.field.models import Interview
+    from fieldcheck.residents.models import RatingToken
+    from fieldcheck.assignment.models import Task
 
     with app.app_context():
         claim_text = db.session.get(Task, task_id).claim.text
@@ -82,8 +84,10 @@ def test_an_expired_or_unknown_code_is_refused(app):
     examiner = app.test_client()
     login(examiner, "exa")
     raw = issue_code(examiner, world.task_ids[0], str(uuid.uuid4()))
-    from fieldcheck.db import db, utcnow
-    from fieldcheck.field.models import Interview, RatingToken
+    from fieldcheck.db import utcnow
+    from fieldcheck.extensions import db
+    from fieldcheck.field.models import Interview
+    from fieldcheck.residents.models import RatingToken
 
     with app.app_context():
         db.session.scalar(sa.select(RatingToken)).expires_at = utcnow() - timedelta(minutes=1)
@@ -127,8 +131,8 @@ def test_blind_count_is_recorded_before_the_figures_are_shown(app):
     task_id = world.task_ids[0]
     examiner = app.test_client()
     login(examiner, "exa")
-    from fieldcheck.db import db
-    from fieldcheck.field.models import Task
+    from fieldcheck.extensions import db
+    from fieldcheck.assignment.models import Task
 
     with app.app_context():
         text = db.session.get(Task, task_id).claim.text

@@ -7,8 +7,8 @@ from story import build_world
 
 def test_world_has_a_drawn_and_assigned_sample(app):
     world = build_world(app)
-    from fieldcheck.db import db
-    from fieldcheck.field.models import Task
+    from fieldcheck.extensions import db
+    from fieldcheck.assignment.models import Task
 
     from fieldcheck.sampling.draw import parse_frame_csv, sample_size
     from fieldcheck.sampling.models import Sample

@@ -233,8 +233,8 @@ def test_corpus_is_accepted_or_refused_clearly_and_leaves_no_refused_file(app):
         case = next(c for c in cases if hashlib.sha256(c.data).hexdigest() == sha)
         assert (root / sha[:2] / sha[2:4] / sha).read_bytes() == case.data
 
-    from fieldcheck.db import db
-    from fieldcheck.field.models import Photo
+    from fieldcheck.extensions import db
+    from fieldcheck.evidence.models import Photo
 
     with app.app_context():
         photos = {p.sha256: p for p in db.session.scalars(sa.select(Photo))}

@@ -7,7 +7,7 @@ import secrets
 import click
 from flask.cli import with_appcontext
 
-from ..cli import run_operation
+from ..commands import run_operation
 
 users = click.Group("users", help="Accounts.")
 units = click.Group("units", help="Units and which are related.")
@@ -44,7 +44,7 @@ def users_unit(username, unit):
     """Record the unit a person belongs to ("" for none)."""
     import sqlalchemy as sa
 
-    from ..db import db
+    from ..extensions import db
     from .models import User
     from .operations import set_user_unit
 

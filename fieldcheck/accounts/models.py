@@ -1,4 +1,4 @@
-"""People and their roles."""
+"""People, their roles, and the units they belong to."""
 
 from __future__ import annotations
 
@@ -9,9 +9,22 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..db import UTCDateTime, db, utcnow
+from ..db import UTCDateTime, utcnow
 
-ROLES = ("organizer", "examiner", "reviewer")
+from ..extensions import db
+
+from ..access import ROLES  # noqa: F401  (the roles are declared with the route rules)
+
+
+class Unit(db.Model):
+    __tablename__ = "unit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    kind: Mapped[str] = mapped_column(sa.String(32), default="")
+    # Units sharing a group (e.g. the same county) are related: an examiner or reviewer of
+    # one never checks another.
+    group: Mapped[str] = mapped_column(sa.String(200), default="")
 
 
 class User(UserMixin, db.Model):

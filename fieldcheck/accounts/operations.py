@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from ..audit.models import record
-from ..db import db
+from ..extensions import db
 from ..errors import OperationError
 from .models import ROLES, User
 
@@ -36,7 +36,7 @@ def create_user(username: str, password: str, roles: list[str], display_name: st
 
 def unit_named(name: str, create: bool = True):
     """The unit with this name (created when missing), for conflict-of-interest rules."""
-    from ..reports.models import Unit
+    from .models import Unit
 
     name = name.strip()
     if not name:

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ..db import db
-from ..reports.models import Unit
+from ..access import loads, roles_required
+from ..extensions import db
 from ..web import change_and_flash
-from .access import roles_required
-from .models import User
+from .blueprint import bp
+from .models import Unit, User
 from .operations import set_unit_group, set_user_unit
-from .views import bp
+
+with_user = loads("user", lambda user_id: db.session.get(User, user_id), "user_id")
 
 
 @bp.route("/people", methods=["GET"])
@@ -27,11 +28,9 @@ def people():
 
 @bp.route("/people/<int:user_id>/unit", methods=["POST"])
 @roles_required("organizer")
-def person_unit(user_id: int):
+@with_user
+def person_unit(user: User):
     """Record the unit a person belongs to."""
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
     change_and_flash(lambda: set_user_unit(user, request.form.get("unit", "")), lambda _r: _("Saved."))
     return redirect(url_for("accounts.people"))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Blueprint, make_response, redirect, render_template, request, url_for
+from flask import make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
@@ -13,14 +13,12 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from ..app import limiter
+from ..extensions import limiter
 from ..audit.models import record
-from ..db import db
-from .access import ROLES, public, roles_required
+from ..extensions import db
+from ..access import ROLES, public, roles_required
+from .blueprint import bp
 from .models import User
-
-bp = Blueprint("accounts", __name__)
-
 
 class LoginForm(FlaskForm):
     username = StringField(_l("User name"), validators=[DataRequired(), Length(max=64)])
@@ -75,7 +73,6 @@ def login():
         if _password_ok(user, form.password.data):
             login_user(user)
             record("user.login", "user", user.username, actor=user)
-            db.session.commit()
             return redirect(safe_next(request.args.get("next"), home_for(user)))
         error = _("Wrong user name or password.")
     return render_template("accounts/login.html", form=form, error=error), (401 if error else 200)

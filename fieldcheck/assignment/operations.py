@@ -5,13 +5,17 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from ..accounts.models import User
+from ..accounts.models import Unit, User
 from ..audit.models import record
 from ..cycles.models import Cycle
-from ..db import db, utcnow
+from ..cycles.states import CYCLE
+from ..cycles.states import can_assign as can_assign_in
+from ..db import utcnow
 from ..errors import OperationError
-from ..field.models import Task
-from ..reports.models import Claim, Report, Unit
+from ..extensions import db
+from ..reports.models import Claim, Report
+from .models import Task
+from .states import TASK, can_assign
 from .backcheck import backcheck_salt, disagreement, draw_backchecks, second_examiner
 from .plan import Examiner, Plan, Route, TaskSite, conflicts, day_routes, plan_assignment
 
@@ -59,10 +63,34 @@ def cycle_tasks(cycle: Cycle, kind: str = "primary") -> list[Task]:
                                    .where(Report.cycle_id == cycle.id, Task.kind == kind).order_by(Task.id)))
 
 
+def assign_task(task: Task, examiner: User | None, by: User | None = None) -> None:
+    """Give a sampled claim to an examiner (or take it back while nothing was submitted)."""
+    cycle = task.claim.report.cycle
+    if not can_assign_in(cycle):
+        raise OperationError(_("Tasks are assigned after the draw and until fieldwork ends."), status=409)
+    if not can_assign(task):
+        raise OperationError(_("The task %(id)s already has a submission; it cannot be reassigned.",
+                               id=task.claim.public_id), status=409)
+    if examiner is not None:
+        if not examiner.has_role("examiner") or not examiner.is_active:
+            raise OperationError(_("%(name)s is not an examiner.", name=examiner.label))
+        if has_conflict(examiner, task.claim):
+            raise OperationError(_("%(name)s belongs to the unit that made the claim %(id)s.",
+                                   name=examiner.label, id=task.claim.public_id))
+    values: dict = {"examiner_id": getattr(examiner, "id", None),
+                    "assigned_at": utcnow() if examiner is not None else None}
+    if task.examiner_id != values["examiner_id"]:
+        values.update(blind_qty=None, revealed_at=None)  # the count was the previous examiner's
+    previous = task.examiner.username if task.examiner else None
+    TASK.move(task, "assigned" if examiner is not None else "unassigned", "task.assign", task.claim.public_id,
+              actor=by, before_data={"examiner": previous},
+              after_data={"examiner": examiner.username if examiner else None}, **values)
+    if examiner is not None and cycle.state == "sampled":
+        CYCLE.move(cycle, "fieldwork", "cycle.fieldwork", cycle.code, actor=by)
+
+
 def plan_and_assign(cycle: Cycle, by: User | None = None) -> Plan:
     """Assign every unassigned task: no conflicts, balanced loads, short day routes."""
-    from ..sampling.operations import assign_task
-
     tasks = [t for t in cycle_tasks(cycle) if t.state in ("unassigned", "assigned")]
     users = {u.username: u for u in active_examiners()}
     if not users:
@@ -73,7 +101,7 @@ def plan_and_assign(cycle: Cycle, by: User | None = None) -> Plan:
     by_id = {str(t.id): t for t in tasks}
     for key, username in sorted(plan.assignments.items()):
         if key not in current:
-            assign_task(by_id[key], users[username])
+            assign_task(by_id[key], users[username], by)
     record("assignment.plan", "cycle", cycle.code, actor=by,
            after={"assigned": len(plan.assignments) - len(current), "unassignable": len(plan.unassignable)})
     return plan
@@ -86,19 +114,16 @@ def routes_for(user: User, tasks: list[Task], max_route_km: float) -> list[tuple
     return [(route, [by_key[k] for k in route.stops]) for route in routes]
 
 
-def draw_cycle_backchecks(cycle: Cycle, by: User | None = None) -> list[Task]:
-    """Draw the back-check share of approved claims (salted tickets) and give each to a second examiner."""
-    from ..sampling.operations import get_sample
-
-    sample = get_sample(cycle)
-    if sample is None:
-        raise OperationError(_("The sample is drawn after the frame is frozen."), status=409)
+def draw_cycle_backchecks(cycle: Cycle, seed: str, by: User | None = None) -> list[Task]:
+    """Draw the back-check share of approved claims (tickets salted from the sample's seed) for second examiners."""
+    if not can_assign_in(cycle):
+        raise OperationError(_("Tasks are assigned after the draw and until fieldwork ends."), status=409)
     approved = [t for t in cycle_tasks(cycle) if t.state == "approved"]
     if not approved:
         raise OperationError(_("Nothing is approved yet: back-checks are drawn from approved verifications."))
     by_public_id = {t.claim.public_id: t for t in approved}
-    salt = backcheck_salt(sample.seed)
-    chosen = draw_backchecks(by_public_id, sample.seed, cycle.backcheck_share)
+    salt = backcheck_salt(seed)
+    chosen = draw_backchecks(by_public_id, seed, cycle.backcheck_share)
     existing = {t.claim_id for t in cycle_tasks(cycle, "backcheck")}
     users = {u.username: u for u in active_examiners()}
     load = {name: 0 for name in users}

@@ -8,7 +8,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..db import UTCDateTime, db, utcnow
+from ..db import UTCDateTime, utcnow
+
+from ..extensions import db
 
 
 class AuditEvent(db.Model):
@@ -46,6 +48,11 @@ def record(action: str, entity: str, entity_id, *, before=None, after=None, acto
     )
     db.session.add(event)
     return event
+
+
+def amend(event: AuditEvent, **after) -> None:
+    """Add figures known only later in the same change (e.g. a submit's flags) to its event."""
+    event.after = json.dumps({**(event.after_data or {}), **after}, ensure_ascii=False, sort_keys=True, default=str)
 
 
 def _current_actor():

@@ -1,4 +1,4 @@
-"""`fieldcheck cycle ...`: create and publish assessment cycles."""
+"""`fieldcheck cycle ...`: create, end fieldwork, close (publishing is the sampling area's `cycle publish`)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from ..cli import cycle_arg, run_operation
+from ..commands import lookup, run_operation
 from ..errors import OperationError
+from .operations import close_cycle, create_cycle, end_fieldwork, get_cycle, parse_aspect_lines, parse_question_lines
 
 cycle_cli = click.Group("cycle", help="Assessment cycles.")
 
@@ -30,8 +31,6 @@ cycle_cli = click.Group("cycle", help="Assessment cycles.")
 def cycle_create(code, title, minimum, tolerable_share, confidence, strata, no_cover_aspects, aspects_file,
                  questions_file):
     """Create a cycle with its aspects and interview questions."""
-    from .operations import create_cycle, parse_aspect_lines, parse_question_lines
-
     try:
         aspects = parse_aspect_lines(Path(aspects_file).read_text("utf-8")) if aspects_file else None
         questions = parse_question_lines(Path(questions_file).read_text("utf-8")) if questions_file else None
@@ -42,11 +41,21 @@ def cycle_create(code, title, minimum, tolerable_share, confidence, strata, no_c
     click.echo(cycle.code)
 
 
-@cycle_cli.command("publish")
+@cycle_cli.command("end-fieldwork")
 @click.argument("code")
+@click.option("--reason", required=True, help="Why fieldwork ends now (kept on the record)")
 @with_appcontext
-def cycle_publish(code):
-    """Freeze the frame and publish; prints the frame's SHA-256."""
-    from ..sampling.operations import publish_cycle
+def cycle_end_fieldwork(code, reason):
+    """End fieldwork: no more visits are taken; the cycle moves to review."""
+    run_operation(end_fieldwork, lookup(get_cycle, code), reason)
+    click.echo("review")
 
-    click.echo(run_operation(publish_cycle, cycle_arg(code)))
+
+@cycle_cli.command("close")
+@click.argument("code")
+@click.option("--reason", default="", help="A note kept on the record")
+@with_appcontext
+def cycle_close(code, reason):
+    """Close the cycle (from review): every figure is frozen."""
+    run_operation(close_cycle, lookup(get_cycle, code), reason)
+    click.echo("closed")

@@ -7,9 +7,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import UTCDateTime, db, utcnow
+from ..db import UTCDateTime, utcnow
 
-CYCLE_STATES = ("draft", "published", "sampled", "fieldwork", "review", "closed")
+from ..extensions import db
+
 
 
 class Cycle(db.Model):
@@ -52,13 +53,6 @@ class Cycle(db.Model):
     )
 
     @property
-    def draw_rule(self):
-        from ..sampling.rule import DrawRule
-
-        return DrawRule(self.tolerable_share, self.confidence, self.min_per_stratum, self.cover_aspects,
-                        self.strata)
-
-    @property
     def frozen(self) -> bool:
         return self.frame_sha256 is not None
 
@@ -76,6 +70,8 @@ class Aspect(db.Model):
     position: Mapped[int] = mapped_column(default=0)
 
     cycle: Mapped[Cycle] = relationship(back_populates="aspects")
+    # Read only: an aspect with claims cannot be removed from the cycle.
+    claims: Mapped[list["Claim"]] = relationship(viewonly=True)  # noqa: F821
 
     def name(self, locale: str) -> str:
         return self.name_en if locale == "en" else self.name_zh

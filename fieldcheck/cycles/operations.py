@@ -8,23 +8,16 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from ..audit.models import record
-from ..db import db
+from ..extensions import db
 from ..errors import OperationError
+from .defaults import DEFAULT_ASPECTS, DEFAULT_QUESTIONS, STRATA
 from .models import Aspect, Cycle, Question
+from .states import CYCLE, can_configure
 
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 
-DEFAULT_QUESTIONS = (
-    "这项工作确实办成了吗？",
-    "您对这项工作的效果满意吗？",
-    "这项工作对您或您身边的人有实际帮助吗？",
-)
-
-
 def default_aspects() -> list[tuple[str, str, str, float]]:
     """The five default aspects (code, Chinese name, English name, weight)."""
-    from ..reports.propose import DEFAULT_ASPECTS
-
     weight = round(1 / len(DEFAULT_ASPECTS), 4)
     return [(code, zh, en, weight) for code, zh, en in DEFAULT_ASPECTS]
 
@@ -71,14 +64,11 @@ def parse_question_lines(text: str) -> list[str]:
 
 
 def check_draw_rule(min_per_stratum: int, tolerable_share: float, confidence: float, strata: str) -> None:
-    from ..sampling.rule import DrawRule
-
+    """The draw rule's figures as the sampling rule accepts them (sampling/rule.py)."""
     if min_per_stratum < 1:
         raise OperationError(_("At least one claim per report must be sampled."))
-    try:
-        DrawRule(tolerable_share, confidence, min_per_stratum, True, strata)
-    except ValueError:
-        raise OperationError(_("The tolerable share must be in (0, 1] and the confidence in (0, 1).")) from None
+    if not (0 < tolerable_share <= 1 and 0 < confidence < 1) or strata not in STRATA:
+        raise OperationError(_("The tolerable share must be in (0, 1] and the confidence in (0, 1)."))
 
 
 def create_cycle(code: str, title: str, aspects=None, questions=None, min_per_stratum: int = 3, *,
@@ -105,7 +95,7 @@ def create_cycle(code: str, title: str, aspects=None, questions=None, min_per_st
 
 
 def require_draft(cycle: Cycle) -> None:
-    if cycle.state != "draft":
+    if not can_configure(cycle):
         raise OperationError(_("The cycle is already published; its configuration is fixed."), status=409)
 
 
@@ -117,10 +107,8 @@ def set_aspects(cycle: Cycle, aspects) -> None:
         aspect = existing.pop(code, None) or Aspect(code=code)
         aspect.name_zh, aspect.name_en, aspect.weight, aspect.position = zh, en, weight, position
         keep.append(aspect)
-    from ..reports.models import Claim
-
     for gone in existing.values():
-        if gone.id and db.session.scalar(sa.select(Claim.id).where(Claim.aspect_id == gone.id).limit(1)):
+        if gone.id and gone.claims:
             raise OperationError(_("The aspect %(code)s has claims and cannot be removed.", code=gone.code))
     cycle.aspects = keep
 
@@ -162,14 +150,21 @@ def apply_settings(cycle: Cycle, settings: dict) -> None:
         setattr(cycle, name, value)
 
 
-def set_state(cycle: Cycle, state: str, action: str) -> None:
-    before = cycle.state
-    cycle.state = state
-    record(action, "cycle", cycle.code, before={"state": before}, after={"state": state})
-
-
 def get_cycle(code: str) -> Cycle:
     cycle = db.session.scalar(sa.select(Cycle).where(Cycle.code == code))
     if cycle is None:
         raise OperationError(_("There is no cycle %(code)s.", code=code), status=404)
     return cycle
+
+
+def end_fieldwork(cycle: Cycle, reason: str, by=None) -> None:
+    """Stop taking visits: the cycle moves to review (the reason is kept on the record)."""
+    reason = reason.strip()
+    if not reason:
+        raise OperationError(_("Say why fieldwork ends now."))
+    CYCLE.move(cycle, "review", "cycle.review", cycle.code, actor=by, after_data={"reason": reason[:500]})
+
+
+def close_cycle(cycle: Cycle, reason: str = "", by=None) -> None:
+    """Freeze the cycle: no more decisions, assignments or visits."""
+    CYCLE.move(cycle, "closed", "cycle.close", cycle.code, actor=by, after_data={"reason": reason.strip()[:500]})

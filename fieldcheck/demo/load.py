@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import with_appcontext
 
-from ..db import db
+from ..extensions import db
 
 DATA = Path(__file__).parent / "data"
 DEMO_SEED = "3172 0945 8861 2203 5518"
@@ -30,10 +30,11 @@ def load_demo(passwords: dict[str, str] | None = None) -> dict[str, str]:
     from ..accounts.operations import create_user
     from ..cycles.models import Cycle
     from ..cycles.operations import create_cycle
-    from ..field.models import Task
+    from ..assignment.models import Task
     from ..places.operations import import_places
     from ..reports.operations import accept_proposals, import_report, report_text_from_input
-    from ..sampling.operations import assign_task, draw_cycle_sample, publish_cycle
+    from ..assignment.operations import assign_task
+    from ..sampling.operations import draw_cycle_sample, publish_cycle
 
     passwords = dict(passwords or {})
     for username, roles, name in DEMO_USERS:

@@ -1,4 +1,4 @@
-"""Tasks in the field and what examiners record there."""
+"""What examiners record on a visit: the verification and residents' anonymous interviews."""
 
 from __future__ import annotations
 
@@ -7,76 +7,11 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import UTCDateTime, db, utcnow
+from ..db import UTCDateTime, utcnow
+from ..extensions import db
 
-TASK_STATES = ("unassigned", "assigned", "submitted", "approved", "returned", "rejected")
 FINDINGS = ("verified", "partly", "not_verified", "site_not_found")
 RESPONDENT_KINDS = ("member", "resident")  # 党员 / 群众
-
-
-TASK_KINDS = ("primary", "backcheck")
-
-
-class Task(db.Model):
-    __tablename__ = "task"
-    # One primary visit per sampled claim, and at most one independent back-check.
-    __table_args__ = (sa.UniqueConstraint("claim_id", "kind", name="uq_task_claim_kind"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    claim_id: Mapped[int] = mapped_column(sa.ForeignKey("claim.id"), index=True)
-    kind: Mapped[str] = mapped_column(sa.String(16), default="primary")
-    examiner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), index=True)
-    state: Mapped[str] = mapped_column(sa.String(16), default="unassigned")
-    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    return_reason: Mapped[str] = mapped_column(sa.String(500), default="")
-    # Blind verification: the quantity the examiner recorded before the claimed one was shown.
-    blind_qty: Mapped[float | None]
-    revealed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-    claim: Mapped["Claim"] = relationship()  # noqa: F821
-    examiner: Mapped["User | None"] = relationship()  # noqa: F821
-    verifications: Mapped[list[Verification]] = relationship(
-        back_populates="task", order_by="Verification.submitted_at"
-    )
-
-    @property
-    def latest(self) -> Verification | None:
-        return self.verifications[-1] if self.verifications else None
-
-
-class Photo(db.Model):
-    __tablename__ = "photo"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    # Content address of the original bytes; the same photo uploaded twice is one row.
-    sha256: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    size_bytes: Mapped[int]
-    format: Mapped[str] = mapped_column(sa.String(8))
-    width: Mapped[int]
-    height: Mapped[int]
-    taken_at: Mapped[str | None] = mapped_column(sa.String(32))  # EXIF camera time, as written
-    taken_at_offset: Mapped[str | None] = mapped_column(sa.String(8))  # e.g. "+08:00" when the camera said
-    gps_lat: Mapped[float | None]
-    gps_lon: Mapped[float | None]
-    camera: Mapped[str] = mapped_column(sa.String(120), default="")
-    phash: Mapped[str] = mapped_column(sa.String(16), default="")
-    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # What the phone said about the original it shrank (declared by the client, shown as such).
-    original_sha256: Mapped[str | None] = mapped_column(sa.String(64))
-    original_size: Mapped[int | None]
-    # The browser's geolocation when the photo was taken.
-    capture_lat: Mapped[float | None]
-    capture_lon: Mapped[float | None]
-    capture_accuracy_m: Mapped[float | None]
-
-
-verification_photo = sa.Table(
-    "verification_photo",
-    db.metadata,
-    sa.Column("verification_id", sa.ForeignKey("verification.id"), primary_key=True),
-    sa.Column("photo_id", sa.ForeignKey("photo.id"), primary_key=True),
-)
 
 
 class Verification(db.Model):
@@ -100,9 +35,10 @@ class Verification(db.Model):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    task: Mapped[Task] = relationship(back_populates="verifications")
+    task: Mapped["Task"] = relationship(back_populates="verifications")  # noqa: F821
     examiner: Mapped["User"] = relationship()  # noqa: F821
-    photos: Mapped[list[Photo]] = relationship(secondary=verification_photo, order_by="Photo.id")
+    photos: Mapped[list["Photo"]] = relationship(secondary="verification_photo",  # noqa: F821
+                                                  order_by="Photo.id")
     interviews: Mapped[list[Interview]] = relationship(
         back_populates="verification", order_by="Interview.id", cascade="all, delete-orphan"
     )
@@ -144,34 +80,3 @@ class Rating(db.Model):
     value: Mapped[int]
 
 
-class RatingToken(db.Model):
-    """A one-time link a resident opens from a QR code; only its hash is stored."""
-
-    __tablename__ = "rating_token"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    token_sha256: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    task_id: Mapped[int] = mapped_column(sa.ForeignKey("task.id"), index=True)
-    client_uuid: Mapped[str] = mapped_column(sa.String(36))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-    task: Mapped[Task] = relationship()
-
-
-class Flag(db.Model):
-    """An automatic evidence warning for the reviewer (never a silent rejection)."""
-
-    __tablename__ = "flag"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    verification_id: Mapped[int] = mapped_column(sa.ForeignKey("verification.id"), index=True)
-    code: Mapped[str] = mapped_column(sa.String(32))
-    figures: Mapped[str] = mapped_column(sa.Text, default="{}")
-
-    @property
-    def figure_data(self) -> dict:
-        import json
-
-        return json.loads(self.figures or "{}")

@@ -8,15 +8,27 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import User
-from ..audit.models import record
-from ..db import db, utcnow
+from ..audit.models import amend, record
+from ..db import utcnow
+from ..extensions import db
 from ..errors import OperationError
 from ..evidence.photos import PhotoRejected, ingest_photo
 from ..evidence.storage import store_blob, store_derived
-from .models import Interview, Photo, Rating, Task, Verification
-from .submission import VerificationInput
+from ..assignment.models import Task
+from ..assignment.states import TASK, can_submit
+from ..cycles.states import takes_visits
+from ..evidence.models import Photo
+from .models import Interview, Rating, Verification
+from .checks import store_flags
+from .submission import SHA256_RE, VerificationInput, parse_location
+
+
+def upload_root() -> Path:
+    """Where photos are stored (content-addressed; see evidence/storage.py)."""
+    return Path(current_app.config["UPLOAD_FOLDER"])
 
 
 def photo_refusal(code: str) -> str:
@@ -44,7 +56,7 @@ def save_photo(data: bytes, upload_root: Path, uploaded_by: User, client: dict |
         raise OperationError(photo_refusal(exc.code), code=f"photo_{exc.code}") from None
     existing = db.session.scalar(sa.select(Photo).where(Photo.sha256 == facts.sha256))
     if existing is not None:
-        return existing
+        return own_photo(existing, uploaded_by)
     store_blob(upload_root, data, facts.sha256)
     store_derived(upload_root, facts.sha256, "display", facts.display_jpeg)
     store_derived(upload_root, facts.sha256, "thumb", facts.thumb_jpeg)
@@ -54,16 +66,26 @@ def save_photo(data: bytes, upload_root: Path, uploaded_by: User, client: dict |
                   taken_at_offset=facts.taken_at_offset,
                   gps_lat=facts.gps_lat, gps_lon=facts.gps_lon, camera=camera, phash=facts.phash,
                   uploaded_by_id=uploaded_by.id, **client_photo_facts(client or {}))
-    db.session.add(photo)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(photo)
+    except IntegrityError:
+        # The same photo arrived twice at once (a retry racing the first try): the first row stands.
+        return own_photo(db.session.scalar(sa.select(Photo).where(Photo.sha256 == facts.sha256)), uploaded_by)
     record("photo.upload", "photo", facts.sha256, actor=uploaded_by, after={"bytes": facts.size_bytes})
+    return photo
+
+
+def own_photo(photo: Photo, examiner: User) -> Photo:
+    """A photo counts as evidence only for the examiner who took it (uploaded it first)."""
+    if photo.uploaded_by_id != examiner.id:
+        raise OperationError(_("This photo was already sent by another examiner. Take your own photo of the site."),
+                             status=409, code="photo_not_yours")
     return photo
 
 
 def client_photo_facts(client: dict) -> dict:
     """The phone's declarations about a photo, kept only when well-formed."""
-    from .submission import SHA256_RE, parse_location
-
     facts: dict = {}
     sha = str(client.get("original_sha256") or "").lower()
     if SHA256_RE.match(sha):
@@ -99,9 +121,7 @@ def check_submittable(task: Task, data: VerificationInput, new_photos: int = 0) 
 
     Returns the residents' QR answers waiting for this visit.
     """
-    from ..residents.operations import pending_interviews
-
-    if task.state not in ("assigned", "returned"):
+    if not can_submit(task):
         raise OperationError(_("This task was already submitted and is waiting for review."), status=409)
     if not data.photo_sha256 and not new_photos:
         raise OperationError(_("Add at least one photo of the site."))
@@ -117,6 +137,9 @@ def submit_verification(task: Task, examiner: User, data: VerificationInput) -> 
     A repeated submit with the same client UUID returns the first result and stores nothing.
     """
     check_task_is_yours(task, examiner)
+    if not takes_visits(task.claim.report.cycle):
+        raise OperationError(_("Fieldwork of this cycle has ended; visits are no longer taken."), status=409,
+                             code="fieldwork_ended")
     first = existing_submission(data.client_uuid, examiner, task)
     if first is not None:
         return first, False
@@ -127,10 +150,14 @@ def submit_verification(task: Task, examiner: User, data: VerificationInput) -> 
         if photo is None:
             raise OperationError(_("A photo has not reached the server yet; send it again."), status=409,
                                  code="photo_missing")
+        if photo.uploaded_by_id != examiner.id:
+            raise OperationError(_("A photo of this visit was sent by another examiner; only your own photos count."),
+                                 status=403, code="photo_not_yours")
         photos.append(photo)
     question_ids = {q.id for q in task.claim.report.cycle.questions}
     # Claim the task first: of two racing submits only one gets past this line.
-    before = move_task(task, ("assigned", "returned"), "submitted")
+    event = TASK.move(task, "submitted", "task.submit", task.claim.public_id, actor=examiner, return_reason="",
+                      after_data={"verification": data.client_uuid})
     verification = Verification(
         client_uuid=data.client_uuid, task=task, examiner=examiner, finding=data.finding,
         observed_qty=data.observed_qty, notes=data.notes, lat=data.lat, lon=data.lon,
@@ -145,13 +172,9 @@ def submit_verification(task: Task, examiner: User, data: VerificationInput) -> 
         verification.interviews.append(interview)
     db.session.add(verification)
     db.session.flush()
-    from ..evidence.checks import store_flags
-
     flags = store_flags(verification)
-    record("task.submit", "task", task.claim.public_id, actor=examiner, before={"state": before},
-           after={"state": "submitted", "verification": data.client_uuid, "finding": data.finding,
-                  "photos": len(photos), "interviews": len(verification.interviews),
-                  "flags": [f.code for f in flags]})
+    amend(event, finding=data.finding, photos=len(photos), interviews=len(verification.interviews),
+          flags=[f.code for f in flags])
     return verification, True
 
 
@@ -173,7 +196,7 @@ def masked_claim_text(text: str) -> str:
 def record_blind_count(task: Task, examiner: User, observed_qty: float) -> None:
     """Keep the count made before the claim was revealed; later edits never overwrite it."""
     check_task_is_yours(task, examiner)
-    if task.state not in ("assigned", "returned"):
+    if not can_submit(task):
         raise OperationError(_("This task was already submitted and is waiting for review."), status=409)
     if task.revealed_at is not None:
         return
@@ -181,18 +204,8 @@ def record_blind_count(task: Task, examiner: User, observed_qty: float) -> None:
     record("task.reveal", "task", task.claim.public_id, actor=examiner, after={"blind_qty": observed_qty})
 
 
-def move_task(task: Task, allowed: tuple[str, ...], state: str, return_reason: str = "") -> str:
-    """Change a task's state only if it is still in `allowed`, as one conditional UPDATE.
-
-    Two requests racing (two tabs, a retry from the outbox, two reviewers) both pass the
-    checks in Python; the database lets only one of them move the task. Returns the old state.
-    """
-    before = task.state
-    moved = db.session.execute(
-        sa.update(Task).where(Task.id == task.id, Task.state.in_(allowed))
-        .values(state=state, return_reason=return_reason)
-        .execution_options(synchronize_session="fetch")).rowcount
-    if moved != 1:
-        raise OperationError(_("Someone else changed this task a moment ago; reload the page."), status=409,
-                             code="conflict")
-    return before
+def pending_interviews(task: Task, client_uuid: str) -> list[Interview]:
+    """QR answers given during this visit that are not yet part of a verification."""
+    return list(db.session.scalars(sa.select(Interview).where(
+        Interview.task_id == task.id, Interview.client_uuid == client_uuid,
+        Interview.verification_id.is_(None)).order_by(Interview.id)))

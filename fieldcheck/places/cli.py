@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from ..cli import run_operation
+from ..commands import run_operation
 
 places_cli = click.Group("places", help="The place list.")
 

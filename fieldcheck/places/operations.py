@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from ..audit.models import record
-from ..db import db
+from ..extensions import db
 from ..errors import OperationError
 from .csvimport import PlaceImportError, parse_places_csv
 from .models import Place

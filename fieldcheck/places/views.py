@@ -6,9 +6,9 @@ import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ..accounts.access import roles_required
-from ..db import db
-from ..errors import OperationError
+from ..access import roles_required
+from ..extensions import db
+from ..web import change_or_error
 from .models import Place
 from .operations import import_places
 
@@ -22,15 +22,13 @@ def index():
     error = None
     if request.method == "POST":
         upload = request.files.get("csv")
-        try:
-            if upload is None or not upload.filename:
-                raise OperationError(_("Choose a CSV file."))
-            count = import_places(upload.read())
-            db.session.commit()
-            flash(_("%(n)d places imported.", n=count))
-            return redirect(url_for("places.index"))
-        except OperationError as exc:
-            db.session.rollback()
-            error = exc.message
+        if upload is None or not upload.filename:
+            error = _("Choose a CSV file.")
+        else:
+            counted = []
+            error = change_or_error(lambda: counted.append(import_places(upload.read())))
+            if error is None:
+                flash(_("%(n)d places imported.", n=counted[0]))
+                return redirect(url_for("places.index"))
     places = db.session.scalars(sa.select(Place).order_by(Place.parent_id.is_not(None), Place.name)).all()
     return render_template("places/index.html", places=places, error=error), (400 if error else 200)

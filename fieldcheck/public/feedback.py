@@ -8,10 +8,10 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from ..audit.models import record
-from ..db import db
+from ..extensions import db
 from ..errors import OperationError
 from ..reports.models import Claim
-from .models import Feedback
+from ..reports.models import Feedback
 
 HONEYPOT_FIELD = "website"  # hidden from people; bots fill every field
 

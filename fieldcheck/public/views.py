@@ -2,27 +2,26 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ..accounts.access import public
-from ..app import limiter
+from ..access import public
+from ..cycles.access import with_published_cycle
 from ..cycles.models import Cycle
-from ..db import db
-from ..errors import OperationError
-from ..reports.operations import get_report
-from ..reports.views import segments
-from ..sampling.operations import get_sample
+from ..extensions import db, limiter
+from ..reports.access import with_published_claim, with_published_report
+from ..reports.highlight import segments
+from ..reports.models import Claim, Report
+from ..sampling.draw import frame_csv
+from ..sampling.operations import extensions_of, frame_rows, get_sample
+from ..sampling.rule import Drawn, sample_csv
+from ..web import change_and_flash
+from .feedback import HONEYPOT_FIELD, leave_feedback
 
 bp = Blueprint("public", __name__)
-
-
-def published_cycle_or_404(code: str) -> Cycle:
-    cycle = db.session.scalar(sa.select(Cycle).where(Cycle.code == code))
-    if cycle is None or cycle.state == "draft":
-        abort(404)
-    return cycle
 
 
 @bp.route("/")
@@ -43,11 +42,9 @@ def healthz():
 
 @bp.route("/p/<code>")
 @public
-def cycle(code: str):
+@with_published_cycle
+def cycle(cycle: Cycle):
     """A cycle's reports, and after the draw its seed, frame hash and sample."""
-    cycle = published_cycle_or_404(code)
-    from ..sampling.operations import extensions_of
-
     sample = get_sample(cycle)
     return render_template("public/cycle.html", cycle=cycle, sample=sample,
                            extensions=extensions_of(sample) if sample else {})
@@ -55,14 +52,11 @@ def cycle(code: str):
 
 @bp.route("/p/<code>/frame.csv")
 @public
-def frame(code: str):
+@with_published_cycle
+def frame(cycle: Cycle):
     """The frozen frame as CSV, exactly the bytes whose SHA-256 is published."""
-    cycle = published_cycle_or_404(code)
     sample = get_sample(cycle)
     if sample is None:
-        from ..sampling.draw import frame_csv
-        from ..sampling.operations import frame_rows
-
         body = frame_csv(frame_rows(cycle))
     else:
         body = sample.frame_csv
@@ -71,11 +65,9 @@ def frame(code: str):
 
 @bp.route("/p/<code>/sample.csv")
 @public
-def sample_csv_view(code: str):
+@with_published_cycle
+def sample_csv_view(cycle: Cycle):
     """The drawn sample as CSV; `verify_sample.py` must print exactly these bytes."""
-    from ..sampling.rule import Drawn, sample_csv
-
-    cycle = published_cycle_or_404(code)
     sample = get_sample(cycle)
     if sample is None:
         abort(404)
@@ -87,8 +79,6 @@ def sample_csv_view(code: str):
 @public
 def verify_script():
     """The standalone, standard-library-only script that re-derives any sample."""
-    from pathlib import Path
-
     path = Path(__file__).resolve().parent.parent / "sampling" / "verify_sample.py"
     return Response(path.read_text("utf-8"), mimetype="text/x-python; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="verify_sample.py"'})
@@ -97,39 +87,22 @@ def verify_script():
 @bp.route("/p/<code>/<slug>/claims/<int:n>/feedback", methods=["POST"])
 @public
 @limiter.limit("5 per hour", methods=["POST"])
-def feedback(code: str, slug: str, n: int):
+@with_published_claim
+def feedback(claim: Claim):
     """Anyone may tell the organizers what they know about a claim."""
-    from .feedback import HONEYPOT_FIELD, leave_feedback
-
-    cycle = published_cycle_or_404(code)
-    try:
-        report = get_report(cycle, slug)
-    except OperationError:
-        abort(404)
-    claim = next((c for c in report.claims if c.n == n and c.state == "confirmed"), None)
-    if claim is None:
-        abort(404)
-    try:
-        leave_feedback(claim, request.form.get("text", ""), request.form.get("contact", ""),
-                       request.form.get(HONEYPOT_FIELD, ""))
-        db.session.commit()
-    except OperationError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return redirect(url_for("public.report", code=code, slug=slug, _anchor=f"claim-{n}"))
-    flash(_("Thank you. The organizers will look into it."))
-    return redirect(url_for("public.report", code=code, slug=slug, _anchor=f"claim-{n}"))
+    change_and_flash(lambda: leave_feedback(claim, request.form.get("text", ""), request.form.get("contact", ""),
+                                            request.form.get(HONEYPOT_FIELD, "")),
+                     lambda _r: _("Thank you. The organizers will look into it."))
+    return redirect(url_for("public.report", code=claim.report.cycle.code, slug=claim.report.slug,
+                            _anchor=f"claim-{claim.n}"))
 
 
 @bp.route("/p/<code>/<slug>")
 @public
-def report(code: str, slug: str):
+@with_published_report
+def report(report: Report):
     """A published report with its claims highlighted."""
-    cycle = published_cycle_or_404(code)
-    try:
-        report = get_report(cycle, slug)
-    except OperationError:
-        abort(404)
+    cycle = report.cycle
     sample = get_sample(cycle)
     sampled = {item.claim_id for item in sample.items} if sample else set()
     return render_template("public/report.html", cycle=cycle, report=report, segments=segments(report),

@@ -2,32 +2,29 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ..accounts.access import roles_required
-from ..cycles.views import cycle_or_404
-from ..db import db
+from ..access import roles_required
 from ..web import change_and_flash, change_or_error
+from .access import with_claim
+from .blueprint import bp
+from .forms import claim_fields, claim_form
 from .models import Claim
 from .operations import edit_claim, merge_with_next, split_claim
-from .views import bp, claim_fields, claim_form, report_or_404
 
 
-def claim_or_404(code: str, slug: str, claim_id: int):
-    cycle = cycle_or_404(code)
-    report = report_or_404(cycle, slug)
-    claim = db.session.get(Claim, claim_id)
-    if claim is None or claim.report_id != report.id:
-        abort(404)
-    return cycle, report, claim
+def back_to_report(claim: Claim):
+    return redirect(url_for("reports.claims", code=claim.report.cycle.code, slug=claim.report.slug))
 
 
 @bp.route("/<slug>/claims/<int:claim_id>", methods=["GET", "POST"])
 @roles_required("organizer")
-def edit(code: str, slug: str, claim_id: int):
+@with_claim
+def edit(claim: Claim):
     """Adjust a claim's span, aspect, place and claimed quantity."""
-    cycle, report, claim = claim_or_404(code, slug, claim_id)
+    report = claim.report
+    cycle = report.cycle
     form = claim_form(cycle)
     if not form.is_submitted():
         form.start.data, form.end.data, form.aspect.data = claim.start, claim.end, claim.aspect.code
@@ -39,7 +36,7 @@ def edit(code: str, slug: str, claim_id: int):
                                                                          form.end.data)))
         if error is None:
             flash(_("Saved."))
-            return redirect(url_for("reports.claims", code=code, slug=slug))
+            return back_to_report(claim)
     elif form.errors:
         error = _("Check the highlighted fields.")
     context = report.text[max(0, claim.start - 60):min(len(report.text), claim.end + 60)]
@@ -49,21 +46,21 @@ def edit(code: str, slug: str, claim_id: int):
 
 @bp.route("/<slug>/claims/<int:claim_id>/split", methods=["POST"])
 @roles_required("organizer")
-def split(code: str, slug: str, claim_id: int):
+@with_claim
+def split(claim: Claim):
     """Cut a claim in two at an offset."""
-    _cycle, _report, claim = claim_or_404(code, slug, claim_id)
     try:
         at = int(request.form.get("at", ""))
     except ValueError:
         at = -1
     change_and_flash(lambda: split_claim(claim, at), lambda _r: _("Claim split in two."))
-    return redirect(url_for("reports.claims", code=code, slug=slug))
+    return back_to_report(claim)
 
 
 @bp.route("/<slug>/claims/<int:claim_id>/merge", methods=["POST"])
 @roles_required("organizer")
-def merge(code: str, slug: str, claim_id: int):
+@with_claim
+def merge(claim: Claim):
     """Join a claim with the next one."""
-    _cycle, _report, claim = claim_or_404(code, slug, claim_id)
     change_and_flash(lambda: merge_with_next(claim), lambda _r: _("Claims merged."))
-    return redirect(url_for("reports.claims", code=code, slug=slug))
+    return back_to_report(claim)

@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from ..cli import cycle_arg, run_operation
+from ..commands import lookup, run_operation
+from ..cycles.operations import get_cycle
 from ..errors import OperationError
 
 report_cli = click.Group("report", help="Reports.")
@@ -28,7 +29,7 @@ def report_import(code, file, unit, secretary, slug, title, kind):
     """Import a UTF-8 .txt/.md report; prints its SHA-256."""
     from .operations import import_report, report_text_from_input
 
-    cycle = cycle_arg(code)
+    cycle = lookup(get_cycle, code)
     try:
         text = report_text_from_input(None, Path(file).read_bytes(), Path(file).name)
     except OperationError as exc:
@@ -79,7 +80,7 @@ def claims_accept(code, slug):
     from .operations import accept_proposals, get_report
 
     try:
-        report = get_report(cycle_arg(code), slug)
+        report = get_report(lookup(get_cycle, code), slug)
     except OperationError as exc:
         raise click.ClickException(exc.message) from None
     click.echo(len(run_operation(accept_proposals, report)))

@@ -1,10 +1,17 @@
 """Forms for reports and claims."""
 
+import sqlalchemy as sa
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import DecimalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from ..errors import OperationError
+from ..extensions import db
+from ..places.models import Place
+from .operations import form_quantity
 
 
 class ImportForm(FlaskForm):
@@ -31,3 +38,20 @@ class ClaimForm(FlaskForm):
 
 class ExcludeForm(FlaskForm):
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=300)])
+
+
+def claim_fields(cycle, form: ClaimForm, start: int | None, end: int | None) -> tuple:
+    """(start, end, aspect, place, claimed quantity, unit) from the claim form, or a refusal."""
+    if start is None or end is None:
+        raise OperationError(_("Select a passage or enter its offsets."))
+    aspect = next(a for a in cycle.aspects if a.code == form.aspect.data)
+    place = db.session.get(Place, form.place.data) if form.place.data else None
+    return start, end, aspect, place, form_quantity(form.claimed_qty.data), form.qty_unit.data or ""
+
+
+def claim_form(cycle) -> ClaimForm:
+    form = ClaimForm()
+    form.aspect.choices = [(a.code, a.name_zh + " / " + a.name_en) for a in cycle.aspects]
+    places = db.session.scalars(sa.select(Place).order_by(Place.name)).all()
+    form.place.choices = [(0, _("(none)"))] + [(p.id, p.full_name) for p in places]
+    return form

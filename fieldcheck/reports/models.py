@@ -1,4 +1,4 @@
-"""Units, their published reports, and the claims marked in them."""
+"""Published reports, the claims marked in them, and the public's leads on claims."""
 
 from __future__ import annotations
 
@@ -7,20 +7,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import UTCDateTime, db, utcnow
+from ..db import UTCDateTime, utcnow
 
-CLAIM_STATES = ("proposed", "confirmed", "excluded")
+from ..extensions import db
 
-
-class Unit(db.Model):
-    __tablename__ = "unit"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
-    kind: Mapped[str] = mapped_column(sa.String(32), default="")
-    # Units sharing a group (e.g. the same county) are related: an examiner or reviewer of
-    # one never checks another.
-    group: Mapped[str] = mapped_column(sa.String(200), default="")
 
 
 class Report(db.Model):
@@ -39,7 +29,7 @@ class Report(db.Model):
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     cycle: Mapped["Cycle"] = relationship(back_populates="reports")  # noqa: F821
-    unit: Mapped[Unit] = relationship()
+    unit: Mapped["Unit"] = relationship()  # noqa: F821
     claims: Mapped[list[Claim]] = relationship(back_populates="report", order_by="Claim.start")
 
 
@@ -73,3 +63,19 @@ class Claim(db.Model):
         if self.n is None:
             return None
         return f"{self.report.cycle.code}/{self.report.slug}/{self.n}"
+
+
+class Feedback(db.Model):
+    """Feedback from the public on a published claim: a lead for organizers and examiners."""
+
+    __tablename__ = "feedback"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(sa.ForeignKey("claim.id"), index=True)
+    text: Mapped[str] = mapped_column(sa.String(2000))
+    # Optional and volunteered by the writer (to be asked more); never shown publicly.
+    contact: Mapped[str] = mapped_column(sa.String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(sa.String(16), default="new")  # new | read
+
+    claim: Mapped["Claim"] = relationship()  # noqa: F821

@@ -11,10 +11,12 @@ from flask_babel import gettext as _
 from ..audit.models import record
 from ..cycles.models import Aspect, Cycle
 from ..cycles.operations import require_draft
-from ..db import db
+from ..extensions import db
 from ..errors import OperationError
 from ..places.models import Place
-from .models import Claim, Report, Unit
+from ..accounts.models import Unit
+from .models import Claim, Report
+from .states import CLAIM
 from .formats import extract_report_text
 from .text import ReportTextError, normalize_report_text, report_sha256
 
@@ -157,10 +159,8 @@ def exclude_claim(claim: Claim, reason: str) -> None:
     require_draft(claim.report.cycle)
     if not reason.strip():
         raise OperationError(_("Say why the claim is excluded."))
-    before = claim.state
-    claim.state, claim.exclude_reason = "excluded", reason.strip()[:300]
-    record("claim.exclude", "claim", f"{claim.report.cycle.code}/{claim.report.slug}@{claim.start}-{claim.end}",
-           before={"state": before}, after={"state": "excluded", "reason": claim.exclude_reason})
+    CLAIM.move(claim, "excluded", "claim.exclude", claim_label(claim), exclude_reason=reason.strip()[:300],
+               after_data={"reason": reason.strip()[:300]})
 
 
 def get_report(cycle: Cycle, slug: str) -> Report:

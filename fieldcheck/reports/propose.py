@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from ..cycles.defaults import DEFAULT_ASPECTS
 from .chinese import aligned_simplified, to_simplified
 from .propose_rules import (
     _BACKGROUND,
@@ -45,13 +46,6 @@ __all__ = [
 ]
 
 # (code, Chinese name, English name): the default aspects of a new cycle.
-DEFAULT_ASPECTS: list[tuple[str, str, str]] = [
-    ("organization", "组织建设", "Party organisation building"),
-    ("cadres", "干部队伍", "Cadre team"),
-    ("members", "党员教育管理", "Party member education and management"),
-    ("services", "服务群众", "Serving the people"),
-    ("integrity", "作风建设", "Work style and integrity"),
-]
 
 # Keywords that suggest each default aspect; the longest non-overlapping matches win.
 DEFAULT_ASPECT_KEYWORDS: dict[str, tuple[str, ...]] = {

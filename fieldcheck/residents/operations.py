@@ -16,11 +16,15 @@ from flask_babel import gettext as _
 
 from ..accounts.models import User
 from ..audit.models import record
-from ..db import db, utcnow
+from ..db import utcnow
+from ..extensions import db
 from ..errors import OperationError
-from ..field.models import RESPONDENT_KINDS, Interview, Rating, RatingToken, Task
-from ..field.operations import check_task_is_yours
+from ..assignment.models import Task
+from ..assignment.states import can_submit
+from ..field.models import RESPONDENT_KINDS, Interview, Rating
+from ..field.operations import check_task_is_yours, needs_blind_step
 from ..field.submission import parse_client_uuid
+from .models import RatingToken
 
 
 def token_hash(raw: str) -> str:
@@ -30,11 +34,9 @@ def token_hash(raw: str) -> str:
 def issue_token(task: Task, examiner: User, client_uuid: str) -> tuple[str, RatingToken]:
     """A new one-time link for one respondent of this visit; returns (raw token, row)."""
     check_task_is_yours(task, examiner)
-    if task.state not in ("assigned", "returned"):
+    if not can_submit(task):
         raise OperationError(_("This task was already submitted and is waiting for review."), status=409)
     uuid = parse_client_uuid(client_uuid)
-    from ..field.operations import needs_blind_step
-
     if needs_blind_step(task):  # the resident's page shows the claim with its figures
         raise OperationError(_("Record your own count first; then show residents the code."), status=409)
     raw = secrets.token_urlsafe(16)
@@ -57,7 +59,7 @@ def find_token(raw: str) -> RatingToken:
     if row.used_at is not None:
         raise OperationError(_("This code was already used. Thank you — each code counts once."), status=410,
                              code="token_used")
-    if row.expires_at <= utcnow() or row.task.state not in ("assigned", "returned"):
+    if row.expires_at <= utcnow() or not can_submit(row.task):
         # Also closed once the visit was submitted: a late answer would belong to nothing.
         raise OperationError(_("This code has expired. Ask the examiner for a new one."), status=410,
                              code="token_expired")
@@ -89,10 +91,3 @@ def answer(raw: str, respondent: str, ratings: dict[int, int], comment: str) -> 
     db.session.flush()
     record("interview.qr", "task", row.task.claim.public_id, actor=None, after={"visit": row.client_uuid})
     return interview
-
-
-def pending_interviews(task: Task, client_uuid: str) -> list[Interview]:
-    """QR answers given during this visit that are not yet part of a verification."""
-    return list(db.session.scalars(sa.select(Interview).where(
-        Interview.task_id == task.id, Interview.client_uuid == client_uuid,
-        Interview.verification_id.is_(None)).order_by(Interview.id)))

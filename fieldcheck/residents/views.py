@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import segno
-from flask import Blueprint, abort, jsonify, render_template, request, url_for
+from flask import Blueprint, jsonify, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
-from ..accounts.access import public, roles_required
-from ..db import db
+from ..access import public, roles_required
+from ..assignment.access import with_own_task
+from ..assignment.models import Task
 from ..errors import OperationError
-from ..field.models import Task
+from ..web import refuse
 from .operations import answer, find_token, issue_token
 
 bp = Blueprint("residents", __name__)
@@ -21,41 +22,29 @@ def qr_svg(url: str) -> Markup:
     return Markup(segno.make(url, error="m").svg_inline(scale=6, border=2, dark="#000", light="#fff"))
 
 
-def new_code(task_id: int):
-    task = db.session.get(Task, task_id)
-    if task is None:
-        abort(404)
+def new_code(task: Task):
     body = request.get_json(silent=True)
     uuid = request.form.get("client_uuid") or (body.get("client_uuid") if isinstance(body, dict) else None)
     raw, row = issue_token(task, current_user._get_current_object(), uuid)
-    db.session.commit()
     url = url_for("residents.rate", token=raw, _external=True)
-    return task, url, row
+    return url, row
 
 
 @bp.route("/tasks/<int:task_id>/qr", methods=["POST"])
 @roles_required("examiner")
-def show_code(task_id: int):
+@with_own_task
+def show_code(task: Task):
     """A one-time QR code for one respondent (opens in a new tab so the visit form stays)."""
-    try:
-        task, url, row = new_code(task_id)
-    except OperationError as exc:
-        db.session.rollback()
-        if exc.status in (403, 404):
-            abort(exc.status)
-        return render_template("error.html", status=exc.status, message=exc.message), exc.status
+    url, row = new_code(task)  # a refusal is shown by the app's error page
     return render_template("residents/code.html", task=task, url=url, svg=qr_svg(url), token=row)
 
 
 @bp.route("/api/tasks/<int:task_id>/rating-tokens", methods=["POST"])
 @roles_required("examiner")
-def api_code(task_id: int):
+@with_own_task
+def api_code(task: Task):
     """The same as JSON for the page script: {url, svg, expires_at}."""
-    try:
-        _task, url, row = new_code(task_id)
-    except OperationError as exc:
-        db.session.rollback()
-        return jsonify(error=exc.code, message=exc.message), exc.status
+    url, row = new_code(task)
     return jsonify(url=url, svg=str(qr_svg(url)), expires_at=row.expires_at.isoformat()), 201
 
 
@@ -79,10 +68,9 @@ def rate(token: str):
                 pass
         try:
             answer(token, request.form.get("respondent", ""), ratings, request.form.get("comment", ""))
-            db.session.commit()
             return render_template("residents/done.html", ok=True, message=None)
         except OperationError as exc:
-            db.session.rollback()
+            refuse(exc)
             if exc.code in ("token_used", "token_expired", "token_unknown"):
                 return render_template("residents/done.html", message=exc.message, ok=False), exc.status
             error = exc.message

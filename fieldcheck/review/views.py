@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -11,11 +11,15 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
-from ..accounts.access import roles_required
-from ..db import db
-from ..errors import OperationError
-from ..field.models import Task, Verification
+from ..access import roles_required
+from ..assignment.models import Task
+from ..assignment.operations import counterpart_disagreement
+from ..assignment.states import can_decide
+from ..extensions import db
+from ..field.access import may_review, with_reviewable_verification
+from ..field.models import Verification
 from ..places.geo import geodesic_distance_m
+from ..web import change_or_error
 from .operations import decide
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -32,11 +36,9 @@ class DecisionForm(FlaskForm):
 @bp.route("/")
 @roles_required("reviewer")
 def queue():
-    """Submitted verifications waiting for a decision (never one's own)."""
+    """Submitted verifications waiting for a decision (never one's own work, never one's own unit's claim)."""
     tasks = db.session.scalars(sa.select(Task).where(Task.state == "submitted").order_by(Task.id)).all()
-    from .operations import examined_claim
-
-    tasks = [t for t in tasks if t.latest and not examined_claim(current_user, t.claim_id)]
+    tasks = [t for t in tasks if t.latest and may_review(current_user, t)]
     return render_template("review/queue.html", tasks=tasks)
 
 
@@ -51,29 +53,19 @@ def evidence_facts(verification: Verification) -> dict:
 
 @bp.route("/<int:verification_id>", methods=["GET", "POST"])
 @roles_required("reviewer")
-def show(verification_id: int):
+@with_reviewable_verification
+def show(verification: Verification):
     """One verification with its evidence, and the decision form."""
-    verification = db.session.get(Verification, verification_id)
-    if verification is None:
-        abort(404)
     form = DecisionForm()
     error = None
     if form.validate_on_submit():
-        try:
-            decide(verification, current_user, form.decision.data, form.reason.data or "")
-            db.session.commit()
+        error = change_or_error(lambda: decide(verification, current_user, form.decision.data, form.reason.data or ""))
+        if error is None:
             flash(_("Decision saved."))
             return redirect(url_for("review.queue"))
-        except OperationError as exc:
-            db.session.rollback()
-            if exc.status == 403:
-                abort(403)
-            error = exc.message
     elif form.errors:
         error = next(iter(form.errors.values()))[0]
-    from ..assignment.operations import counterpart_disagreement
-
     disagreement, other = counterpart_disagreement(verification.task)
     return render_template("review/show.html", v=verification, form=form, error=error,
-                           facts=evidence_facts(verification), disagreement=disagreement, other=other), \
-        (400 if error else 200)
+                           facts=evidence_facts(verification), disagreement=disagreement, other=other,
+                           can_decide=can_decide(verification.task, verification)), (400 if error else 200)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
+from flask_login import current_user
 
-from ..accounts.access import roles_required
-from ..cycles.views import cycle_or_404
-from ..db import db
+from ..access import roles_required
+from ..cycles.access import with_cycle
+from ..cycles.models import Cycle
 from ..errors import OperationError
-from .operations import get_sample
-from .views import run_draw_action
+from .operations import ceremony_step, get_sample
 
 bp = Blueprint("sampling_api", __name__, url_prefix="/api/cycles/<code>")
 
@@ -24,18 +24,15 @@ def sample_json(sample) -> dict:
 
 @bp.route("/draw", methods=["POST"])
 @roles_required("organizer")
-def draw(code: str):
+@with_cycle
+def draw(cycle: Cycle):
     """{"action": "enter"|"confirm", "seed": "..."}: enter the seed, or confirm it and draw."""
-    cycle = cycle_or_404(code)
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("seed"), str) \
             or body.get("action", "enter") not in ("enter", "confirm"):
-        return jsonify(error="bad_json", message=_("The request could not be understood.")), 400
-    try:
-        run_draw_action(cycle, body.get("action", "enter"), body["seed"], "api")
-        db.session.commit()
-    except OperationError as exc:
-        return jsonify(error=exc.code, message=exc.message), exc.status
+        raise OperationError(_("The request could not be understood."), code="bad_json")
+    # A refusal goes to the JSON error handler, which keeps a refused redraw on record.
+    ceremony_step(cycle, body.get("action", "enter"), body["seed"], current_user._get_current_object(), "api")
     sample = get_sample(cycle)
     if sample is None:
         return jsonify(state="seed_entered"), 202
@@ -44,10 +41,10 @@ def draw(code: str):
 
 @bp.route("/sample")
 @roles_required("organizer", "reviewer")
-def sample(code: str):
+@with_cycle
+def sample(cycle: Cycle):
     """The drawn sample as JSON (404 before the draw)."""
-    cycle = cycle_or_404(code)
     sample = get_sample(cycle)
     if sample is None:
-        return jsonify(error="not_found", message=_("There is nothing at this address.")), 404
+        raise OperationError(_("There is nothing at this address."), status=404, code="not_found")
     return jsonify(sample_json(sample))

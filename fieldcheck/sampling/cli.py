@@ -1,4 +1,4 @@
-"""`fieldcheck sample ...` and `fieldcheck tasks ...`: the public draw and field task assignment."""
+"""`fieldcheck cycle publish`, `fieldcheck sample ...` and `fieldcheck tasks ...`: the frame, the draw, the tasks."""
 
 from __future__ import annotations
 
@@ -9,9 +9,17 @@ import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
-from ..cli import cycle_arg, run_operation
-from ..db import db
-from ..errors import OperationError
+from flask_babel import gettext as _
+
+from ..accounts.models import User
+from ..assignment.models import Task
+from ..assignment.operations import assign_task
+from ..commands import lookup, run_operation
+from ..cycles.operations import get_cycle
+from ..extensions import db
+from .draw import parse_frame_csv
+from .operations import draw_cycle_sample, extend_stratum, get_sample, publish_cycle
+from .rule import DrawRule, draw_frame, sample_csv
 
 sample_cli = click.Group("sample", help="The public draw.")
 tasks_cli = click.Group("tasks", help="Field tasks.")
@@ -23,18 +31,7 @@ tasks_cli = click.Group("tasks", help="Field tasks.")
 @with_appcontext
 def sample_draw(code, seed):
     """Draw the sample with the public seed (once, for good)."""
-    from .operations import draw_cycle_sample, refuse_second_draw
-
-    cycle = cycle_arg(code)
-    try:
-        sample = draw_cycle_sample(cycle, seed, via="cli")
-        db.session.commit()
-    except OperationError as exc:
-        db.session.rollback()
-        if exc.code == "already_drawn":
-            refuse_second_draw(cycle, seed, "cli")
-            db.session.commit()
-        raise click.ClickException(exc.message) from None
+    sample = run_operation(draw_cycle_sample, lookup(get_cycle, code), seed, via="cli")
     for item in sample.items:
         click.echo(f"{item.public_id}\t{item.ticket_hex}")
 
@@ -49,9 +46,6 @@ def sample_draw(code, seed):
               help="A published sample.csv: exit 1 unless it matches")
 def sample_verify(frame_file, seed, method, extensions, compare):
     """Re-derive the sample from the published frame and seed, without the database."""
-    from .draw import parse_frame_csv
-    from .rule import DrawRule, draw_frame, sample_csv
-
     try:
         rule = DrawRule.parse(method) if method else DrawRule()
         rows = parse_frame_csv(Path(frame_file).read_text("utf-8-sig"))
@@ -77,9 +71,7 @@ def sample_verify(frame_file, seed, method, extensions, compare):
 @with_appcontext
 def sample_extend(code, stratum, count):
     """Extend a stratum by the next lowest tickets (recorded)."""
-    from .operations import extend_stratum
-
-    for item in run_operation(extend_stratum, cycle_arg(code), stratum, count):
+    for item in run_operation(extend_stratum, lookup(get_cycle, code), stratum, count):
         click.echo(f"{item.public_id}\t{item.ticket_hex}")
 
 
@@ -90,26 +82,31 @@ def sample_extend(code, stratum, count):
 @with_appcontext
 def tasks_assign(code, examiner, claims):
     """Assign sampled claims to an examiner."""
-    from ..accounts.models import User
-    from ..field.models import Task
-    from .operations import assign_task, get_sample
-
-    cycle = cycle_arg(code)
+    cycle = lookup(get_cycle, code)
     user = db.session.scalar(sa.select(User).where(User.username == examiner))
+    if user is None:
+        raise click.ClickException(_("There is no user %(name)s.", name=examiner))
     sample = get_sample(cycle)
-    if user is None or sample is None:
-        raise click.ClickException("unknown examiner" if user is None else "no sample yet")
+    if sample is None:
+        raise click.ClickException(_("The sample is drawn after the frame is frozen."))
     wanted = set(claims)
-    count = 0
-    try:
+
+    def assign_all() -> int:
+        count = 0
         for item in sample.items:
             task = db.session.scalar(sa.select(Task).where(Task.claim_id == item.claim_id, Task.kind == "primary"))
             if (wanted and item.public_id not in wanted) or (not wanted and task.state != "unassigned"):
                 continue
             assign_task(task, user)
             count += 1
-        db.session.commit()
-    except OperationError as exc:
-        db.session.rollback()
-        raise click.ClickException(exc.message) from None
-    click.echo(count)
+        return count
+
+    click.echo(run_operation(assign_all))
+
+
+@click.command("publish")
+@click.argument("code")
+@with_appcontext
+def cycle_publish(code):
+    """Freeze the frame and publish; prints the frame's SHA-256."""
+    click.echo(run_operation(publish_cycle, lookup(get_cycle, code)))

@@ -1,21 +1,28 @@
-"""Freezing the frame, drawing the sample, assigning examiners."""
+"""Freezing the frame and drawing the sample (each drawn claim opens an unassigned task)."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import User
+from ..assignment.models import Task
 from ..audit.models import record
 from ..cycles.models import Cycle
-from ..cycles.operations import set_state
-from ..db import db, utcnow
+from ..cycles.states import CYCLE
+from ..db import utcnow
+from ..extensions import db
 from ..errors import OperationError
-from ..field.models import Task
 from ..reports.models import Claim, Report
 from .draw import FrameRow, canonical_seed, frame_csv, frame_sha256, parse_frame_csv
 from .models import Sample, SampleItem, SeedEntry
 from .rule import DrawRule, draw_frame, stratum_of
+
+
+def draw_rule_of(cycle: Cycle) -> DrawRule:
+    """The cycle's draw rule, as it will be published beside the seed."""
+    return DrawRule(cycle.tolerable_share, cycle.confidence, cycle.min_per_stratum, cycle.cover_aspects, cycle.strata)
 
 
 def frame_rows(cycle: Cycle) -> list[FrameRow]:
@@ -41,23 +48,25 @@ def publish_cycle(cycle: Cycle) -> str:
     db.session.flush()
     cycle.frame_sha256 = frame_sha256(frame_rows(cycle))
     cycle.published_at = utcnow()
-    set_state(cycle, "published", "cycle.publish")
+    CYCLE.move(cycle, "published", "cycle.publish", cycle.code)
     record("frame.freeze", "cycle", cycle.code, after={"frame_sha256": cycle.frame_sha256})
     return cycle.frame_sha256
 
 
-def refuse_second_draw(cycle: Cycle, seed: str, via: str) -> OperationError:
-    """Record the attempt (the procedure wants every try to redraw on file) and build the refusal."""
-    record("sample.redraw_refused", "cycle", cycle.code, after={"seed": seed, "via": via})
+def refuse_second_draw(cycle: Cycle, seed: str, via: str, by: User | None = None) -> OperationError:
+    """The refusal of a second draw; the attempt stays on file (the procedure wants every try recorded)."""
+    code = cycle.code
     return OperationError(_("The sample of this cycle was already drawn; it cannot be drawn again."),
-                          status=409, code="already_drawn")
+                          status=409, code="already_drawn",
+                          on_refusal=lambda: record("sample.redraw_refused", "cycle", code, actor=by,
+                                                    after={"seed": seed, "via": via}))
 
 
 def draw_cycle_sample(cycle: Cycle, seed: str, drawn_by: User | None = None, via: str = "page") -> Sample:
     """Draw the sample from the frozen frame with the public seed; fixed for good afterwards."""
     existing = db.session.scalar(sa.select(Sample.id).where(Sample.cycle_id == cycle.id))
     if existing is not None or cycle.state not in ("draft", "published"):
-        raise refuse_second_draw(cycle, seed, via)
+        raise refuse_second_draw(cycle, seed, via, drawn_by)
     if not cycle.frozen:
         raise OperationError(_("Freeze the frame (publish the cycle) before drawing."), status=409)
     try:
@@ -70,13 +79,19 @@ def draw_cycle_sample(cycle: Cycle, seed: str, drawn_by: User | None = None, via
     if frame_sha256(rows) != cycle.frame_sha256:
         raise OperationError(_("The frame changed since it was frozen; the draw is refused."), status=409)
     # Draw with the rule exactly as it will be published, so anyone re-deriving gets the same.
-    rule = DrawRule.parse(cycle.draw_rule.method)
+    rule = DrawRule.parse(draw_rule_of(cycle).method)
     drawn = draw_frame(rows, seed, rule)
     sample = Sample(cycle_id=cycle.id, seed=seed, canonical_seed=canonical, frame_sha256=cycle.frame_sha256,
                     frame_csv=frame_csv(rows), method=rule.method, drawn_by_id=getattr(drawn_by, "id", None))
     db.session.add(sample)
+    refusal = refuse_second_draw(cycle, seed, via, drawn_by)  # built now: after a failed flush nothing loads
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # A concurrent draw won the race: the database keeps one sample per cycle.
+        raise refusal from None
     add_items(cycle, sample, drawn)
-    set_state(cycle, "sampled", "cycle.sample")
+    CYCLE.move(cycle, "sampled", "cycle.sample", cycle.code, actor=drawn_by)
     pending = db.session.scalar(sa.select(SeedEntry).where(SeedEntry.cycle_id == cycle.id))
     if pending is not None:
         db.session.delete(pending)
@@ -139,10 +154,10 @@ def extend_stratum(cycle: Cycle, stratum: str, count: int, by: User | None = Non
     return added
 
 
-def enter_seed(cycle: Cycle, seed: str, by: User) -> SeedEntry:
+def enter_seed(cycle: Cycle, seed: str, by: User, via: str = "ceremony") -> SeedEntry:
     """First step of the ceremony: an organizer enters the seed announced in public."""
     if get_sample(cycle) is not None:
-        raise refuse_second_draw(cycle, seed, "ceremony")
+        raise refuse_second_draw(cycle, seed, via, by)
     if not cycle.frozen:
         raise OperationError(_("Freeze the frame (publish the cycle) before drawing."), status=409)
     try:
@@ -164,7 +179,7 @@ def enter_seed(cycle: Cycle, seed: str, by: User) -> SeedEntry:
 def confirm_seed_and_draw(cycle: Cycle, seed: str, by: User, via: str = "ceremony") -> Sample:
     """Second step: another organizer types the seed again; if it matches, the sample is drawn."""
     if get_sample(cycle) is not None:
-        raise refuse_second_draw(cycle, seed, via)
+        raise refuse_second_draw(cycle, seed, via, by)
     entry = db.session.scalar(sa.select(SeedEntry).where(SeedEntry.cycle_id == cycle.id))
     if entry is None:
         raise OperationError(_("No seed was entered yet."), status=409)
@@ -175,38 +190,19 @@ def confirm_seed_and_draw(cycle: Cycle, seed: str, by: User, via: str = "ceremon
     except ValueError:
         matches = False
     if not matches:
-        # The caller rolls back and records the attempt (seed.mismatch).
+        code = cycle.code
         raise OperationError(_("The seed you typed differs from the one entered; nothing was drawn."),
-                             code="seed_mismatch")
+                             code="seed_mismatch",
+                             on_refusal=lambda: record("seed.mismatch", "cycle", code, actor=by,
+                                                       after={"typed": seed, "via": via}))
     return draw_cycle_sample(cycle, entry.seed, by, via=via)
 
 
-def assign_task(task: Task, examiner: User | None) -> None:
-    """Give a sampled claim to an examiner (or take it back while nothing was submitted)."""
-    # A rejected visit can be sent out again: the claim stays in the sample until it is checked.
-    if task.state not in ("unassigned", "assigned", "rejected"):
-        raise OperationError(_("The task %(id)s already has a submission; it cannot be reassigned.",
-                               id=task.claim.public_id), status=409)
-    if examiner is not None:
-        if not examiner.has_role("examiner") or not examiner.is_active:
-            raise OperationError(_("%(name)s is not an examiner.", name=examiner.label))
-        from ..assignment.operations import has_conflict
-
-        if has_conflict(examiner, task.claim):
-            raise OperationError(_("%(name)s belongs to the unit that made the claim %(id)s.",
-                                   name=examiner.label, id=task.claim.public_id))
-    before = {"state": task.state, "examiner": task.examiner.username if task.examiner else None}
-    if task.examiner_id != getattr(examiner, "id", None):
-        task.blind_qty, task.revealed_at = None, None  # the count was the previous examiner's
-    if examiner is None:
-        task.examiner, task.state, task.assigned_at = None, "unassigned", None
-    else:
-        task.examiner, task.state, task.assigned_at = examiner, "assigned", utcnow()
-    record("task.assign", "task", task.claim.public_id, before=before,
-           after={"state": task.state, "examiner": examiner.username if examiner else None})
-    cycle = task.claim.report.cycle
-    if examiner is not None and cycle.state == "sampled":
-        set_state(cycle, "fieldwork", "cycle.fieldwork")
+def ceremony_step(cycle: Cycle, action: str, seed: str, by: User, via: str):
+    """Enter the seed (first organizer) or confirm it and draw (second organizer)."""
+    if action == "confirm":
+        return confirm_seed_and_draw(cycle, seed, by, via=via)
+    return enter_seed(cycle, seed, by, via)
 
 
 def get_sample(cycle: Cycle) -> Sample | None:

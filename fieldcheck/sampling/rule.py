@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from ..cycles.defaults import STRATA
 from .draw import FrameRow, draw, sample_size
 
 METHOD_PREFIX = "fieldcheck-draw/1"
-STRATA = ("report", "report+aspect")
 
 
 @dataclass(frozen=True)

@@ -8,21 +8,22 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy.exc import IntegrityError
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
-from ..accounts.access import roles_required
+from ..access import roles_required
 from ..accounts.models import User
-from ..audit.models import record
-from ..cycles.views import cycle_or_404
-from ..db import db
+from ..assignment.models import Task
+from ..assignment.operations import (active_examiners, assign_task, cycle_tasks, draw_cycle_backchecks,
+                                     plan_and_assign, routes_for)
+from ..assignment.states import can_assign
+from ..cycles.access import with_cycle
+from ..cycles.models import Cycle
 from ..errors import OperationError
-from ..web import change_and_flash
-from ..field.models import Task
+from ..extensions import db
+from ..web import change_and_flash, change_or_error, keep_changes
 from .models import SeedEntry
-from .operations import (assign_task, confirm_seed_and_draw, enter_seed, extend_stratum, get_sample, publish_cycle,
-                         refuse_second_draw)
+from .operations import ceremony_step, draw_rule_of, extend_stratum, get_sample, publish_cycle
 
 bp = Blueprint("sampling", __name__, url_prefix="/cycles/<code>")
 
@@ -38,69 +39,42 @@ class DrawForm(FlaskForm):
 
 @bp.route("/publish", methods=["POST"])
 @roles_required("organizer")
-def publish(code: str):
+@with_cycle
+def publish(cycle: Cycle):
     """Freeze the frame and publish the reports."""
-    cycle = cycle_or_404(code)
     change_and_flash(lambda: publish_cycle(cycle), lambda sha: _("Published. Frame SHA-256: %(sha)s", sha=sha))
-    return redirect(url_for("cycles.show", code=code))
+    return redirect(url_for("dashboard.cycle", code=cycle.code))
 
 
 @bp.route("/draw", methods=["GET", "POST"])
 @roles_required("organizer")
-def draw(code: str):
+@with_cycle
+def draw(cycle: Cycle):
     """The public seed ceremony: one organizer enters the seed, a second confirms it, then the draw."""
-    cycle = cycle_or_404(code)
     form = DrawForm()
     error = None
     if form.validate_on_submit():
-        action = request.form.get("action", "enter")
-        try:
-            run_draw_action(cycle, action, form.seed.data, "page")
-            db.session.commit()
+        error = change_or_error(lambda: ceremony_step(cycle, request.form.get("action", "enter"), form.seed.data,
+                                                      current_user._get_current_object(), "page"))
+        if error is None:
             if get_sample(cycle) is not None:
                 flash(_("The sample is drawn."))
-                return redirect(url_for("sampling.assign", code=code))
+                return redirect(url_for("sampling.assign", code=cycle.code))
             flash(_("Seed entered. A second organizer must now confirm it."))
-            return redirect(url_for("sampling.draw", code=code))
-        except OperationError as exc:
-            error = exc.message
+            return redirect(url_for("sampling.draw", code=cycle.code))
     elif form.errors:
         error = _("Enter the seed: the digits announced at the public draw.")
-    status = 409 if error and get_sample(cycle) else (400 if error else 200)
-    return render_template("sampling/draw.html", cycle=cycle, form=form, error=error, sample=get_sample(cycle),
-                           entry=pending_seed(cycle)), status
-
-
-def run_draw_action(cycle, action: str, seed: str, via: str):
-    """Enter or confirm the seed; a refused second draw is rolled back but kept on record."""
-    user = current_user._get_current_object()
-    try:
-        if action == "confirm":
-            return confirm_seed_and_draw(cycle, seed, user, via=via)
-        return enter_seed(cycle, seed, user)
-    except OperationError as exc:
-        db.session.rollback()
-        if exc.code == "already_drawn":
-            refuse_second_draw(cycle, seed, via)
-            db.session.commit()
-        elif exc.code == "seed_mismatch":
-            # The refused draw is rolled back; the attempt stays on record.
-            record("seed.mismatch", "cycle", cycle.code, actor=user, after={"typed": seed, "via": via})
-            db.session.commit()
-        raise
-    except IntegrityError:
-        # A concurrent draw won the race; the unique sample per cycle refused this one.
-        db.session.rollback()
-        refused = refuse_second_draw(cycle, seed, via)
-        db.session.commit()
-        raise refused from None
+    sample = get_sample(cycle)
+    status = 409 if error and sample else (400 if error else 200)
+    return render_template("sampling/draw.html", cycle=cycle, form=form, error=error, sample=sample,
+                           entry=pending_seed(cycle), method=draw_rule_of(cycle).method), status
 
 
 @bp.route("/sample/extend", methods=["POST"])
 @roles_required("organizer")
-def extend(code: str):
+@with_cycle
+def extend(cycle: Cycle):
     """Extend one stratum by the next lowest tickets (recorded, never undone)."""
-    cycle = cycle_or_404(code)
     try:
         count = int(request.form.get("count", "0"))
     except ValueError:
@@ -108,30 +82,26 @@ def extend(code: str):
     change_and_flash(
         lambda: extend_stratum(cycle, request.form.get("stratum", ""), count, current_user._get_current_object()),
         lambda added: _("%(n)d claims added to the sample.", n=len(added)))
-    return redirect(url_for("sampling.assign", code=code))
+    return redirect(url_for("sampling.assign", code=cycle.code))
 
 
 @bp.route("/assign/plan", methods=["POST"])
 @roles_required("organizer")
-def plan(code: str):
+@with_cycle
+def plan(cycle: Cycle):
     """Assign every unassigned task: no conflicts of interest, balanced loads, short day routes."""
-    from ..assignment.operations import plan_and_assign
-
-    cycle = cycle_or_404(code)
     result = change_and_flash(lambda: plan_and_assign(cycle, current_user._get_current_object()),
                               lambda plan: _("%(n)d tasks assigned.", n=len(plan.assignments)))
     for key, reason in result.unassignable if result else ():
         flash(_("Task %(key)s could not be assigned: %(reason)s", key=key, reason=reason), "error")
-    return redirect(url_for("sampling.routes", code=code))
+    return redirect(url_for("sampling.routes", code=cycle.code))
 
 
 @bp.route("/routes")
 @roles_required("organizer")
-def routes(code: str):
+@with_cycle
+def routes(cycle: Cycle):
     """Each examiner's open tasks as day routes with distances."""
-    from ..assignment.operations import active_examiners, cycle_tasks, routes_for
-
-    cycle = cycle_or_404(code)
     tasks = [t for kind in ("primary", "backcheck") for t in cycle_tasks(cycle, kind)
              if t.state in ("assigned", "returned")]
     plans = []
@@ -144,28 +114,30 @@ def routes(code: str):
 
 @bp.route("/backchecks", methods=["POST"])
 @roles_required("organizer")
-def backchecks(code: str):
+@with_cycle
+def backchecks(cycle: Cycle):
     """Draw the back-check share of approved verifications for independent second visits."""
-    from ..assignment.operations import draw_cycle_backchecks
 
-    cycle = cycle_or_404(code)
-    change_and_flash(lambda: draw_cycle_backchecks(cycle, current_user._get_current_object()),
-                     lambda created: _("%(n)d back-checks drawn and assigned.", n=len(created)))
-    return redirect(url_for("sampling.routes", code=code))
+    def draw_them():
+        sample = get_sample(cycle)
+        if sample is None:
+            raise OperationError(_("The sample is drawn after the frame is frozen."), status=409)
+        return draw_cycle_backchecks(cycle, sample.seed, current_user._get_current_object())
+
+    change_and_flash(draw_them, lambda created: _("%(n)d back-checks drawn and assigned.", n=len(created)))
+    return redirect(url_for("sampling.routes", code=cycle.code))
 
 
 @bp.route("/assign", methods=["GET", "POST"])
 @roles_required("organizer")
-def assign(code: str):
+@with_cycle
+def assign(cycle: Cycle):
     """Assign the sampled claims to examiners."""
-    cycle = cycle_or_404(code)
     sample = get_sample(cycle)
     examiners = [u for u in db.session.scalars(sa.select(User).order_by(User.username)) if u.has_role("examiner")]
-    tasks = {item.claim_id: db.session.scalar(sa.select(Task).where(Task.claim_id == item.claim_id, Task.kind == "primary"))
-             for item in (sample.items if sample else [])}
+    tasks = {t.claim_id: t for t in cycle_tasks(cycle)}
     errors = []
     if request.method == "POST":
-
         by_id = {str(u.id): u for u in examiners}
         changed = 0
         for task in tasks.values():
@@ -179,15 +151,16 @@ def assign(code: str):
             if (examiner.id if examiner else None) == task.examiner_id and task.state != "rejected":
                 continue
             try:
+                # Each row is its own change: one refused assignment leaves the others standing.
                 with db.session.begin_nested():
-                    assign_task(task, examiner)
+                    assign_task(task, examiner, current_user._get_current_object())
                 changed += 1
             except OperationError as exc:
                 errors.append(exc.message)
-        db.session.commit()
         if changed:
             flash(_("%(n)d tasks assigned.", n=changed))
         if not errors:
-            return redirect(url_for("sampling.assign", code=code))
+            return redirect(url_for("sampling.assign", code=cycle.code))
+        keep_changes()  # the page is shown again with the messages; what was assigned stays assigned
     return render_template("sampling/assign.html", cycle=cycle, sample=sample, tasks=tasks,
-                           examiners=examiners, errors=errors), (400 if errors else 200)
+                           examiners=examiners, errors=errors, can_assign=can_assign), (400 if errors else 200)

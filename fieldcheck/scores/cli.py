@@ -8,7 +8,9 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from ..cli import cycle_arg
+from ..commands import lookup
+from ..cycles.operations import get_cycle
+from .compute import claim_rows, report_rows, to_csv, to_json
 
 @click.command("export")
 @click.argument("code")
@@ -18,9 +20,7 @@ from ..cli import cycle_arg
 @with_appcontext
 def export(code, fmt, level, output):
     """Export report- or claim-level scores."""
-    from .compute import claim_rows, report_rows, to_csv, to_json
-
-    cycle = cycle_arg(code)
+    cycle = lookup(get_cycle, code)
     if fmt == "json":
         body = to_json(cycle, level)
     else:

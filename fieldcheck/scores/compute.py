@@ -10,8 +10,8 @@ from dataclasses import asdict, fields
 import sqlalchemy as sa
 
 from ..cycles.models import Cycle
-from ..db import db
-from ..field.models import Task
+from ..extensions import db
+from ..assignment.models import Task
 from ..reports.models import Claim, Report
 from ..sampling.estimates import clopper_pearson, point_estimate
 from .scoring import ClaimResult, ClaimScore, ReportScore, score_report

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, render_template, request
 
-from ..accounts.access import roles_required
-from ..cycles.views import cycle_or_404
+from ..access import roles_required
+from ..cycles.access import with_cycle
+from ..cycles.models import Cycle
 from .compute import claim_rows, cycle_scores, drawn_states, report_rows, to_csv, to_json
 
 bp = Blueprint("scores", __name__, url_prefix="/cycles/<code>/scores")
@@ -13,17 +14,17 @@ bp = Blueprint("scores", __name__, url_prefix="/cycles/<code>/scores")
 
 @bp.route("/")
 @roles_required("organizer", "reviewer")
-def show(code: str):
+@with_cycle
+def show(cycle: Cycle):
     """Per report, per aspect and per claim scores with their basis."""
-    cycle = cycle_or_404(code)
     return render_template("scores/show.html", cycle=cycle, scores=cycle_scores(cycle), states=drawn_states(cycle))
 
 
 @bp.route("/export.<fmt>")
 @roles_required("organizer", "reviewer")
-def export(code: str, fmt: str):
+@with_cycle
+def export(cycle: Cycle, fmt: str):
     """Download report-level (default) or claim-level scores as CSV or JSON."""
-    cycle = cycle_or_404(code)
     level = request.args.get("level", "report")
     if level not in ("report", "claim") or fmt not in ("csv", "json"):
         abort(404)

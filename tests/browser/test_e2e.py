@@ -62,8 +62,8 @@ def check_shrunk_photo(app, sha: str) -> None:
 
     from PIL import Image
 
-    from fieldcheck.db import db
-    from fieldcheck.field.models import Photo
+    from fieldcheck.extensions import db
+    from fieldcheck.evidence.models import Photo
 
     original = PHOTO.read_bytes()
     with Image.open(PHOTO) as img:
@@ -82,8 +82,8 @@ def check_shrunk_photo(app, sha: str) -> None:
 @pytest.mark.browser
 def test_examiner_reviewer_organizer_story(app, live_server, phone, desktop, requests_log):
     world = story.build_world(app)
-    from fieldcheck.db import db
-    from fieldcheck.field.models import Task
+    from fieldcheck.extensions import db
+    from fieldcheck.assignment.models import Task
     from fieldcheck.places.geo import geodesic_distance_m
 
     with app.app_context():

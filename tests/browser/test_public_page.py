@@ -34,8 +34,8 @@ def test_a_resident_reads_the_report_on_a_phone_and_leaves_a_lead(app, live_serv
     # one column on the phone: nothing wider than the screen
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390
-    from fieldcheck.db import db
-    from fieldcheck.public.models import Feedback
+    from fieldcheck.extensions import db
+    from fieldcheck.reports.models import Feedback
 
     with app.app_context():
         texts = db.session.scalars(sa.select(Feedback.text)).all()

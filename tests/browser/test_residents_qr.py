@@ -42,8 +42,10 @@ def test_a_resident_rates_once_on_their_own_phone(app, live_server, phone):
     resident.goto(url)
     expect(resident.locator(".claimtext")).to_be_visible()
     choose(resident, "respondent", "member")
-    from fieldcheck.db import db
-    from fieldcheck.field.models import Interview, RatingToken, Task
+    from fieldcheck.extensions import db
+    from fieldcheck.field.models import Interview
+    from fieldcheck.residents.models import RatingToken
+    from fieldcheck.assignment.models import Task
 
     with app.app_context():
         qids = [q.id for q in db.session.get(Task, task_id).claim.report.cycle.questions]

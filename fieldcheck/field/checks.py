@@ -7,9 +7,12 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from ..db import db
-from ..field.models import Flag, Photo, Verification, verification_photo
-from .flags import FlagSettings, OtherPhoto, PhotoEvidence, VisitEvidence, compute_flags
+from ..assignment.models import Task
+from ..evidence.flags import FlagSettings, OtherPhoto, PhotoEvidence, VisitEvidence, compute_flags
+from ..evidence.models import Flag, Photo, verification_photo
+from ..extensions import db
+from ..reports.models import Claim, Report
+from .models import Verification
 
 
 def photo_time(photo: Photo) -> datetime | None:
@@ -26,17 +29,20 @@ def photo_time(photo: Photo) -> datetime | None:
 
 
 def other_photos(verification: Verification) -> list[OtherPhoto]:
-    """Photos used as evidence for other tasks (a resubmission may reuse its own), by claim id."""
+    """Photos used as evidence for other tasks of the same cycle (a resubmission may reuse its own).
+
+    One query, whatever the size of the cycle: each row carries the claim's public id parts.
+    """
+    task = verification.task
+    cycle = task.claim.report.cycle
     rows = db.session.execute(
-        sa.select(Photo.sha256, Photo.phash, Verification.id)
+        sa.select(Photo.sha256, Photo.phash, Report.slug, Claim.n)
         .join(verification_photo, verification_photo.c.photo_id == Photo.id)
         .join(Verification, Verification.id == verification_photo.c.verification_id)
-        .where(Verification.task_id != verification.task_id)).all()
-    labels = {}
-    for _sha, _phash, vid in rows:
-        if vid not in labels:
-            labels[vid] = db.session.get(Verification, vid).task.claim.public_id
-    return [OtherPhoto(sha, phash or "", labels[vid]) for sha, phash, vid in rows]
+        .join(Task, Task.id == Verification.task_id).join(Claim, Claim.id == Task.claim_id)
+        .join(Report, Report.id == Claim.report_id)
+        .where(Report.cycle_id == cycle.id, Verification.task_id != verification.task_id)).all()
+    return [OtherPhoto(sha, phash or "", f"{cycle.code}/{slug}/{n}") for sha, phash, slug, n in rows]
 
 
 def evidence_of(verification: Verification) -> tuple[VisitEvidence, FlagSettings]:

@@ -1,0 +1,40 @@
+"""Field tasks: one sampled claim given to an examiner (a first visit or a blind back-check)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db import UTCDateTime
+from ..extensions import db
+
+TASK_KINDS = ("primary", "backcheck")
+
+
+class Task(db.Model):
+    __tablename__ = "task"
+    # One primary visit per sampled claim, and at most one independent back-check.
+    __table_args__ = (sa.UniqueConstraint("claim_id", "kind", name="uq_task_claim_kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(sa.ForeignKey("claim.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(16), default="primary")
+    examiner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    state: Mapped[str] = mapped_column(sa.String(16), default="unassigned")
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    return_reason: Mapped[str] = mapped_column(sa.String(500), default="")
+    # Blind verification: the quantity the examiner recorded before the claimed one was shown.
+    blind_qty: Mapped[float | None]
+    revealed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    claim: Mapped["Claim"] = relationship()  # noqa: F821
+    examiner: Mapped["User | None"] = relationship()  # noqa: F821
+    verifications: Mapped[list["Verification"]] = relationship(  # noqa: F821
+        back_populates="task", order_by="Verification.submitted_at"
+    )
+
+    @property
+    def latest(self) -> "Verification | None":  # noqa: F821
+        return self.verifications[-1] if self.verifications else None

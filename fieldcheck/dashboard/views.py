@@ -1,0 +1,53 @@
+"""The organizer's cycle dashboard: reports, sample, fieldwork progress, and the cycle's next step."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..access import roles_required
+from ..assignment.models import Task
+from ..cycles.access import with_cycle
+from ..cycles.models import Cycle
+from ..cycles.operations import close_cycle, end_fieldwork
+from ..cycles.states import CYCLE
+from ..extensions import db
+from ..reports.models import Claim, Report
+from ..sampling.operations import draw_rule_of, get_sample
+from ..web import change_and_flash
+
+bp = Blueprint("dashboard", __name__, url_prefix="/cycles")
+
+
+@bp.route("/<code>")
+@roles_required("organizer")
+@with_cycle
+def cycle(cycle: Cycle):
+    """The cycle's dashboard: reports, claims, sample and progress."""
+    counts = dict(db.session.execute(
+        sa.select(Task.state, sa.func.count()).join(Claim).join(Report)
+        .where(Report.cycle_id == cycle.id, Task.kind == "primary").group_by(Task.state)).all())
+    return render_template("dashboard/cycle.html", cycle=cycle, task_counts=counts, sample=get_sample(cycle),
+                           method=draw_rule_of(cycle).method, can_move=CYCLE.can)
+
+
+@bp.route("/<code>/end-fieldwork", methods=["POST"])
+@roles_required("organizer")
+@with_cycle
+def finish_fieldwork(cycle: Cycle):
+    """End fieldwork (no more visits are taken) and start the review of what came in."""
+    change_and_flash(lambda: end_fieldwork(cycle, request.form.get("reason", ""), current_user),
+                     lambda _r: _("Fieldwork ended; the cycle is in review."))
+    return redirect(url_for("dashboard.cycle", code=cycle.code))
+
+
+@bp.route("/<code>/close", methods=["POST"])
+@roles_required("organizer")
+@with_cycle
+def close(cycle: Cycle):
+    """Close the cycle: every figure is frozen."""
+    change_and_flash(lambda: close_cycle(cycle, request.form.get("reason", ""), current_user),
+                     lambda _r: _("The cycle is closed."))
+    return redirect(url_for("dashboard.cycle", code=cycle.code))
