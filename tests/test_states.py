@@ -1,0 +1,140 @@
+"""One table of transitions per entity, and the one function that moves state refuses every illegal pair."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import pytest
+import sqlalchemy as sa
+
+from story import build_world
+
+
+def machines():
+    from fieldcheck.assignment.states import TASK
+    from fieldcheck.cycles.states import CYCLE
+    from fieldcheck.reports.states import CLAIM
+
+    return {"cycle": CYCLE, "claim": CLAIM, "task": TASK}
+
+
+def test_the_tables_match_the_documented_states():
+    m = machines()
+    assert m["cycle"].states == {"draft", "published", "sampled", "fieldwork", "review", "closed"}
+    assert m["claim"].states == {"proposed", "confirmed", "excluded"}
+    assert m["task"].states == {"unassigned", "assigned", "submitted", "approved", "returned", "rejected"}
+    # The cycle only ever moves forward, one step at a time.
+    order = ["draft", "published", "sampled", "fieldwork", "review", "closed"]
+    for before, after in itertools.product(order, order):
+        assert m["cycle"].can(before, after) == (order.index(after) == order.index(before) + 1)
+
+
+def rows_for(app):
+    """One real row of each entity, in the same database."""
+    from fieldcheck.assignment.models import Task
+    from fieldcheck.cycles.models import Cycle
+    from fieldcheck.extensions import db
+    from fieldcheck.reports.models import Claim
+
+    world = build_world(app)
+    with app.app_context():
+        cycle_id = db.session.scalar(sa.select(Cycle.id).where(Cycle.code == world.cycle_code))
+        task_id = world.task_ids[0]
+        claim_id = db.session.get(Task, task_id).claim_id
+    return {"cycle": (Cycle, cycle_id), "claim": (Claim, claim_id), "task": (Task, task_id)}
+
+
+@pytest.mark.parametrize("entity", ["cycle", "claim", "task"])
+def test_every_illegal_transition_is_refused_and_changes_nothing(app, entity):
+    from fieldcheck.audit.models import AuditEvent
+    from fieldcheck.errors import OperationError
+    from fieldcheck.extensions import db
+
+    machine = machines()[entity]
+    model, row_id = rows_for(app)[entity]
+    refused = allowed = 0
+    for before, after in itertools.product(sorted(machine.states), sorted(machine.states)):
+        with app.test_request_context():
+            db.session.execute(sa.update(model).where(model.id == row_id).values(state=before))
+            events = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent))
+            obj = db.session.get(model, row_id)
+            if machine.can(before, after):
+                event = machine.move(obj, after, f"{entity}.test", "label")
+                assert obj.state == after and event.before_data["state"] == before
+                assert json.loads(event.after)["state"] == after
+                allowed += 1
+            else:
+                with pytest.raises(OperationError) as refusal:
+                    machine.move(obj, after, f"{entity}.test", "label")
+                assert refusal.value.status == 409 and refusal.value.code == "illegal_transition"
+                db.session.expire_all()
+                assert db.session.get(model, row_id).state == before
+                assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) == events
+                refused += 1
+            db.session.rollback()
+    assert allowed == sum(len(v) for v in machine.transitions.values())
+    assert refused == len(machine.states) ** 2 - allowed
+
+
+def test_a_move_from_a_state_read_before_someone_else_moved_the_row_is_refused(app):
+    """The conditional UPDATE: two requests read 'submitted'; the second decision finds the row moved."""
+    from fieldcheck.assignment.models import Task
+    from fieldcheck.assignment.states import TASK
+    from fieldcheck.errors import OperationError
+    from fieldcheck.extensions import db
+
+    task_id = rows_for(app)["task"][1]
+    with app.test_request_context():
+        db.session.execute(sa.update(Task).where(Task.id == task_id).values(state="submitted"))
+        db.session.commit()
+        stale = db.session.get(Task, task_id)
+        assert stale.state == "submitted"
+        # Another request approves it meanwhile (a raw UPDATE outside this session's identity map).
+        with db.engine.begin() as other:
+            other.execute(sa.update(Task).where(Task.id == task_id).values(state="approved"))
+        with pytest.raises(OperationError) as refusal:
+            TASK.move(stale, "returned", "task.return", "label")
+        assert refusal.value.code == "conflict"
+        db.session.rollback()
+        assert db.session.get(Task, task_id).state == "approved"
+
+
+def test_the_cycle_walks_through_review_to_closed_and_then_refuses_work(app):
+    from helpers import csrf_token, login
+
+    from fieldcheck.assignment.models import Task
+    from fieldcheck.audit.models import AuditEvent
+    from fieldcheck.cycles.models import Cycle
+    from fieldcheck.extensions import db
+
+    world = build_world(app)
+    org = app.test_client()
+    login(org, "org")
+    token = csrf_token(org, "/")
+    base = f"/cycles/{world.cycle_code}"
+    # Closing straight from fieldwork is not a step of the table.
+    assert org.post(f"{base}/close", data={"csrf_token": token}).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(sa.select(Cycle.state).where(Cycle.code == world.cycle_code)) == "fieldwork"
+    # Ending fieldwork needs a reason, then moves to review.
+    org.post(f"{base}/end-fieldwork", data={"csrf_token": token, "reason": ""})
+    with app.app_context():
+        assert db.session.scalar(sa.select(Cycle.state).where(Cycle.code == world.cycle_code)) == "fieldwork"
+    org.post(f"{base}/end-fieldwork", data={"csrf_token": token, "reason": "村里下大雪，提前结束"})
+    with app.app_context():
+        assert db.session.scalar(sa.select(Cycle.state).where(Cycle.code == world.cycle_code)) == "review"
+    # In review no task is assigned and no visit is taken.
+    exa = app.test_client()
+    login(exa, "exa")
+    page = exa.post(f"/api/tasks/{world.task_ids[0]}/verifications", json={"client_uuid": "0" * 8 + "-0000-4000-8000-" + "0" * 12,
+                                                                      "finding": "site_not_found"},
+                    headers={"X-CSRFToken": csrf_token(exa, "/")})
+    assert page.status_code == 409 and page.get_json()["error"] == "fieldwork_ended"
+    assert org.post(f"{base}/close", data={"csrf_token": token, "reason": "定稿"}).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(sa.select(Cycle.state).where(Cycle.code == world.cycle_code)) == "closed"
+        actions = db.session.scalars(sa.select(AuditEvent.action).where(AuditEvent.entity == "cycle")
+                                     .order_by(AuditEvent.id)).all()
+        assert actions[-2:] == ["cycle.review", "cycle.close"]
+        assert db.session.get(Task, world.task_ids[0]).state == "assigned"
