@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from ..audit.models import record
 from ..extensions import db
 from ..errors import OperationError
-from .models import ROLES, User
+from .models import ROLES, Unit, User
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{2,64}$")
 
@@ -36,8 +36,6 @@ def create_user(username: str, password: str, roles: list[str], display_name: st
 
 def unit_named(name: str, create: bool = True):
     """The unit with this name (created when missing), for conflict-of-interest rules."""
-    from .models import Unit
-
     name = name.strip()
     if not name:
         return None

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
+from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms.validators import DataRequired, Length
 
 from ..extensions import limiter
@@ -49,11 +50,7 @@ def _password_ok(user, password: str) -> bool:
     global _DUMMY_HASH
     if user is None or not user.is_active:
         if _DUMMY_HASH is None:
-            from werkzeug.security import generate_password_hash
-
             _DUMMY_HASH = generate_password_hash("not a password", method="scrypt")
-        from werkzeug.security import check_password_hash
-
         check_password_hash(_DUMMY_HASH, password)
         return False
     return user.check_password(password)

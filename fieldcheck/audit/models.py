@@ -6,6 +6,8 @@ import json
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import has_request_context
+from flask_login import current_user
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import UTCDateTime, utcnow
@@ -56,9 +58,6 @@ def amend(event: AuditEvent, **after) -> None:
 
 
 def _current_actor():
-    from flask import has_request_context
-    from flask_login import current_user
-
     if has_request_context() and current_user.is_authenticated:
         return current_user
     return None

@@ -10,7 +10,19 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import with_appcontext
 
+from flask_migrate import upgrade
+from werkzeug.serving import run_simple
+
+from ..accounts.models import User
+from ..accounts.operations import create_user
+from ..assignment.models import Task
+from ..assignment.operations import assign_task
+from ..cycles.models import Cycle
+from ..cycles.operations import create_cycle
 from ..extensions import db
+from ..places.operations import import_places
+from ..reports.operations import accept_proposals, import_report, report_text_from_input
+from ..sampling.operations import draw_cycle_sample, publish_cycle
 
 DATA = Path(__file__).parent / "data"
 DEMO_SEED = "3172 0945 8861 2203 5518"
@@ -26,15 +38,6 @@ DEMO_USERS = (
 
 def load_demo(passwords: dict[str, str] | None = None) -> dict[str, str]:
     """Create the demo users and cycle (once); set and return the users' passwords."""
-    from ..accounts.models import User
-    from ..accounts.operations import create_user
-    from ..cycles.models import Cycle
-    from ..cycles.operations import create_cycle
-    from ..assignment.models import Task
-    from ..places.operations import import_places
-    from ..reports.operations import accept_proposals, import_report, report_text_from_input
-    from ..assignment.operations import assign_task
-    from ..sampling.operations import draw_cycle_sample, publish_cycle
 
     passwords = dict(passwords or {})
     for username, roles, name in DEMO_USERS:
@@ -67,7 +70,6 @@ def load_demo(passwords: dict[str, str] | None = None) -> dict[str, str]:
 @with_appcontext
 def demo_command(host, port, no_serve):
     """Migrate the database, load the demo cycle, print the passwords and serve."""
-    from flask_migrate import upgrade
 
     upgrade()
     passwords = load_demo()
@@ -77,6 +79,5 @@ def demo_command(host, port, no_serve):
     click.echo(f"Open http://{host}:{port}/login  (examiner: /tasks on a phone)")
     if not no_serve:
         # Flask ignores app.run() inside its own CLI, so serve with Werkzeug directly.
-        from werkzeug.serving import run_simple
 
         run_simple(host, port, current_app._get_current_object(), threaded=True)

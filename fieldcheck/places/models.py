@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from .geo import to_wgs84
 
 
 class Place(db.Model):
@@ -32,6 +33,4 @@ class Place(db.Model):
 
     def wgs84(self) -> tuple[float, float]:
         """The place's position in WGS-84, the datum browsers report."""
-        from .geo import to_wgs84
-
         return to_wgs84(self.lat, self.lon, self.crs)

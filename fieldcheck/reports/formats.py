@@ -104,6 +104,7 @@ def _docx_text(data: bytes, max_bytes: int) -> str:
                               {"entries": sorted(names)[:10]})
     if unpacked > _UNZIP_FACTOR * max_bytes:
         raise ReportTextError("too_large", "the Word document unpacks to too much data", {"unpacked": unpacked})
+    # Imported on use: python-docx, pypdf and BeautifulSoup cost about 0.16 s to import and most runs need none.
     import docx
     from docx.table import Table
 
@@ -125,7 +126,7 @@ def _docx_text(data: bytes, max_bytes: int) -> str:
 
 def _table_lines(table: object) -> list[str]:
     """One line per table row, cells joined by a tab (a merged cell counted once); nested tables after their row."""
-    from docx.table import Table
+    from docx.table import Table  # on use, as in _docx_text
 
     assert isinstance(table, Table)
     lines: list[str] = []
@@ -195,7 +196,7 @@ def _is_navigation(tag: object) -> bool:
 
 def _html_text(data: bytes) -> str:
     """The main text of a saved web page: the article, without navigation, menus and footers."""
-    from bs4 import BeautifulSoup, Comment, Declaration, Doctype, ProcessingInstruction
+    from bs4 import BeautifulSoup, Comment, Declaration, Doctype, ProcessingInstruction  # on use, as in _docx_text
 
     page = _decode_html(data)
     try:
@@ -293,7 +294,7 @@ def _join_lines(pages: list[str]) -> str:
 
 def _pdf_text(data: bytes) -> str:
     """The text of a text-based PDF, its wrapped lines joined back into paragraphs."""
-    from pypdf import PdfReader
+    from pypdf import PdfReader  # on use, as in _docx_text
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:

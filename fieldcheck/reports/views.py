@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -79,8 +81,6 @@ def claims(report: Report):
         error = _("Check the highlighted fields.")
     proposals = proposals_for(report) if cycle.state == "draft" else []
     ambiguous = ambiguous_places(proposals)
-    from .models import Feedback
-
     leads: dict[int, list] = {}
     for item in db.session.scalars(sa.select(Feedback).join(Claim).where(Claim.report_id == report.id)
                                    .order_by(Feedback.id)):
@@ -134,8 +134,6 @@ def exclude(claim: Claim):
 
 def ambiguous_places(proposals) -> dict[tuple[int, int], set[str]]:
     """Per proposal, the place names that two places share and the text does not tell apart."""
-    from collections import Counter
-
     counts = Counter(db.session.scalars(sa.select(Place.name)))
     result = {}
     for p in proposals:

@@ -7,6 +7,8 @@ the app publishes as the `method` string. Nothing here knows about the database.
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -115,9 +117,6 @@ def draw_frame(rows: Iterable[FrameRow], seed: str, rule: DrawRule,
 
 def sample_csv(drawn: Iterable[Drawn]) -> str:
     """The published sample.csv: stratum, rank, public id, ticket and reason, by stratum and rank."""
-    import csv
-    import io
-
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["stratum", "rank", "public_id", "ticket", "reason"])
