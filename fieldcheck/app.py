@@ -25,6 +25,7 @@ from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .field.api import bp as field_api_bp
 from .field.operations import masked_claim_text, needs_blind_step
 from .field.views import bp as field_bp
+from .guard import init_guard
 from .places.views import bp as places_bp
 from .public.views import bp as public_bp
 from .reports import claim_views  # noqa: F401  (add their routes to the reports blueprint)
@@ -91,6 +92,7 @@ def build_app(test_config: dict | None = None) -> Flask:
         limiter.reset()  # each test app starts with fresh counters
     babel.init_app(app, locale_selector=select_locale)
     _init_login(app)
+    init_guard(app)
     _register_blueprints(app)
     _register_errors(app)
     _register_template_helpers(app)

@@ -39,9 +39,11 @@ def unit_named(name: str, create: bool = True):
     name = name.strip()
     if not name:
         return None
+    if len(name) > 200:
+        raise OperationError(_("A unit name may be at most 200 characters long."))
     unit = db.session.scalar(sa.select(Unit).where(Unit.name == name))
     if unit is None and create:
-        unit = Unit(name=name[:200])
+        unit = Unit(name=name)
         db.session.add(unit)
         db.session.flush()
     return unit
