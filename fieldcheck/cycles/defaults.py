@@ -11,6 +11,9 @@ DEFAULT_ASPECTS: list[tuple[str, str, str]] = [
     ("integrity", "作风建设", "Work style and integrity"),
 ]
 
+# Each default aspect weighs the same in the report total.
+DEFAULT_ASPECT_WEIGHT = round(1 / len(DEFAULT_ASPECTS), 4)
+
 DEFAULT_QUESTIONS = (
     "这项工作确实办成了吗？",
     "您对这项工作的效果满意吗？",

@@ -79,7 +79,7 @@ class Aspect(db.Model):
     code: Mapped[str] = mapped_column(sa.String(32))
     name_zh: Mapped[str] = mapped_column(sa.String(100))
     name_en: Mapped[str] = mapped_column(sa.String(100))
-    weight: Mapped[float] = mapped_column(default=0.2)
+    weight: Mapped[float] = mapped_column(default=defaults.DEFAULT_ASPECT_WEIGHT)
     position: Mapped[int] = mapped_column(default=0)
 
     cycle: Mapped[Cycle] = relationship(back_populates="aspects")

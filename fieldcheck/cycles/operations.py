@@ -19,8 +19,7 @@ CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 
 def default_aspects() -> list[tuple[str, str, str, float]]:
     """The five default aspects (code, Chinese name, English name, weight)."""
-    weight = round(1 / len(DEFAULT_ASPECTS), 4)
-    return [(code, zh, en, weight) for code, zh, en in DEFAULT_ASPECTS]
+    return [(code, zh, en, defaults.DEFAULT_ASPECT_WEIGHT) for code, zh, en in DEFAULT_ASPECTS]
 
 
 def parse_aspect_lines(text: str) -> list[tuple[str, str, str, float]]:
