@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Flask, g, has_request_context, jsonify, render_template, request
+from flask import Flask, current_app, g, has_request_context, jsonify, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -17,7 +17,7 @@ from .accounts import people_views, views  # noqa: F401  (add their routes to th
 from .accounts.blueprint import bp as accounts_bp
 from .accounts.models import User
 from .cli import register_commands
-from .config import PROJECT_ROOT, load_config
+from .config import LANGUAGES, PROJECT_ROOT, cli_language, environment_settings, load_config
 from .cycles.views import bp as cycles_bp
 from .dashboard.views import bp as dashboard_bp
 from .errors import OperationError
@@ -38,20 +38,17 @@ from .sampling.views import bp as sampling_bp
 from .scores.views import bp as scores_bp
 from .web import init_transactions, refuse
 
-LOCALES = ("zh", "en")
 CSP = ("default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
 
 
-
 def select_locale() -> str:
     """Chinese unless the person chose English (a cookie; on the command line, FIELDCHECK_LANG)."""
     if not has_request_context():
-        chosen = os.environ.get("FIELDCHECK_LANG", "zh")
-        return chosen if chosen in LOCALES else "zh"
+        return cli_language(current_app.config)
     chosen = request.cookies.get("lang")
-    return chosen if chosen in LOCALES else "zh"
+    return chosen if chosen in LANGUAGES else LANGUAGES[0]
 
 
 def build_app(test_config: dict | None = None) -> Flask:
@@ -71,10 +68,8 @@ def build_app(test_config: dict | None = None) -> Flask:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "zh")
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # a form filled over a long visit must still submit
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    if app.config["FIELDCHECK_ENV"] == "production":
-        app.config.setdefault("SESSION_COOKIE_SECURE", True)
+    # What FIELDCHECK_ENV decides holds even when test_config changed the environment.
+    app.config.update(environment_settings(app.config))
 
     if app.config.get("PROXY_HOPS"):
         # Behind nginx or Caddy: take the client address and scheme from the proxy's headers,

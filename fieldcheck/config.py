@@ -8,13 +8,25 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
+# FIELDCHECK_ENV: development (the default), production (a fixed secret, cookies only over https),
+# testing (as development, with Flask's TESTING on). Anything else is a mistake, never a silent fallback.
+ENVIRONMENTS = ("development", "production", "testing")
+# FIELDCHECK_LANG: the language of command-line messages (pages follow each person's choice).
+LANGUAGES = ("zh", "en")
+
+
+def _word(raw: str) -> str:
+    return raw.strip().lower()
+
+
 # name -> (config key, converter). Documented in the README.
 ENV_SETTINGS = {
     "FIELDCHECK_DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
     "FIELDCHECK_SECRET_KEY": ("SECRET_KEY", str),
     "FIELDCHECK_UPLOAD_FOLDER": ("UPLOAD_FOLDER", str),
     "FIELDCHECK_MAX_UPLOAD_MB": ("MAX_UPLOAD_MB", float),
-    "FIELDCHECK_ENV": ("FIELDCHECK_ENV", str),
+    "FIELDCHECK_ENV": ("FIELDCHECK_ENV", _word),
+    "FIELDCHECK_LANG": ("FIELDCHECK_LANG", _word),
     "FIELDCHECK_PROXY_HOPS": ("PROXY_HOPS", int),
     "FIELDCHECK_RATELIMIT_STORAGE": ("RATELIMIT_STORAGE_URI", str),
 }
@@ -32,7 +44,11 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
         "UPLOAD_FOLDER": str(PROJECT_ROOT / "uploads"),
         "MAX_UPLOAD_MB": 25.0,
         "FIELDCHECK_ENV": "development",
+        "FIELDCHECK_LANG": "zh",
         "SECRET_KEY": None,
+        # Flask defines these keys, so they are set here, never with setdefault.
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
     }
     for name, (key, convert) in ENV_SETTINGS.items():
         raw = env.get(name)
@@ -42,6 +58,7 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
             config[key] = convert(raw)
         except ValueError as exc:
             raise ConfigError(f"{name} is not valid: {raw!r}") from exc
+    check_choices(config)
     if config["MAX_UPLOAD_MB"] <= 0:
         raise ConfigError("FIELDCHECK_MAX_UPLOAD_MB must be positive")
     if not config["SECRET_KEY"]:
@@ -54,4 +71,28 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
         # Use psycopg 3, the driver pyproject installs.
         config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + url[len("postgresql://"):]
     config["MAX_CONTENT_LENGTH"] = int(config["MAX_UPLOAD_MB"] * 1024 * 1024)
+    config.update(environment_settings(config))
     return config
+
+
+def check_choices(config: dict) -> None:
+    """FIELDCHECK_ENV and FIELDCHECK_LANG take one of a few words; a misspelt one stops the app."""
+    for name, allowed in (("FIELDCHECK_ENV", ENVIRONMENTS), ("FIELDCHECK_LANG", LANGUAGES)):
+        if config[name] not in allowed:
+            raise ConfigError(f"{name}={config[name]!r} is not known; use one of: {', '.join(allowed)}")
+
+
+def environment_settings(config: dict) -> dict:
+    """The Flask settings FIELDCHECK_ENV decides; applied last, over any other value."""
+    check_choices(config)
+    if config["FIELDCHECK_ENV"] == "production":
+        # Session cookies only over https, not sent on cross-site requests, not readable by scripts.
+        return {"SESSION_COOKIE_SECURE": True, "SESSION_COOKIE_SAMESITE": "Lax", "SESSION_COOKIE_HTTPONLY": True}
+    if config["FIELDCHECK_ENV"] == "testing":
+        return {"TESTING": True}
+    return {}
+
+
+def cli_language(config) -> str:
+    """The language of messages outside a request (the command line): FIELDCHECK_LANG."""
+    return config.get("FIELDCHECK_LANG", LANGUAGES[0])

@@ -77,3 +77,78 @@ def test_behind_a_proxy_the_client_address_comes_from_its_header(tmp_path):
 
     app.test_client().get("/login", headers={"X-Forwarded-For": "203.0.113.7"})
     assert seen["addr"] == "203.0.113.7"
+
+
+@pytest.mark.parametrize("value", ["prod", "staging", "Production ist"])
+def test_an_unknown_environment_refuses_to_start_and_names_the_allowed_values(tmp_path, value):
+    with pytest.raises(ConfigError, match=r"FIELDCHECK_ENV=.*development, production, testing"):
+        load_config(str(tmp_path), {"FIELDCHECK_ENV": value, "FIELDCHECK_SECRET_KEY": "k"})
+    with pytest.raises(ConfigError, match=r"FIELDCHECK_LANG=.*zh, en"):
+        load_config(str(tmp_path), {"FIELDCHECK_LANG": "fr"})
+    # the same words in another case are the same setting
+    assert load_config(str(tmp_path), {"FIELDCHECK_ENV": " Production", "FIELDCHECK_SECRET_KEY": "k"})[
+        "FIELDCHECK_ENV"] == "production"
+    assert load_config(str(tmp_path), {"FIELDCHECK_ENV": "testing"})["TESTING"] is True
+
+
+def test_an_unknown_environment_given_to_the_factory_is_refused_too(tmp_path):
+    from fieldcheck import create_app
+
+    with pytest.raises(ConfigError, match="FIELDCHECK_ENV"):
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x", "UPLOAD_FOLDER": str(tmp_path),
+                    "FIELDCHECK_ENV": "prod"})
+
+
+def session_cookie(app) -> str:
+    """The Set-Cookie header of the session a visitor gets with the login form (its CSRF token)."""
+    response = app.test_client().get("/login")
+    assert response.status_code == 200
+    cookies = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("session=")]
+    assert len(cookies) == 1
+    return cookies[0]
+
+
+def test_production_session_cookies_are_secure_and_same_site(tmp_path, monkeypatch):
+    from fieldcheck import create_app
+
+    monkeypatch.setenv("FIELDCHECK_ENV", "production")
+    monkeypatch.setenv("FIELDCHECK_SECRET_KEY", "a fixed secret")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "UPLOAD_FOLDER": str(tmp_path)})
+    assert app.config["SESSION_COOKIE_SECURE"] is True and app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    cookie = session_cookie(app)
+    assert "Secure" in cookie and "SameSite=Lax" in cookie and "HttpOnly" in cookie
+    # the choice of language is kept over https only as well
+    lang = app.test_client().get("/lang/en").headers.getlist("Set-Cookie")
+    assert any(c.startswith("lang=en") and "Secure" in c for c in lang)
+    # production named by the factory's overrides gets the same cookies
+    monkeypatch.delenv("FIELDCHECK_ENV")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "UPLOAD_FOLDER": str(tmp_path),
+                      "FIELDCHECK_ENV": "production", "SESSION_COOKIE_SECURE": False})
+    assert "Secure" in session_cookie(app)
+
+
+def test_development_cookies_are_same_site_but_not_https_only(tmp_path, monkeypatch):
+    from fieldcheck import create_app
+
+    monkeypatch.delenv("FIELDCHECK_ENV", raising=False)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x", "UPLOAD_FOLDER": str(tmp_path)})
+    cookie = session_cookie(app)
+    assert "SameSite=Lax" in cookie and "HttpOnly" in cookie and "Secure" not in cookie
+
+
+@pytest.mark.parametrize(("lang", "expected"), [("en", "There is no cycle nope."), ("zh", "没有考核批次 nope。")])
+def test_command_line_messages_follow_fieldcheck_lang_read_with_the_config(database_url, tmp_path, monkeypatch,
+                                                                          lang, expected):
+    from fieldcheck import create_app
+
+    monkeypatch.setenv("FIELDCHECK_LANG", lang)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "x", "UPLOAD_FOLDER": str(tmp_path)})
+    assert app.config["FIELDCHECK_LANG"] == lang
+    # changing the environment afterwards changes nothing: the setting was read once, with the others
+    monkeypatch.setenv("FIELDCHECK_LANG", "en" if lang == "zh" else "zh")
+    result = app.test_cli_runner().invoke(args=["cycle", "close", "nope"])
+    assert result.exit_code != 0 and expected in result.output
+    from fieldcheck.extensions import db
+
+    with app.app_context():
+        db.engine.dispose()

@@ -38,7 +38,9 @@ def test_organizer_sets_up_a_cycle_through_the_pages(app):
     settings = {"min_per_stratum": 2, "tolerable_share": 0.2, "confidence": 0.9, "cover_aspects": "y",
                 "strata": "report", "blind": "y", "min_interviews": 3, "max_distance_m": 500,
                 "accuracy_threshold_m": 50, "geo_wait_s": 30, "qr_token_hours": 2, "backcheck_share": 0.1,
-                "max_route_km": 30}
+                "max_route_km": 30, "exif_gps_max_m": 1000, "exif_time_window_h": 2, "exif_max_age_days": 30,
+                "phash_max_distance": 6, "min_visit_minutes": 5, "camera_utc_offset_h": 8, "finding_weight": 0.6,
+                "satisfaction_weight": 0.4, "partly_value": 0.5}
     r = client.post("/cycles/", data={"csrf_token": token, "code": "2026", "title": "测试批次",
                                      "aspects": aspects, "questions": "办成了吗？\n满意吗？", **settings})
     assert r.status_code == 302

@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import make_response, redirect, render_template, request, url_for
+from flask import current_app, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
@@ -18,6 +18,7 @@ from ..extensions import limiter
 from ..audit.models import record
 from ..extensions import db
 from ..access import ROLES, public, roles_required
+from ..config import LANGUAGES
 from .blueprint import bp
 from .models import User
 
@@ -88,6 +89,8 @@ def logout():
 def set_language(code: str):
     """Switch the interface between Chinese and English (remembered in a cookie)."""
     response = make_response(redirect(safe_next(request.args.get("next"), url_for("public.index"))))
-    if code in ("zh", "en"):
-        response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax")
+    if code in LANGUAGES:
+        # Over https only in production, like the session cookie.
+        response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax",
+                            secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")))
     return response

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
 
 from fieldcheck.assignment.plan import Examiner, TaskSite, conflicts
+from fieldcheck.cycles.defaults import BACKCHECK_SHARE
 from fieldcheck.sampling.draw import canonical_seed, draw
 
 
@@ -42,7 +43,7 @@ def backcheck_size(population: int, share: float, minimum: int = 1) -> int:
 def draw_backchecks(
     approved_public_ids: Iterable[str],
     seed: str,
-    share: float = 0.1,
+    share: float = BACKCHECK_SHARE,
     salt_label: str = "backcheck",
     minimum: int = 1,
 ) -> list[tuple[str, int]]:

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from ..accounts.models import Unit, User
 from ..audit.models import record
 from ..cycles.models import Cycle
+from ..cycles.settings import settings_of
 from ..cycles.states import CYCLE
 from ..cycles.states import can_assign as can_assign_in
 from ..db import utcnow
@@ -97,7 +98,7 @@ def plan_and_assign(cycle: Cycle, by: User | None = None) -> Plan:
         raise OperationError(_("There is no examiner to assign."))
     current = {str(t.id): t.examiner.username for t in tasks if t.examiner and t.examiner.username in users}
     plan = plan_assignment([site_of(t) for t in tasks], [examiner_of(u) for u in users.values()],
-                           related_units(), max_route_km=cycle.max_route_km, current=current)
+                           related_units(), max_route_km=settings_of(cycle).max_route_km, current=current)
     by_id = {str(t.id): t for t in tasks}
     for key, username in sorted(plan.assignments.items()):
         if key not in current:
@@ -123,7 +124,7 @@ def draw_cycle_backchecks(cycle: Cycle, seed: str, by: User | None = None) -> li
         raise OperationError(_("Nothing is approved yet: back-checks are drawn from approved verifications."))
     by_public_id = {t.claim.public_id: t for t in approved}
     salt = backcheck_salt(seed)
-    chosen = draw_backchecks(by_public_id, seed, cycle.backcheck_share)
+    chosen = draw_backchecks(by_public_id, seed, settings_of(cycle).backcheck_share)
     existing = {t.claim_id for t in cycle_tasks(cycle, "backcheck")}
     users = {u.username: u for u in active_examiners()}
     load = {name: 0 for name in users}

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from fieldcheck.cycles.defaults import MAX_ROUTE_KM
 from fieldcheck.places.geo import geodesic_distance_m
 
 Point = tuple[float, float]
@@ -213,7 +214,7 @@ def plan_assignment(
     examiners: Sequence[Examiner],
     related_units: Mapping[str, set[str]],
     *,
-    max_route_km: float = 30.0,
+    max_route_km: float = MAX_ROUTE_KM,
     current: Mapping[str, str] | None = None,
 ) -> Plan:
     """Assign every task to an examiner without conflict, balancing load and keeping travel short.

@@ -9,6 +9,7 @@ from flask.cli import with_appcontext
 
 from ..commands import lookup, run_operation
 from ..errors import OperationError
+from . import defaults
 from .operations import close_cycle, create_cycle, end_fieldwork, get_cycle, parse_aspect_lines, parse_question_lines
 
 cycle_cli = click.Group("cycle", help="Assessment cycles.")
@@ -17,12 +18,12 @@ cycle_cli = click.Group("cycle", help="Assessment cycles.")
 @cycle_cli.command("create")
 @click.argument("code")
 @click.option("--title", required=True)
-@click.option("--minimum", default=3, show_default=True, type=click.IntRange(1, 100),
+@click.option("--minimum", default=defaults.MIN_PER_STRATUM, show_default=True, type=click.IntRange(1, 100),
               help="Fewest claims sampled per stratum")
-@click.option("--tolerable-share", default=0.2, show_default=True, type=float,
+@click.option("--tolerable-share", default=defaults.TOLERABLE_SHARE, show_default=True, type=float,
               help="Share of false claims the sample must catch")
-@click.option("--confidence", default=0.9, show_default=True, type=float)
-@click.option("--strata", type=click.Choice(["report", "report+aspect"]), default="report", show_default=True)
+@click.option("--confidence", default=defaults.CONFIDENCE, show_default=True, type=float)
+@click.option("--strata", type=click.Choice(defaults.STRATA), default=defaults.DEFAULT_STRATA, show_default=True)
 @click.option("--no-cover-aspects", is_flag=True, help="Do not add a claim for each aspect left unsampled")
 @click.option("--aspects-file", type=click.Path(exists=True, dir_okay=False),
               help="Lines 'code | 中文名 | English | weight' (default: the five default aspects)")

@@ -11,6 +11,9 @@ DEFAULT_ASPECTS: list[tuple[str, str, str]] = [
     ("integrity", "作风建设", "Work style and integrity"),
 ]
 
+# Each default aspect weighs the same in the report total.
+DEFAULT_ASPECT_WEIGHT = round(1 / len(DEFAULT_ASPECTS), 4)
+
 DEFAULT_QUESTIONS = (
     "这项工作确实办成了吗？",
     "您对这项工作的效果满意吗？",
@@ -19,3 +22,43 @@ DEFAULT_QUESTIONS = (
 
 # What a stratum of the draw is: each report, or each report's aspect.
 STRATA = ("report", "report+aspect")
+
+# Every figure a new cycle starts with. The model columns, the cycle form, the CLI and the pure
+# cores' keyword defaults all read these names; a cycle's own values (cycles/settings.py) win.
+
+# The draw rule (sampling/rule.py): the smallest sample that would catch a tolerable share of
+# false claims with the given confidence, never fewer than MIN_PER_STRATUM; the same confidence
+# gives the bounds of the scores.
+MIN_PER_STRATUM = 3
+TOLERABLE_SHARE = 0.2
+CONFIDENCE = 0.9
+COVER_ASPECTS = True
+DEFAULT_STRATA = "report"
+
+# Evidence on the phone: blind count, the geolocation accuracy to wait for (also the limit of the
+# poor-accuracy flag), how long to wait for it, resident QR link lifetime, interviews per visit.
+BLIND = True
+ACCURACY_THRESHOLD_M = 50.0
+GEO_WAIT_S = 30
+QR_TOKEN_HOURS = 2.0
+MIN_INTERVIEWS = 3
+
+# Evidence checks (evidence/flags.py): the limits beyond which a flag is raised.
+MAX_DISTANCE_M = 500
+EXIF_GPS_MAX_M = 1000.0
+EXIF_TIME_WINDOW_H = 2.0
+EXIF_MAX_AGE_DAYS = 30.0
+PHASH_MAX_DISTANCE = 6
+MIN_VISIT_MINUTES = 5.0
+# Naive EXIF times are read at this UTC offset: examiners' phones are set to Beijing time.
+CAMERA_UTC_OFFSET_H = 8.0
+
+# Scoring (scores/scoring.py): claim score = 100·(FINDING_WEIGHT·f + SATISFACTION_WEIGHT·s/100);
+# a "partly" finding without quantities to compare counts as PARTLY_VALUE.
+FINDING_WEIGHT = 0.6
+SATISFACTION_WEIGHT = 0.4
+PARTLY_VALUE = 0.5
+
+# Assignment: share of approved verifications visited again, longest day route.
+BACKCHECK_SHARE = 0.1
+MAX_ROUTE_KM = 30.0

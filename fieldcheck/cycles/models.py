@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..db import UTCDateTime, utcnow
 
 from ..extensions import db
-
+from . import defaults
 
 
 class Cycle(db.Model):
@@ -21,23 +21,36 @@ class Cycle(db.Model):
     code: Mapped[str] = mapped_column(sa.String(32), unique=True)
     title: Mapped[str] = mapped_column(sa.String(200))
     state: Mapped[str] = mapped_column(sa.String(16), default="draft")
+    # Every figure below is cycle configuration; defaults in cycles/defaults.py, read through
+    # cycles/settings.py settings_of(cycle).
     # The draw rule (see sampling/rule.py): the smallest sample that would catch a tolerable
     # share of false claims with the given confidence, never fewer than min_per_stratum.
-    min_per_stratum: Mapped[int] = mapped_column(default=3)
-    tolerable_share: Mapped[float] = mapped_column(default=0.2)
-    confidence: Mapped[float] = mapped_column(default=0.9)
-    cover_aspects: Mapped[bool] = mapped_column(default=True)
-    strata: Mapped[str] = mapped_column(sa.String(16), default="report")
+    min_per_stratum: Mapped[int] = mapped_column(default=defaults.MIN_PER_STRATUM)
+    tolerable_share: Mapped[float] = mapped_column(default=defaults.TOLERABLE_SHARE)
+    confidence: Mapped[float] = mapped_column(default=defaults.CONFIDENCE)
+    cover_aspects: Mapped[bool] = mapped_column(default=defaults.COVER_ASPECTS)
+    strata: Mapped[str] = mapped_column(sa.String(16), default=defaults.DEFAULT_STRATA)
     # Share of approved verifications visited again by a second examiner, drawn by ticket.
-    backcheck_share: Mapped[float] = mapped_column(default=0.1)
-    max_route_km: Mapped[float] = mapped_column(default=30.0)
+    backcheck_share: Mapped[float] = mapped_column(default=defaults.BACKCHECK_SHARE)
+    max_route_km: Mapped[float] = mapped_column(default=defaults.MAX_ROUTE_KM)
     # Evidence on the phone: blind quantity, geolocation accuracy to wait for, QR link lifetime.
-    blind: Mapped[bool] = mapped_column(default=True)
-    accuracy_threshold_m: Mapped[float] = mapped_column(default=50.0)
-    geo_wait_s: Mapped[int] = mapped_column(default=30)
-    qr_token_hours: Mapped[float] = mapped_column(default=2.0)
-    min_interviews: Mapped[int] = mapped_column(default=3)
-    max_distance_m: Mapped[int] = mapped_column(default=500)
+    blind: Mapped[bool] = mapped_column(default=defaults.BLIND)
+    accuracy_threshold_m: Mapped[float] = mapped_column(default=defaults.ACCURACY_THRESHOLD_M)
+    geo_wait_s: Mapped[int] = mapped_column(default=defaults.GEO_WAIT_S)
+    qr_token_hours: Mapped[float] = mapped_column(default=defaults.QR_TOKEN_HOURS)
+    min_interviews: Mapped[int] = mapped_column(default=defaults.MIN_INTERVIEWS)
+    # Evidence checks: the limits of the flags (evidence/flags.py FlagSettings).
+    max_distance_m: Mapped[int] = mapped_column(default=defaults.MAX_DISTANCE_M)
+    exif_gps_max_m: Mapped[float] = mapped_column(default=defaults.EXIF_GPS_MAX_M)
+    exif_time_window_h: Mapped[float] = mapped_column(default=defaults.EXIF_TIME_WINDOW_H)
+    exif_max_age_days: Mapped[float] = mapped_column(default=defaults.EXIF_MAX_AGE_DAYS)
+    phash_max_distance: Mapped[int] = mapped_column(default=defaults.PHASH_MAX_DISTANCE)
+    min_visit_minutes: Mapped[float] = mapped_column(default=defaults.MIN_VISIT_MINUTES)
+    camera_utc_offset_h: Mapped[float] = mapped_column(default=defaults.CAMERA_UTC_OFFSET_H)
+    # Scoring (scores/scoring.py): weights of finding and satisfaction, value of an unquantified "partly".
+    finding_weight: Mapped[float] = mapped_column(default=defaults.FINDING_WEIGHT)
+    satisfaction_weight: Mapped[float] = mapped_column(default=defaults.SATISFACTION_WEIGHT)
+    partly_value: Mapped[float] = mapped_column(default=defaults.PARTLY_VALUE)
     frame_sha256: Mapped[str | None] = mapped_column(sa.String(64))
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -66,7 +79,7 @@ class Aspect(db.Model):
     code: Mapped[str] = mapped_column(sa.String(32))
     name_zh: Mapped[str] = mapped_column(sa.String(100))
     name_en: Mapped[str] = mapped_column(sa.String(100))
-    weight: Mapped[float] = mapped_column(default=0.2)
+    weight: Mapped[float] = mapped_column(default=defaults.DEFAULT_ASPECT_WEIGHT)
     position: Mapped[int] = mapped_column(default=0)
 
     cycle: Mapped[Cycle] = relationship(back_populates="aspects")

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from ..audit.models import record
 from ..extensions import db
 from ..errors import OperationError
+from . import defaults
 from .defaults import DEFAULT_ASPECTS, DEFAULT_QUESTIONS, STRATA
 from .models import Aspect, Cycle, Question
 from .states import CYCLE, can_configure
@@ -18,8 +19,7 @@ CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 
 def default_aspects() -> list[tuple[str, str, str, float]]:
     """The five default aspects (code, Chinese name, English name, weight)."""
-    weight = round(1 / len(DEFAULT_ASPECTS), 4)
-    return [(code, zh, en, weight) for code, zh, en in DEFAULT_ASPECTS]
+    return [(code, zh, en, defaults.DEFAULT_ASPECT_WEIGHT) for code, zh, en in DEFAULT_ASPECTS]
 
 
 def parse_aspect_lines(text: str) -> list[tuple[str, str, str, float]]:
@@ -71,9 +71,10 @@ def check_draw_rule(min_per_stratum: int, tolerable_share: float, confidence: fl
         raise OperationError(_("The tolerable share must be in (0, 1] and the confidence in (0, 1)."))
 
 
-def create_cycle(code: str, title: str, aspects=None, questions=None, min_per_stratum: int = 3, *,
-                 tolerable_share: float = 0.2, confidence: float = 0.9, cover_aspects: bool = True,
-                 strata: str = "report") -> Cycle:
+def create_cycle(code: str, title: str, aspects=None, questions=None,
+                 min_per_stratum: int = defaults.MIN_PER_STRATUM, *,
+                 tolerable_share: float = defaults.TOLERABLE_SHARE, confidence: float = defaults.CONFIDENCE,
+                 cover_aspects: bool = defaults.COVER_ASPECTS, strata: str = defaults.DEFAULT_STRATA) -> Cycle:
     """Create a draft cycle with its aspects (default five), interview questions and draw rule."""
     code = code.strip().lower()
     if not CODE_RE.match(code):
@@ -137,15 +138,32 @@ def cycle_settings(cycle: Cycle) -> dict:
     return {name: getattr(cycle, name) for name in SETTINGS}
 
 
+def check_scoring(finding_weight: float, satisfaction_weight: float, partly_value: float) -> None:
+    """The score weights as scores/scoring.py accepts them: each in [0, 1], the two adding up to 1."""
+    if not (0 <= finding_weight <= 1 and 0 <= satisfaction_weight <= 1):
+        raise OperationError(_("The weights of the finding and of satisfaction must each be between 0 and 1."))
+    if abs(finding_weight + satisfaction_weight - 1) > 0.0001:
+        raise OperationError(_("The weights of the finding and of satisfaction must add up to 1 (they add up to "
+                               "%(sum)s).", sum=f"{finding_weight + satisfaction_weight:g}"))
+    if not 0 <= partly_value <= 1:
+        raise OperationError(_("The value of a partly verified claim must be between 0 and 1."))
+
+
+# Shares and weights are rounded so that people read on the public page the figure in use.
+ROUNDED = ("tolerable_share", "confidence", "backcheck_share", "finding_weight", "satisfaction_weight",
+           "partly_value")
+
+
 def apply_settings(cycle: Cycle, settings: dict) -> None:
-    """Set the cycle's configuration, checking the draw rule as a whole."""
+    """Set the cycle's configuration, checking the draw rule and the score weights as a whole."""
     values = {**cycle_settings(cycle), **{k: v for k, v in settings.items() if v is not None}}
     check_draw_rule(int(values["min_per_stratum"]), float(values["tolerable_share"]),
                     float(values["confidence"]), values["strata"])
     if not 0 <= float(values["backcheck_share"]) <= 1:
         raise OperationError(_("The back-check share must be between 0 and 1."))
-    for name in ("tolerable_share", "confidence", "backcheck_share"):
-        values[name] = round(float(values[name]), 4)  # figures people can read on the public page
+    for name in ROUNDED:
+        values[name] = round(float(values[name]), 4)
+    check_scoring(values["finding_weight"], values["satisfaction_weight"], values["partly_value"])
     for name, value in values.items():
         setattr(cycle, name, value)
 

@@ -21,7 +21,7 @@ Flag codes (stable; the web layer translates them):
 - ``identical_ratings``: two or more interviews, and every rating in all of them is the same.
 
 Camera clocks: EXIF date-times usually carry no offset. A naive ``taken_at`` is read as local
-time at UTC+``camera_utc_offset_h`` (default 8: the examiners' phones are set to Beijing time,
+time at UTC+``camera_utc_offset_h`` (default 8, cycle configuration: the examiners' phones are set to Beijing time,
 which covers all of China). When the photo carried an OffsetTime tag the caller passes an aware
 datetime, and that offset wins.
 
@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import NamedTuple
 
+from fieldcheck.cycles import defaults
 from fieldcheck.places.geo import geodesic_distance_m
 
 FLAG_CODES: tuple[str, ...] = (
@@ -66,16 +67,16 @@ class Flag:
 
 @dataclass(frozen=True)
 class FlagSettings:
-    """Thresholds; each is cycle configuration, these are the defaults."""
+    """Thresholds; each is cycle configuration (cycles/settings.py), these are a new cycle's defaults."""
 
-    max_distance_m: float = 500
-    max_accuracy_m: float = 100
-    exif_gps_max_m: float = 1000
-    exif_time_window_h: float = 2
-    exif_max_age_days: float = 30
-    phash_max_distance: int = 6
-    min_visit_minutes: float = 5
-    camera_utc_offset_h: float = 8  # naive EXIF times are Beijing time (see module docstring)
+    max_distance_m: float = defaults.MAX_DISTANCE_M
+    max_accuracy_m: float = defaults.ACCURACY_THRESHOLD_M
+    exif_gps_max_m: float = defaults.EXIF_GPS_MAX_M
+    exif_time_window_h: float = defaults.EXIF_TIME_WINDOW_H
+    exif_max_age_days: float = defaults.EXIF_MAX_AGE_DAYS
+    phash_max_distance: int = defaults.PHASH_MAX_DISTANCE
+    min_visit_minutes: float = defaults.MIN_VISIT_MINUTES
+    camera_utc_offset_h: float = defaults.CAMERA_UTC_OFFSET_H  # naive EXIF times (see module docstring)
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ class VisitEvidence:
     photos: Sequence[PhotoEvidence] = ()
     other_photos: Sequence[OtherPhoto | tuple[str, str, str]] = ()
     interviews: Sequence[Sequence[int]] = ()
-    min_interviews: int = 3
+    min_interviews: int = defaults.MIN_INTERVIEWS
 
 
 def compute_flags(visit: VisitEvidence, settings: FlagSettings = FlagSettings()) -> list[Flag]:
@@ -124,7 +125,7 @@ def compute_flags(visit: VisitEvidence, settings: FlagSettings = FlagSettings())
     return sorted(flags, key=lambda f: FLAG_CODES.index(f.code))  # stable: photo order kept
 
 
-def camera_time_utc(taken_at: datetime, camera_utc_offset_h: float = 8) -> datetime:
+def camera_time_utc(taken_at: datetime, camera_utc_offset_h: float = defaults.CAMERA_UTC_OFFSET_H) -> datetime:
     """An EXIF time in UTC: aware times keep their offset, naive ones get the camera offset."""
     if taken_at.tzinfo is None or taken_at.utcoffset() is None:
         taken_at = taken_at.replace(tzinfo=timezone(timedelta(hours=camera_utc_offset_h)))

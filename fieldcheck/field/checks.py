@@ -8,6 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from ..assignment.models import Task
+from ..cycles.settings import settings_of
 from ..evidence.flags import FlagSettings, OtherPhoto, PhotoEvidence, VisitEvidence, compute_flags
 from ..evidence.models import Flag, Photo, verification_photo
 from ..extensions import db
@@ -46,8 +47,9 @@ def other_photos(verification: Verification) -> list[OtherPhoto]:
 
 
 def evidence_of(verification: Verification) -> tuple[VisitEvidence, FlagSettings]:
+    """The visit as the pure checks see it, and every flag limit from the cycle's settings."""
     task = verification.task
-    cycle = task.claim.report.cycle
+    settings = settings_of(task.claim.report.cycle)
     place = task.claim.place
     visit = VisitEvidence(
         place_wgs84=place.wgs84() if place else None,
@@ -58,9 +60,8 @@ def evidence_of(verification: Verification) -> tuple[VisitEvidence, FlagSettings
                               p.phash or "") for p in verification.photos],
         other_photos=other_photos(verification),
         interviews=[[r.value for r in i.ratings] for i in verification.interviews],
-        min_interviews=cycle.min_interviews)
-    settings = FlagSettings(max_distance_m=cycle.max_distance_m, max_accuracy_m=cycle.accuracy_threshold_m)
-    return visit, settings
+        min_interviews=settings.min_interviews)
+    return visit, FlagSettings(**settings.flag_thresholds())
 
 
 def store_flags(verification: Verification) -> list[Flag]:

@@ -19,6 +19,7 @@ from ..evidence.photos import PhotoRejected, ingest_photo
 from ..evidence.storage import store_blob, store_derived
 from ..assignment.models import Task
 from ..assignment.states import TASK, can_submit
+from ..cycles.settings import settings_of
 from ..cycles.states import takes_visits
 from ..evidence.models import Photo
 from .models import Interview, Rating, Verification
@@ -184,7 +185,7 @@ DIGITS = re.compile(r"[0-9０-９]+(?:[.．][0-9０-９]+)?")
 def needs_blind_step(task: Task) -> bool:
     """Blind verification: count first, then see the claimed quantity (when the claim has one)."""
     claim = task.claim
-    return (claim.report.cycle.blind and task.revealed_at is None
+    return (settings_of(claim.report.cycle).blind and task.revealed_at is None
             and (claim.claimed_qty is not None or bool(DIGITS.search(claim.text))))
 
 

@@ -15,6 +15,8 @@ from ..assignment.access import with_own_task
 from ..assignment.models import Task
 from ..assignment.operations import routes_for
 from ..assignment.states import can_submit
+from ..cycles.defaults import MAX_ROUTE_KM
+from ..cycles.settings import settings_of
 from ..errors import OperationError
 from ..evidence.models import Photo
 from ..evidence.storage import blob_path
@@ -37,7 +39,7 @@ def my_tasks():
     tasks = db.session.scalars(
         sa.select(Task).where(Task.examiner_id == current_user.id).order_by(order, Task.id)).all()
     open_tasks = [t for t in tasks if can_submit(t)]
-    radius = min((t.claim.report.cycle.max_route_km for t in open_tasks), default=30.0)
+    radius = min((settings_of(t.claim.report.cycle).max_route_km for t in open_tasks), default=MAX_ROUTE_KM)
     routes = routes_for(current_user, open_tasks, radius) if open_tasks else []
     done = [t for t in tasks if not can_submit(t)]
     return render_template("field/tasks.html", routes=routes, done=done,

@@ -21,6 +21,7 @@ from ..extensions import db
 from ..errors import OperationError
 from ..assignment.models import Task
 from ..assignment.states import can_submit
+from ..cycles.settings import settings_of
 from ..field.models import RESPONDENT_KINDS, Interview, Rating
 from ..field.operations import check_task_is_yours, needs_blind_step
 from ..field.submission import parse_client_uuid
@@ -40,7 +41,7 @@ def issue_token(task: Task, examiner: User, client_uuid: str) -> tuple[str, Rati
     if needs_blind_step(task):  # the resident's page shows the claim with its figures
         raise OperationError(_("Record your own count first; then show residents the code."), status=409)
     raw = secrets.token_urlsafe(16)
-    hours = task.claim.report.cycle.qr_token_hours
+    hours = settings_of(task.claim.report.cycle).qr_token_hours
     row = RatingToken(token_sha256=token_hash(raw), task=task, client_uuid=uuid,
                       expires_at=utcnow() + timedelta(hours=hours))
     db.session.add(row)

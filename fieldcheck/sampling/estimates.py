@@ -10,6 +10,8 @@ import math
 from collections.abc import Callable
 from fractions import Fraction
 
+from ..cycles.defaults import CONFIDENCE
+
 
 def _exact(value: float | Fraction) -> Fraction:
     # str() first so that 0.9 means exactly 9/10, matching sample_size().
@@ -40,7 +42,7 @@ def _cdf_numerator(population: int, sample: int, failures: int, bad: int) -> int
 
 
 def hypergeometric_upper_bound(
-    population: int, sample: int, failures: int, confidence: float = 0.9
+    population: int, sample: int, failures: int, confidence: float = CONFIDENCE
 ) -> int:
     """Exact upper confidence bound on the number of false claims in the population.
 
@@ -112,7 +114,7 @@ def _bisect(predicate_high: Callable[[float], bool]) -> float:
     return (low + high) / 2
 
 
-def clopper_pearson(successes: int, trials: int, confidence: float = 0.9) -> tuple[float, float]:
+def clopper_pearson(successes: int, trials: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
     """Two-sided Clopper–Pearson interval for a binomial proportion."""
     if trials < 0 or successes < 0 or successes > trials:
         raise ValueError("need 0 ≤ successes ≤ trials")
@@ -134,7 +136,7 @@ def clopper_pearson(successes: int, trials: int, confidence: float = 0.9) -> tup
 
 
 def verified_share_bounds(
-    population: int, sample: int, failures: int, confidence: float = 0.9
+    population: int, sample: int, failures: int, confidence: float = CONFIDENCE
 ) -> dict[str, float | int]:
     """Share of the report's claims that hold: point estimate and exact lower bound.
 

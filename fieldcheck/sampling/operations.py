@@ -10,6 +10,7 @@ from ..accounts.models import User
 from ..assignment.models import Task
 from ..audit.models import record
 from ..cycles.models import Cycle
+from ..cycles.settings import settings_of
 from ..cycles.states import CYCLE
 from ..db import utcnow
 from ..extensions import db
@@ -22,7 +23,8 @@ from .rule import DrawRule, draw_frame, stratum_of
 
 def draw_rule_of(cycle: Cycle) -> DrawRule:
     """The cycle's draw rule, as it will be published beside the seed."""
-    return DrawRule(cycle.tolerable_share, cycle.confidence, cycle.min_per_stratum, cycle.cover_aspects, cycle.strata)
+    s = settings_of(cycle)
+    return DrawRule(s.tolerable_share, s.confidence, s.min_per_stratum, s.cover_aspects, s.strata)
 
 
 def frame_rows(cycle: Cycle) -> list[FrameRow]:

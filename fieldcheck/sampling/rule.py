@@ -12,6 +12,7 @@ import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from ..cycles import defaults
 from ..cycles.defaults import STRATA
 from .draw import FrameRow, draw, sample_size
 
@@ -22,11 +23,11 @@ METHOD_PREFIX = "fieldcheck-draw/1"
 class DrawRule:
     """How many claims each stratum gets, and what counts as a stratum."""
 
-    tolerable_share: float = 0.2
-    confidence: float = 0.9
-    minimum: int = 3
-    cover_aspects: bool = True
-    strata: str = "report"
+    tolerable_share: float = defaults.TOLERABLE_SHARE
+    confidence: float = defaults.CONFIDENCE
+    minimum: int = defaults.MIN_PER_STRATUM
+    cover_aspects: bool = defaults.COVER_ASPECTS
+    strata: str = defaults.DEFAULT_STRATA
 
     def __post_init__(self) -> None:
         if not 0 < self.tolerable_share <= 1:

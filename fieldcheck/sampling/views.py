@@ -19,6 +19,7 @@ from ..assignment.operations import (active_examiners, assign_task, cycle_tasks,
 from ..assignment.states import can_assign
 from ..cycles.access import with_cycle
 from ..cycles.models import Cycle
+from ..cycles.settings import settings_of
 from ..errors import OperationError
 from ..extensions import db
 from ..web import change_and_flash, change_or_error, keep_changes
@@ -108,7 +109,7 @@ def routes(cycle: Cycle):
     for user in active_examiners():
         mine = [t for t in tasks if t.examiner_id == user.id]
         if mine:
-            plans.append((user, routes_for(user, mine, cycle.max_route_km)))
+            plans.append((user, routes_for(user, mine, settings_of(cycle).max_route_km)))
     return render_template("sampling/routes.html", cycle=cycle, plans=plans)
 
 

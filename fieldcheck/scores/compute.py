@@ -10,13 +10,13 @@ from dataclasses import asdict, fields
 import sqlalchemy as sa
 
 from ..cycles.models import Cycle
+from ..cycles.settings import CycleSettings, settings_of
 from ..extensions import db
 from ..assignment.models import Task
 from ..reports.models import Claim, Report
 from ..sampling.estimates import clopper_pearson, point_estimate
-from .scoring import ClaimResult, ClaimScore, ReportScore, score_report
-
-CONFIDENCE = 0.9
+from ..sampling.operations import get_sample
+from .scoring import FALSE_BELOW, ClaimResult, ClaimScore, ReportScore, ScoreWeights, score_report
 
 
 def approved_results(cycle: Cycle) -> dict[str, list[ClaimResult]]:
@@ -37,14 +37,16 @@ def approved_results(cycle: Cycle) -> dict[str, list[ClaimResult]]:
 
 
 def cycle_scores(cycle: Cycle) -> list[tuple[Report, ReportScore]]:
-    """Every report of the cycle with its score (possibly with nothing approved yet)."""
-    weights = {a.code: a.weight for a in cycle.aspects}
+    """Every report of the cycle with its score (possibly with nothing approved yet), by the cycle's settings."""
+    settings = settings_of(cycle)
+    weights = ScoreWeights(settings.finding_weight, settings.satisfaction_weight)
     results = approved_results(cycle)
     scores = []
     for report in cycle.reports:
         population = sum(1 for c in report.claims if c.state == "confirmed")
         scores.append((report, score_report(report.slug, population, sorted(
-            results.get(report.slug, []), key=lambda r: r.public_id), weights, confidence=CONFIDENCE)))
+            results.get(report.slug, []), key=lambda r: r.public_id), settings.aspect_weight_map(), weights,
+            confidence=settings.confidence, partly_value=settings.partly_value)))
     return scores
 
 
@@ -122,14 +124,36 @@ def to_csv(rows: list[dict], fieldnames: list[str] | None = None) -> str:
     return out.getvalue()
 
 
+def formula(settings: CycleSettings) -> str:
+    """How the figures were computed, written from the values in use (never a copy of the defaults)."""
+    return (f"{settings.claim_formula()} (100*f without ratings); f: verified 1, partly observed/claimed capped at 1 "
+            f"({settings.partly_value:g} if not quantitative), not verified 0, site not found 0; "
+            f"s = 100*(mean rating - 1)/4; aspect = mean claim score; "
+            f"total = sum(weight*aspect)/sum(weights used)")
+
+
+def method(settings: CycleSettings) -> str:
+    """How the verified share and its bound were computed, with the cycle's confidence."""
+    return (f"a claim is false when f < {FALSE_BELOW:g}; verified_share_lower: exact hypergeometric "
+            f"(finite population) lower bound at confidence {settings.confidence:g}; "
+            f"verified_share_cp_lower/upper: Clopper-Pearson at confidence {settings.confidence:g}")
+
+
 def export_document(cycle: Cycle, level: str) -> dict:
     """The JSON export: the method and the basis travel with the numbers."""
+    settings = settings_of(cycle)
+    sample = get_sample(cycle)
     rows = report_rows(cycle) if level == "report" else claim_rows(cycle)
     return {
         "cycle": cycle.code, "title": cycle.title, "level": level, "frame_sha256": cycle.frame_sha256,
-        "confidence": CONFIDENCE,
-        "formula": "claim = 100*(0.6*f + 0.4*s/100); aspect = mean claim score; total = sum(weight*aspect)/sum(weights used)",
-        "aspect_weights": {a.code: a.weight for a in cycle.aspects},
+        "confidence": settings.confidence,
+        "formula": formula(settings),
+        "method": method(settings),
+        # The draw rule as published beside the seed when the sample was drawn.
+        "draw_method": sample.method if sample else None,
+        "score_weights": {"finding": settings.finding_weight, "satisfaction": settings.satisfaction_weight,
+                          "partly_not_quantitative": settings.partly_value},
+        "aspect_weights": settings.aspect_weight_map(),
         "rows": rows,
     }
 

@@ -11,6 +11,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from fieldcheck.cycles import defaults
 from fieldcheck.sampling.estimates import verified_share_bounds
 
 FINDINGS = ("verified", "partly", "not_verified", "site_not_found")
@@ -20,23 +21,26 @@ FINDINGS = ("verified", "partly", "not_verified", "site_not_found")
 FALSE_BELOW = 0.5
 
 
-def finding_value(finding: str, claimed_qty: float | None, observed_qty: float | None) -> float:
-    """Map a finding to f ∈ [0, 1]; "partly" is observed/claimed, or 0.5 if not quantitative."""
+def finding_value(finding: str, claimed_qty: float | None, observed_qty: float | None,
+                  partly_value: float = defaults.PARTLY_VALUE) -> float:
+    """Map a finding to f ∈ [0, 1]; "partly" is observed/claimed, or partly_value if not quantitative."""
     if finding == "verified":
         return 1.0
     if finding in ("not_verified", "site_not_found"):
         return 0.0
     if finding != "partly":
         raise ValueError(f"unknown finding: {finding!r}")
+    if not 0.0 <= partly_value <= 1.0:
+        raise ValueError("the value of a partly verified claim must be in [0, 1]")
     if claimed_qty is None or observed_qty is None:
-        return 0.5
+        return partly_value
     # float() so database Decimals come out as plain floats like every other value.
     claimed, observed = float(claimed_qty), float(observed_qty)
     if math.isnan(claimed) or math.isnan(observed):
         raise ValueError("quantity is NaN")
     if claimed <= 0:
         # A ratio against a zero or negative claim means nothing.
-        return 0.5
+        return partly_value
     return min(1.0, max(0.0, observed / claimed))
 
 
@@ -55,8 +59,8 @@ def satisfaction(ratings: Sequence[int]) -> float | None:
 class ScoreWeights:
     """Weights of finding and satisfaction in a claim score; they must sum to 1."""
 
-    finding_weight: float = 0.6
-    satisfaction_weight: float = 0.4
+    finding_weight: float = defaults.FINDING_WEIGHT
+    satisfaction_weight: float = defaults.SATISFACTION_WEIGHT
 
     def __post_init__(self) -> None:
         weights = (self.finding_weight, self.satisfaction_weight)
@@ -136,7 +140,8 @@ def score_report(
     results: list[ClaimResult],
     aspect_weights: Mapping[str, float],
     weights: ScoreWeights = ScoreWeights(),
-    confidence: float = 0.9,
+    confidence: float = defaults.CONFIDENCE,
+    partly_value: float = defaults.PARTLY_VALUE,
 ) -> ReportScore:
     """Score one report from its approved sampled claims.
 
@@ -168,7 +173,7 @@ def score_report(
         if result.aspect not in by_aspect:
             # Dropping it silently would change the total without anyone noticing.
             raise ValueError(f"claim {result.public_id!r} has unweighted aspect {result.aspect!r}")
-        f = finding_value(result.finding, result.claimed_qty, result.observed_qty)
+        f = finding_value(result.finding, result.claimed_qty, result.observed_qty, partly_value)
         s = satisfaction(result.ratings)
         score = claim_score(f, s, weights)
         claims.append(ClaimScore(result.public_id, result.aspect, f, s, len(result.ratings), score))

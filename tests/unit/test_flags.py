@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from fieldcheck.cycles import defaults
 from fieldcheck.evidence.flags import (
     FLAG_CODES,
     Flag,
@@ -65,8 +66,11 @@ def test_clean_visit_raises_nothing() -> None:
 
 def test_defaults() -> None:
     s = FlagSettings()
-    assert (s.max_distance_m, s.max_accuracy_m, s.exif_gps_max_m, s.exif_time_window_h) == (500, 100, 1000, 2)
+    assert (s.max_distance_m, s.max_accuracy_m, s.exif_gps_max_m, s.exif_time_window_h) == (500, 50, 1000, 2)
     assert (s.exif_max_age_days, s.phash_max_distance, s.min_visit_minutes, s.camera_utc_offset_h) == (30, 6, 5, 8)
+    # One home for each default: the accuracy the phone waits for is the limit of the flag.
+    assert s.max_accuracy_m == defaults.ACCURACY_THRESHOLD_M and s.max_distance_m == defaults.MAX_DISTANCE_M
+    assert VisitEvidence().min_interviews == defaults.MIN_INTERVIEWS
 
 
 # --- geotag ---------------------------------------------------------------------------------
@@ -91,16 +95,16 @@ def test_far_from_place_needs_a_place() -> None:
     assert codes(replace(CLEAN, place_wgs84=None, geotag=east(5000))) == []
 
 
-@pytest.mark.parametrize(("accuracy", "raised"), [(100, False), (100.5, True), (None, False)])
+@pytest.mark.parametrize(("accuracy", "raised"), [(50, False), (50.5, True), (None, False)])
 def test_poor_accuracy_boundary(accuracy: float | None, raised: bool) -> None:
     flags = only(replace(CLEAN, accuracy_m=accuracy), "poor_accuracy")
-    assert flags == ([Flag("poor_accuracy", {"accuracy_m": 100.5, "limit_m": 100})] if raised else [])
+    assert flags == ([Flag("poor_accuracy", {"accuracy_m": 50.5, "limit_m": 50})] if raised else [])
 
 
 def test_settings_change_limits() -> None:
-    visit = replace(CLEAN, geotag=east(300), accuracy_m=60)
+    visit = replace(CLEAN, geotag=east(300), accuracy_m=40)
     assert codes(visit) == []
-    assert codes(visit, FlagSettings(max_distance_m=200, max_accuracy_m=50)) == ["far_from_place", "poor_accuracy"]
+    assert codes(visit, FlagSettings(max_distance_m=200, max_accuracy_m=30)) == ["far_from_place", "poor_accuracy"]
 
 
 # --- EXIF position --------------------------------------------------------------------------

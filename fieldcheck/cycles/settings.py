@@ -1,0 +1,94 @@
+"""Every figure a cycle configures, in one frozen value: `settings_of(cycle)`.
+
+The draw, the evidence checks, the phone, the scores and the export all take their figures from
+here, so a cycle's configuration cannot be read one way in one place and another way elsewhere.
+The defaults of a new cycle are in cycles/defaults.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .models import Cycle
+
+
+@dataclass(frozen=True)
+class CycleSettings:
+    # The draw rule
+    min_per_stratum: int
+    tolerable_share: float
+    confidence: float
+    cover_aspects: bool
+    strata: str
+    # Evidence on the phone
+    blind: bool
+    min_interviews: int
+    accuracy_threshold_m: float
+    geo_wait_s: int
+    qr_token_hours: float
+    # Evidence checks (flag limits)
+    max_distance_m: int
+    exif_gps_max_m: float
+    exif_time_window_h: float
+    exif_max_age_days: float
+    phash_max_distance: int
+    min_visit_minutes: float
+    camera_utc_offset_h: float
+    # Scoring
+    finding_weight: float
+    satisfaction_weight: float
+    partly_value: float
+    aspect_weights: tuple[tuple[str, float], ...]
+    # Assignment
+    backcheck_share: float
+    max_route_km: float
+
+    def flag_thresholds(self) -> dict[str, float | int]:
+        """The limits of the evidence checks, named as evidence.flags.FlagSettings names them."""
+        return {
+            "max_distance_m": self.max_distance_m,
+            # The phone waits for this accuracy; a geotag still worse than it is flagged.
+            "max_accuracy_m": self.accuracy_threshold_m,
+            "exif_gps_max_m": self.exif_gps_max_m,
+            "exif_time_window_h": self.exif_time_window_h,
+            "exif_max_age_days": self.exif_max_age_days,
+            "phash_max_distance": self.phash_max_distance,
+            "min_visit_minutes": self.min_visit_minutes,
+            "camera_utc_offset_h": self.camera_utc_offset_h,
+        }
+
+    def aspect_weight_map(self) -> dict[str, float]:
+        return dict(self.aspect_weights)
+
+    def claim_formula(self) -> str:
+        """The claim score formula with the weights in use, e.g. 'claim = 100*(0.6*f + 0.4*s/100)'."""
+        return f"claim = 100*({self.finding_weight:g}*f + {self.satisfaction_weight:g}*s/100)"
+
+
+def settings_of(cycle: Cycle) -> CycleSettings:
+    """The cycle's configuration as plain values (floats as floats, whatever the database returns)."""
+    return CycleSettings(
+        min_per_stratum=int(cycle.min_per_stratum),
+        tolerable_share=float(cycle.tolerable_share),
+        confidence=float(cycle.confidence),
+        cover_aspects=bool(cycle.cover_aspects),
+        strata=cycle.strata,
+        blind=bool(cycle.blind),
+        min_interviews=int(cycle.min_interviews),
+        accuracy_threshold_m=float(cycle.accuracy_threshold_m),
+        geo_wait_s=int(cycle.geo_wait_s),
+        qr_token_hours=float(cycle.qr_token_hours),
+        max_distance_m=int(cycle.max_distance_m),
+        exif_gps_max_m=float(cycle.exif_gps_max_m),
+        exif_time_window_h=float(cycle.exif_time_window_h),
+        exif_max_age_days=float(cycle.exif_max_age_days),
+        phash_max_distance=int(cycle.phash_max_distance),
+        min_visit_minutes=float(cycle.min_visit_minutes),
+        camera_utc_offset_h=float(cycle.camera_utc_offset_h),
+        finding_weight=float(cycle.finding_weight),
+        satisfaction_weight=float(cycle.satisfaction_weight),
+        partly_value=float(cycle.partly_value),
+        aspect_weights=tuple((a.code, float(a.weight)) for a in cycle.aspects),
+        backcheck_share=float(cycle.backcheck_share),
+        max_route_km=float(cycle.max_route_km),
+    )
