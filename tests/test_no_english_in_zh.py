@@ -217,7 +217,7 @@ def test_no_english_phrase_in_the_command_line_errors(app, tmp_path, monkeypatch
         ["claims", "accept", "2025", "no-such-report"],
         ["claims", "propose", str(report)],
     ]
-    problems, outputs = {}, []
+    problems = {}
     for args in invocations:
         result = runner.invoke(args=args)
         output = result.output  # click 8.2+: stdout and stderr, as a person sees them
@@ -227,9 +227,7 @@ def test_no_english_phrase_in_the_command_line_errors(app, tmp_path, monkeypatch
         found = english_phrases(output)
         if found or not re.search(r"[\u4e00-\u9fff]", output):
             problems[" ".join(a.rsplit("/", 1)[-1] for a in args)] = sorted(set(found)) or output
-        outputs.append(output)
     assert not problems, f"English in the Chinese command line: {problems}"
-    return outputs
 
 
 def test_every_coded_message_reads_as_chinese(tmp_path):
