@@ -5,9 +5,10 @@ from __future__ import annotations
 import secrets
 
 import click
+from flask_babel import gettext as _
 from flask.cli import with_appcontext
 
-from ..commands import run_operation
+from ..commands import CommandError, run_operation
 
 users = click.Group("users", help="Accounts.")
 units = click.Group("units", help="Units and which are related.")
@@ -50,7 +51,7 @@ def users_unit(username, unit):
 
     user = db.session.scalar(sa.select(User).where(User.username == username))
     if user is None:
-        raise click.ClickException(f"unknown user {username}")
+        raise CommandError(_("There is no user %(name)s.", name=username))
     run_operation(set_user_unit, user, unit)
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from ..commands import lookup, run_operation
+from ..commands import CommandError, lookup, run_operation
 from ..errors import OperationError
 from . import defaults
 from .operations import close_cycle, create_cycle, end_fieldwork, get_cycle, parse_aspect_lines, parse_question_lines
@@ -36,7 +36,7 @@ def cycle_create(code, title, minimum, tolerable_share, confidence, strata, no_c
         aspects = parse_aspect_lines(Path(aspects_file).read_text("utf-8")) if aspects_file else None
         questions = parse_question_lines(Path(questions_file).read_text("utf-8")) if questions_file else None
     except OperationError as exc:
-        raise click.ClickException(exc.message) from None
+        raise CommandError(exc.message) from None
     cycle = run_operation(create_cycle, code, title, aspects, questions, minimum, tolerable_share=tolerable_share,
                           confidence=confidence, cover_aspects=not no_cover_aspects, strata=strata)
     click.echo(cycle.code)

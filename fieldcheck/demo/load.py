@@ -9,6 +9,7 @@ import click
 import sqlalchemy as sa
 from flask import current_app
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 from flask_migrate import upgrade
 from werkzeug.serving import run_simple
@@ -73,10 +74,11 @@ def demo_command(host, port, no_serve):
 
     upgrade()
     passwords = load_demo()
-    click.echo("fieldcheck demo — 演示账号 / demo accounts:")
+    click.echo(_("fieldcheck demo — accounts:"))
     for username, password in passwords.items():
         click.echo(f"  {username:10} {password}")
-    click.echo(f"Open http://{host}:{port}/login  (examiner: /tasks on a phone)")
+    url = f"http://{host}:{port}/login"
+    click.echo(_("Open %(url)s (examiners: %(tasks)s on a phone)", url=url, tasks="/tasks"))
     if not no_serve:
         # Flask ignores app.run() inside its own CLI, so serve with Werkzeug directly.
 

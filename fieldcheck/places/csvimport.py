@@ -15,10 +15,13 @@ from dataclasses import dataclass
 from fieldcheck.places.geo import CRS_CODES, CoordinateError, parse_coordinate
 
 PLACES_HEADER = ("name", "kind", "parent", "lat", "lon", "crs")
+# Each problem is (line, code, figures); the figures are strings the message is worded with
+# (places.operations.place_error_text), so the core stays free of any language.
 ERROR_CODES = (
-    "header", "columns", "empty_name", "duplicate_name", "lat_range", "lon_range",
+    "empty_file", "header", "csv_syntax", "columns", "empty_name", "duplicate_name", "lat_range", "lon_range",
     "not_a_number", "crs", "unknown_parent", "ambiguous_parent", "parent_cycle",
 )
+PlaceError = tuple[int, str, dict[str, str]]
 
 
 @dataclass(frozen=True)
@@ -34,11 +37,11 @@ class PlaceRow:
 
 
 class PlaceImportError(ValueError):
-    """The file was rejected; ``errors`` lists (line number, code, detail) for every problem."""
+    """The file was rejected; ``errors`` lists (line number, code, figures) for every problem."""
 
-    def __init__(self, errors: list[tuple[int, str, str]]) -> None:
+    def __init__(self, errors: list[PlaceError]) -> None:
         self.errors = sorted(errors, key=lambda e: e[0])
-        first = "; ".join(f"line {line}: {detail}" for line, _, detail in self.errors[:3])
+        first = "; ".join(f"line {line}: {code} {figures}" for line, code, figures in self.errors[:3])
         more = f" (and {len(self.errors) - 3} more)" if len(self.errors) > 3 else ""
         super().__init__(f"{len(self.errors)} problem(s) in the place list: {first}{more}")
 
@@ -67,15 +70,15 @@ def parse_places_csv(text: str) -> list[PlaceRow]:
     try:
         header = next(reader)
     except StopIteration:
-        raise PlaceImportError([(1, "header", "the file is empty")]) from None
-    except csv.Error as exc:
-        raise PlaceImportError([(1, "header", str(exc))]) from None
+        raise PlaceImportError([(1, "empty_file", {})]) from None
+    except csv.Error:
+        raise PlaceImportError([(1, "csv_syntax", {})]) from None
     if tuple(h.strip().lower() for h in header) != PLACES_HEADER:
         raise PlaceImportError(
-            [(1, "header", f"expected header {','.join(PLACES_HEADER)}, got {','.join(header)}")]
+            [(1, "header", {"expected": ",".join(PLACES_HEADER), "got": ",".join(header)})]
         )
 
-    errors: list[tuple[int, str, str]] = []
+    errors: list[PlaceError] = []
     rows: list[PlaceRow] = []
     first_line: dict[tuple[str, str | None], int] = {}
     line = reader.line_num
@@ -85,44 +88,42 @@ def parse_places_csv(text: str) -> list[PlaceRow]:
             fields = next(reader)
         except StopIteration:
             break
-        except csv.Error as exc:
-            errors.append((start, "columns", str(exc)))
+        except csv.Error:  # e.g. a NUL byte or an unclosed quote; the csv module's text is English
+            errors.append((start, "csv_syntax", {}))
             break
         line = reader.line_num
         if not fields or (len(fields) == 1 and not fields[0].strip()):
             continue  # blank line
         if len(fields) != len(PLACES_HEADER):
-            errors.append((start, "columns", f"expected 6 fields, got {len(fields)}"))
+            errors.append((start, "columns", {"expected": str(len(PLACES_HEADER)), "got": str(len(fields))}))
             continue
         name, kind, parent_raw, lat_raw, lon_raw, crs_raw = (f.strip() for f in fields)
         parent = parent_raw or None
         row_ok = True
         if not name:
-            errors.append((start, "empty_name", "name is empty"))
+            errors.append((start, "empty_name", {}))
             row_ok = False
         lat = lon = 0.0
         try:
             lat = parse_coordinate(lat_raw, "lat")
         except CoordinateError as exc:
-            errors.append((start, exc.code, str(exc)))
+            errors.append((start, exc.code, {"column": "lat", "value": lat_raw}))
             row_ok = False
         try:
             lon = parse_coordinate(lon_raw, "lon")
         except CoordinateError as exc:
-            errors.append((start, exc.code, str(exc)))
+            errors.append((start, exc.code, {"column": "lon", "value": lon_raw}))
             row_ok = False
         crs = crs_raw.lower()
         if crs not in CRS_CODES:
             # No default datum: guessing wrong puts the site 100–500 m away.
-            errors.append((start, "crs", f"datum {crs_raw!r} is not one of {', '.join(CRS_CODES)}"))
+            errors.append((start, "crs", {"value": crs_raw, "allowed": ", ".join(CRS_CODES)}))
             row_ok = False
         if name:
             key = (name, parent)
             if key in first_line:
-                where = f" under {parent!r}" if parent else ""
-                errors.append(
-                    (start, "duplicate_name", f"{name!r}{where} already on line {first_line[key]}")
-                )
+                errors.append((start, "duplicate_name",
+                               {"name": name, "parent": parent or "", "first_line": str(first_line[key])}))
                 row_ok = False
             else:
                 first_line[key] = start
@@ -144,13 +145,11 @@ def parse_places_csv(text: str) -> list[PlaceRow]:
         if parent is None:
             continue
         if parent not in name_count:
-            errors.append((start, "unknown_parent", f"parent {parent!r} of {name!r} is not in the file"))
+            errors.append((start, "unknown_parent", {"parent": parent, "name": name}))
         elif name_count[parent] > 1:
-            errors.append(
-                (start, "ambiguous_parent", f"{name_count[parent]} places are named {parent!r}")
-            )
+            errors.append((start, "ambiguous_parent", {"count": str(name_count[parent]), "parent": parent}))
         elif name in cycles:
-            errors.append((start, "parent_cycle", f"{name!r} is its own ancestor through {parent!r}"))
+            errors.append((start, "parent_cycle", {"name": name, "parent": parent}))
 
     if errors:
         raise PlaceImportError(errors)

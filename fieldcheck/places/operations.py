@@ -12,10 +12,41 @@ from .csvimport import PlaceImportError, parse_places_csv
 from .models import Place
 
 
+PLACE_ERRORS = {  # one sentence per csvimport.ERROR_CODES code, worded with its figures
+    "empty_file": lambda f: _("The file is empty."),
+    "header": lambda f: _("The first line must be the header %(expected)s, not %(got)s.", **f),
+    "csv_syntax": lambda f: _("This line cannot be read as CSV (an unclosed quote or a stray character)."),
+    "columns": lambda f: _("The row has %(got)s fields; it needs %(expected)s.", **f),
+    "empty_name": lambda f: _("The name is empty."),
+    "duplicate_name": lambda f: (
+        _("%(name)s under %(parent)s is already on line %(first_line)s.", **f) if f["parent"]
+        else _("%(name)s is already on line %(first_line)s.", **f)),
+    "lat_range": lambda f: _("The latitude %(value)s is outside -90 to 90.", **f),
+    "lon_range": lambda f: _("The longitude %(value)s is outside -180 to 180.", **f),
+    "not_a_number": lambda f: _("The %(column)s column is not a number: %(value)s.", **f),
+    "crs": lambda f: _("The datum %(value)s is not one of %(allowed)s.", **f),
+    "unknown_parent": lambda f: _("The parent %(parent)s of %(name)s is not in the file.", **f),
+    "ambiguous_parent": lambda f: _("%(count)s places are named %(parent)s: the parent is ambiguous.", **f),
+    "parent_cycle": lambda f: _("%(name)s is its own ancestor through %(parent)s.", **f),
+}
+
+
+def place_error_text(code: str, figures: dict[str, str]) -> str:
+    """One problem of the place list (a csvimport.ERROR_CODES code), in the user's language."""
+    return PLACE_ERRORS[code](figures)
+
+
+def place_problems_text(exc: PlaceImportError) -> str:
+    """Each problem of a place list with its line, at most 20, in the user's language."""
+    lines = [_("Line %(line)d: %(problem)s", line=line, problem=place_error_text(code, figures))
+             for line, code, figures in exc.errors[:20]]
+    more = [_("(and %(n)d more)", n=len(exc.errors) - 20)] if len(exc.errors) > 20 else []
+    return " ".join([*lines, *more])
+
+
 def import_error_message(exc: PlaceImportError) -> str:
-    lines = [_("Line %(line)d: %(problem)s (%(detail)s)", line=line, problem=_("place_error_" + code), detail=detail)
-             for line, code, detail in exc.errors[:20]]
-    return _("Nothing was imported.") + " " + " ".join(lines)
+    """The refusal of a place list: nothing was imported, and why."""
+    return _("Nothing was imported.") + " " + place_problems_text(exc)
 
 
 def import_places(data: bytes) -> int:

@@ -6,11 +6,21 @@ import json
 from pathlib import Path
 
 import click
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask.cli import with_appcontext
 
-from ..commands import lookup, run_operation
+from ..commands import CommandError, lookup, run_operation
+from ..cycles.defaults import DEFAULT_ASPECTS
 from ..cycles.operations import get_cycle
 from ..errors import OperationError
+from ..places.csvimport import PlaceImportError, parse_places_csv
+from ..places.operations import place_problems_text
+from .formats import extract_report_text
+from .operations import (accept_proposals, get_report, import_report, reason_text, report_refusal,
+                         report_text_from_input)
+from .propose import propose_claims
+from .text import ReportTextError
 
 report_cli = click.Group("report", help="Reports.")
 claims_cli = click.Group("claims", help="Claims in reports.")
@@ -27,13 +37,11 @@ claims_cli = click.Group("claims", help="Claims in reports.")
 @with_appcontext
 def report_import(code, file, unit, secretary, slug, title, kind):
     """Import a UTF-8 .txt/.md report; prints its SHA-256."""
-    from .operations import import_report, report_text_from_input
-
     cycle = lookup(get_cycle, code)
     try:
         text = report_text_from_input(None, Path(file).read_bytes(), Path(file).name)
     except OperationError as exc:
-        raise click.ClickException(exc.message) from None
+        raise CommandError(exc.message) from None
     report = run_operation(import_report, cycle, unit_name=unit, secretary=secretary, title=title,
                            slug=slug, text=text, unit_kind=kind)
     click.echo(report.sha256)
@@ -43,32 +51,37 @@ def report_import(code, file, unit, secretary, slug, title, kind):
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output")
 @click.option("--places", type=click.Path(exists=True, dir_okay=False), help="A place list CSV to find places")
+@with_appcontext
 def claims_propose(file, as_json, places):
-    """Preview the claims the machine would propose for a report file."""
-    from .formats import extract_report_text
-    from .propose import propose_claims
-    from .text import ReportTextError
+    """Preview the claims the machine would propose for a report file.
 
+    --json keeps machine codes (aspect codes, reasons as {"code", figures…}); the text output
+    is worded in the reader's language (FIELDCHECK_LANG).
+    """
     try:
         text = extract_report_text(Path(file).read_bytes(), Path(file).name)
     except ReportTextError as exc:
-        raise click.ClickException(f"{file}: {exc.code}") from None
+        problem = report_refusal(exc.code)
+        raise CommandError(_("%(file)s: %(problem)s", file=file, problem=problem)) from None
     place_names = []
     if places:
-        from ..places.csvimport import PlaceImportError, parse_places_csv
-
         try:
             place_names = [row.name for row in parse_places_csv(Path(places).read_text("utf-8-sig"))]
         except PlaceImportError as exc:
-            raise click.ClickException(f"{places}: {exc.errors[:3]}") from None
+            problem = place_problems_text(exc)
+            raise CommandError(_("%(file)s: %(problem)s", file=places, problem=problem)) from None
     proposals = propose_claims(text, place_names=place_names)
     if as_json:
         click.echo(json.dumps([{"start": p.start, "end": p.end, "text": p.text, "quantities": p.quantities,
                                 "counted": p.counted, "places": p.places, "aspect": p.aspect,
-                                "reasons": p.reasons} for p in proposals], ensure_ascii=False, indent=2))
+                                "reasons": [{"code": code, **figures} for code, figures in p.reasons]}
+                               for p in proposals], ensure_ascii=False, indent=2))
     else:
+        english = str(get_locale() or "zh") == "en"
+        names = {code: en if english else zh for code, zh, en in DEFAULT_ASPECTS}
         for p in proposals:
-            click.echo(f"{p.start}-{p.end}\t{p.aspect or '-'}\t{p.text}")
+            why = " · ".join(reason_text(code, figures) for code, figures in p.reasons)
+            click.echo(f"{p.start}-{p.end}\t{names.get(p.aspect or '', '-')}\t{p.text}\t{why}")
 
 
 @claims_cli.command("accept")
@@ -77,10 +90,8 @@ def claims_propose(file, as_json, places):
 @with_appcontext
 def claims_accept(code, slug):
     """Accept every open proposal of a report as a confirmed claim."""
-    from .operations import accept_proposals, get_report
-
     try:
         report = get_report(lookup(get_cycle, code), slug)
     except OperationError as exc:
-        raise click.ClickException(exc.message) from None
+        raise CommandError(exc.message) from None
     click.echo(len(run_operation(accept_proposals, report)))

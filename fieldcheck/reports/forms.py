@@ -1,6 +1,7 @@
 """Forms for reports and claims."""
 
 import sqlalchemy as sa
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -51,7 +52,8 @@ def claim_fields(cycle, form: ClaimForm, start: int | None, end: int | None) -> 
 
 def claim_form(cycle) -> ClaimForm:
     form = ClaimForm()
-    form.aspect.choices = [(a.code, a.name_zh + " / " + a.name_en) for a in cycle.aspects]
+    locale = str(get_locale() or "zh")
+    form.aspect.choices = [(a.code, a.name(locale)) for a in cycle.aspects]
     places = db.session.scalars(sa.select(Place).order_by(Place.name)).all()
     form.place.choices = [(0, _("(none)"))] + [(p.id, p.full_name) for p in places]
     return form

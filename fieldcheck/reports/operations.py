@@ -129,6 +129,18 @@ def add_claim(report: Report, start: int, end: int, aspect: Aspect, place: Place
     return claim
 
 
+REASONS = {  # one sentence per reports.propose.REASON_CODES code, worded with its figures
+    "quantity": lambda p: _("quantity %(qty)s%(unit)s", **p),
+    "action": lambda p: _("completed action: %(verb)s", **p),
+    "place": lambda p: _("names the place %(name)s", **p),
+}
+
+
+def reason_text(code: str, params: dict[str, str]) -> str:
+    """Why a passage was proposed (a reason from reports.propose), in the reader's language."""
+    return REASONS[code](params)
+
+
 def proposals_for(report: Report) -> list:
     """Sentence-level claim proposals not yet marked, for the claims editor."""
     from .propose import propose_claims

@@ -38,6 +38,7 @@ from .text import FULLWIDTH_TO_ASCII
 __all__ = [
     "DEFAULT_ASPECTS",
     "DEFAULT_ASPECT_KEYWORDS",
+    "REASON_CODES",
     "Proposal",
     "find_quantities",
     "propose_claims",
@@ -45,7 +46,10 @@ __all__ = [
     "suggest_aspect",
 ]
 
-# (code, Chinese name, English name): the default aspects of a new cycle.
+# Why a passage is proposed: (code, figures), e.g. ("quantity", {"qty": "12", "unit": "个"}),
+# ("action", {"verb": "新建"}), ("place", {"name": "清河镇新民村"}). The glue words them in the
+# reader's language (reports.operations.reason_text); the core stays free of any language.
+REASON_CODES = ("quantity", "action", "place")
 
 # Keywords that suggest each default aspect; the longest non-overlapping matches win.
 DEFAULT_ASPECT_KEYWORDS: dict[str, tuple[str, ...]] = {
@@ -92,7 +96,8 @@ class Proposal:
     """A proposed claim: text == report[start:end].
 
     `counted[i]` is the phrase that `quantities[i]` counts (培训村干部380人次 → 村干部), as
-    written in the report; `places` are the given place names found, in reading order.
+    written in the report; `places` are the given place names found, in reading order;
+    `reasons` are (code, figures) pairs, the codes from REASON_CODES.
     """
 
     start: int
@@ -100,7 +105,7 @@ class Proposal:
     text: str
     quantities: list[tuple[float, str]]
     aspect: str | None
-    reasons: list[str]
+    reasons: list[tuple[str, dict[str, str]]]
     counted: list[str] = field(default_factory=list)
     places: list[str] = field(default_factory=list)
 
@@ -234,8 +239,8 @@ def _proposal(text: str, original: str, unit: list[tuple[int, int]], piece: _Pie
         span = _counted(text, qs, qe, lower, upper, follows)
         counted.append(original[span[0]:span[1]] if span else (counted[-1] if counted else ""))
     places = _places_in(text, start, end, names)
-    reasons = [f"quantity {value:g}{unit}" for value, unit in quantities]
-    reasons += [f"action {verb}" for verb in dict.fromkeys(actions)]
-    reasons += [f"place {name}" for name in places]
+    reasons = [("quantity", {"qty": f"{value:g}", "unit": unit}) for value, unit in quantities]
+    reasons += [("action", {"verb": verb}) for verb in dict.fromkeys(actions)]
+    reasons += [("place", {"name": name}) for name in places]
     return Proposal(start, end, original[start:end], quantities, suggest_aspect(sentence, aspect_keywords), reasons,
                     counted, places)

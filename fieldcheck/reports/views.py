@@ -22,7 +22,7 @@ from .highlight import segments
 from .models import Claim, Feedback, Report
 from .operations import accept_proposals, add_claim, exclude_claim, form_quantity
 from .operations import import_report as do_import
-from .operations import match_place, proposals_for, reject_proposal, report_text_from_input
+from .operations import match_place, proposals_for, reason_text, reject_proposal, report_text_from_input
 from .states import can_edit_claim
 
 
@@ -86,7 +86,8 @@ def claims(report: Report):
                                    .order_by(Feedback.id)):
         leads.setdefault(item.claim_id, []).append(item)
     return render_template("reports/claims.html", cycle=cycle, report=report, form=form, error=error,
-                           proposals=proposals, segments=segments(report), exclude_form=ExcludeForm(),
+                           proposals=proposals, reason_text=reason_text, segments=segments(report),
+                           exclude_form=ExcludeForm(),
                            leads=leads, ambiguous=ambiguous, can_edit_claim=can_edit_claim), \
         (400 if error else 200)
 

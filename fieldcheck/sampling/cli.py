@@ -14,12 +14,27 @@ from flask_babel import gettext as _
 from ..accounts.models import User
 from ..assignment.models import Task
 from ..assignment.operations import assign_task
-from ..commands import lookup, run_operation
+from ..commands import CommandError, lookup, run_operation
 from ..cycles.operations import get_cycle
 from ..extensions import db
-from .draw import parse_frame_csv
+from .draw import FrameError, canonical_seed, parse_frame_csv
 from .operations import draw_cycle_sample, extend_stratum, get_sample, publish_cycle
-from .rule import DrawRule, draw_frame, sample_csv
+from .rule import METHOD_PREFIX, DrawRule, draw_frame, sample_csv, stratum_of
+
+FRAME_ERRORS = {  # one sentence per draw.FrameError code, worded with its figures
+    "empty": lambda f: _("The frame is empty; its first line must be the header %(expected)s.", **f),
+    "header": lambda f: _("The first line must be the header %(expected)s, not %(got)s.", **f),
+    "csv_syntax": lambda f: _("This line cannot be read as CSV (an unclosed quote or a stray character)."),
+    "columns": lambda f: _("The row has %(got)s fields; it needs %(expected)s.", **f),
+    "empty_public_id": lambda f: _("The claim's public id is empty."),
+    "empty_stratum": lambda f: _("The stratum is empty."),
+    "duplicate_id": lambda f: _("The public id %(public_id)s is already on line %(first_line)s.", **f),
+}
+
+
+def frame_error_text(exc: FrameError) -> str:
+    """A frame file that cannot be read, with its line, in the reader's language."""
+    return _("Line %(line)d: %(problem)s", line=exc.line, problem=FRAME_ERRORS[exc.code](exc.figures))
 
 sample_cli = click.Group("sample", help="The public draw.")
 tasks_cli = click.Group("tasks", help="Field tasks.")
@@ -44,24 +59,43 @@ def sample_draw(code, seed):
 @click.option("--extend", "extensions", multiple=True, help="STRATUM=K, once per published extension")
 @click.option("--compare", type=click.Path(exists=True, dir_okay=False),
               help="A published sample.csv: exit 1 unless it matches")
+@with_appcontext
 def sample_verify(frame_file, seed, method, extensions, compare):
-    """Re-derive the sample from the published frame and seed, without the database."""
+    """Re-derive the sample from the published frame and seed, without the database.
+
+    The core's ValueErrors are worded here by kind: each input is checked in its own step.
+    """
     try:
         rule = DrawRule.parse(method) if method else DrawRule()
+    except ValueError:
+        raise CommandError(_("The method %(method)s cannot be read: copy it exactly as published "
+                             "(it starts with %(prefix)s).", method=method, prefix=METHOD_PREFIX)) from None
+    try:
+        canonical_seed(seed)
+    except ValueError:
+        raise CommandError(_("The seed is empty once its spaces are removed.")) from None
+    try:
         rows = parse_frame_csv(Path(frame_file).read_text("utf-8-sig"))
-        extend = {}
-        for item in extensions:
-            name, _sep, k = item.rpartition("=")
-            extend[name] = int(k)
-        body = sample_csv(draw_frame(rows, seed, rule, extend))
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from None
+    except UnicodeDecodeError:
+        raise CommandError(_("%(file)s is not a UTF-8 text file.", file=frame_file)) from None
+    except FrameError as exc:
+        problem = frame_error_text(exc)
+        raise CommandError(_("%(file)s: %(problem)s", file=frame_file, problem=problem)) from None
+    strata = {stratum_of(row, rule) for row in rows}
+    extend = {}
+    for item in extensions:
+        name, _sep, k = item.rpartition("=")
+        if not k.isdigit() or name not in strata:
+            raise CommandError(_("--extend takes STRATUM=K, a stratum of the frame and a whole number K: "
+                                 "%(item)s", item=item))
+        extend[name] = int(k)
+    body = sample_csv(draw_frame(rows, seed, rule, extend))  # every input was checked above
     sys.stdout.write(body)
     if compare:
         published = Path(compare).read_text("utf-8-sig").replace("\r\n", "\n")
         if published != body:
-            raise click.ClickException("the published sample differs from the one derived here")
-        click.echo("OK: the published sample matches", err=True)
+            raise CommandError(_("The published sample differs from the one derived here."))
+        click.echo(_("OK: the published sample matches."), err=True)
 
 
 @sample_cli.command("extend")
@@ -85,10 +119,10 @@ def tasks_assign(code, examiner, claims):
     cycle = lookup(get_cycle, code)
     user = db.session.scalar(sa.select(User).where(User.username == examiner))
     if user is None:
-        raise click.ClickException(_("There is no user %(name)s.", name=examiner))
+        raise CommandError(_("There is no user %(name)s.", name=examiner))
     sample = get_sample(cycle)
     if sample is None:
-        raise click.ClickException(_("The sample is drawn after the frame is frozen."))
+        raise CommandError(_("The sample is drawn after the frame is frozen."))
     wanted = set(claims)
 
     def assign_all() -> int:

@@ -21,6 +21,17 @@ from fractions import Fraction
 FRAME_HEADER = ("public_id", "stratum", "aspect")
 
 
+class FrameError(ValueError):
+    """A frame CSV that cannot be read: the line, a code and the figures to word it with.
+
+    Codes: empty, header, csv_syntax, columns, empty_public_id, empty_stratum, duplicate_id.
+    """
+
+    def __init__(self, line: int, code: str, figures: dict[str, str] | None = None) -> None:
+        self.line, self.code, self.figures = line, code, dict(figures or {})
+        super().__init__(f"line {line}: {code} {self.figures}" if self.figures else f"line {line}: {code}")
+
+
 def canonical_seed(seed: str) -> str:
     """Return the seed in Unicode NFC with every whitespace character removed."""
     # Removing whitespace lets people type the dice digits in groups
@@ -166,14 +177,14 @@ def frame_sha256(rows: Iterable[FrameRow]) -> str:
 
 
 def parse_frame_csv(text: str) -> list[FrameRow]:
-    """Parse a frame CSV as written by :func:`frame_csv`; raise ValueError naming the bad line."""
+    """Parse a frame CSV as written by :func:`frame_csv`; raise FrameError naming the bad line."""
     reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
     try:
         header = next(reader)
     except StopIteration:
-        raise ValueError("line 1: frame is empty, expected header public_id,stratum,aspect") from None
+        raise FrameError(1, "empty", {"expected": ",".join(FRAME_HEADER)}) from None
     if tuple(header) != FRAME_HEADER:
-        raise ValueError(f"line 1: expected header public_id,stratum,aspect, got {','.join(header)}")
+        raise FrameError(1, "header", {"expected": ",".join(FRAME_HEADER), "got": ",".join(header)})
     rows: list[FrameRow] = []
     seen: dict[str, int] = {}
     line = reader.line_num
@@ -183,20 +194,20 @@ def parse_frame_csv(text: str) -> list[FrameRow]:
             fields = next(reader)
         except StopIteration:
             break
-        except csv.Error as exc:
-            raise ValueError(f"line {start}: {exc}") from None
+        except csv.Error:  # the csv module's own text is English: the code says enough
+            raise FrameError(start, "csv_syntax") from None
         line = reader.line_num
         if not fields:
             continue
         if len(fields) != len(FRAME_HEADER):
-            raise ValueError(f"line {start}: expected 3 fields, got {len(fields)}")
+            raise FrameError(start, "columns", {"expected": str(len(FRAME_HEADER)), "got": str(len(fields))})
         public_id, stratum, aspect = fields
         if not public_id:
-            raise ValueError(f"line {start}: public_id is empty")
+            raise FrameError(start, "empty_public_id")
         if not stratum:
-            raise ValueError(f"line {start}: stratum is empty")
+            raise FrameError(start, "empty_stratum")
         if public_id in seen:
-            raise ValueError(f"line {start}: public id {public_id!r} already on line {seen[public_id]}")
+            raise FrameError(start, "duplicate_id", {"public_id": public_id, "first_line": str(seen[public_id])})
         seen[public_id] = start
         rows.append(FrameRow(public_id, stratum, aspect))
     return rows

@@ -9,7 +9,7 @@ from fieldcheck.places.csvimport import PlaceImportError, PlaceRow, parse_places
 HEADER = "name,kind,parent,lat,lon,crs\n"
 
 
-def _errors(text: str) -> list[tuple[int, str, str]]:
+def _errors(text: str) -> list[tuple[int, str, dict[str, str]]]:
     with pytest.raises(PlaceImportError) as info:
         parse_places_csv(text)
     assert isinstance(info.value, ValueError)
@@ -43,9 +43,14 @@ def test_header_only_and_crlf() -> None:
     assert parse_places_csv(text) == [PlaceRow("A", "village", None, 1.0, 2.0, "wgs84")]
 
 
-@pytest.mark.parametrize("text", ["", "name,kind,lat,lon\nA,village,1,2\n", "place,kind,parent,lat,lon,crs\n"])
+@pytest.mark.parametrize("text", ["name,kind,lat,lon\nA,village,1,2\n", "place,kind,parent,lat,lon,crs\n"])
 def test_bad_header(text: str) -> None:
-    assert _codes(text) == [(1, "header")]
+    assert _errors(text) == [(1, "header", {"expected": "name,kind,parent,lat,lon,crs",
+                                            "got": text.splitlines()[0]})]
+
+
+def test_empty_file() -> None:
+    assert _errors("") == [(1, "empty_file", {})]
 
 
 def test_collects_all_errors_with_line_numbers() -> None:
@@ -79,7 +84,7 @@ def test_collects_all_errors_with_line_numbers() -> None:
 def test_duplicate_detail_names_first_line() -> None:
     errors = _errors(HEADER + "A,village,,1,2,wgs84\nA,village,,1,2,wgs84\n")
     assert errors[0][:2] == (3, "duplicate_name")
-    assert "line 2" in errors[0][2]
+    assert errors[0][2] == {"name": "A", "parent": "", "first_line": "2"}
 
 
 def test_same_name_under_different_parents_is_fine() -> None:

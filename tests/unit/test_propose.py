@@ -16,6 +16,7 @@ import pytest
 from fieldcheck.reports.propose import (
     DEFAULT_ASPECT_KEYWORDS,
     DEFAULT_ASPECTS,
+    REASON_CODES,
     Proposal,
     find_quantities,
     propose_claims,
@@ -137,7 +138,8 @@ def test_proposal_carries_span_quantities_aspect_and_reasons() -> None:
     assert p.quantities == [(2.0, "个"), (860.0, "平方米")]
     assert p.counted == ["党群服务中心", "面积"] and p.places == []
     assert p.aspect == "organization"
-    assert "action 新建" in p.reasons and "quantity 2个" in p.reasons
+    assert ("action", {"verb": "新建"}) in p.reasons and ("quantity", {"qty": "2", "unit": "个"}) in p.reasons
+    assert {code for code, _ in p.reasons} <= set(REASON_CODES)
     with pytest.raises(dataclasses.FrozenInstanceError):
         p.start = 0  # type: ignore[misc]
 
@@ -213,7 +215,7 @@ def test_places_longest_name_first_across_scripts() -> None:
     names = ["新民村", "清河镇新民村", "清河镇", "龙泉镇", "东湾村", "石桥村"]
     proposals = propose_claims(text, place_names=names)
     assert [p.places for p in proposals] == [["清河镇新民村"], ["新民村"], ["龙泉镇", "东湾村"]]
-    assert "place 清河镇新民村" in proposals[0].reasons
+    assert ("place", {"name": "清河镇新民村"}) in proposals[0].reasons
     assert propose_claims(text)[0].places == []
 
 
