@@ -5,10 +5,14 @@ from __future__ import annotations
 import secrets
 
 import click
+import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask.cli import with_appcontext
 
 from ..commands import CommandError, run_operation
+from ..extensions import db
+from .models import User
+from .operations import create_user, set_unit_group, set_user_unit
 
 users = click.Group("users", help="Accounts.")
 units = click.Group("units", help="Units and which are related.")
@@ -23,8 +27,6 @@ units = click.Group("units", help="Units and which are related.")
 @with_appcontext
 def users_create(username, roles, password, display_name, unit):
     """Create an account."""
-    from .operations import create_user, set_user_unit
-
     password = password or secrets.token_urlsafe(9)
 
     def create():
@@ -43,12 +45,6 @@ def users_create(username, roles, password, display_name, unit):
 @with_appcontext
 def users_unit(username, unit):
     """Record the unit a person belongs to ("" for none)."""
-    import sqlalchemy as sa
-
-    from ..extensions import db
-    from .models import User
-    from .operations import set_user_unit
-
     user = db.session.scalar(sa.select(User).where(User.username == username))
     if user is None:
         raise CommandError(_("There is no user %(name)s.", name=username))
@@ -61,8 +57,6 @@ def users_unit(username, unit):
 @with_appcontext
 def relate_units(group, units):
     """Mark units as related (e.g. the same county): their people never check each other's claims."""
-    from .operations import set_unit_group
-
     def relate():
         for unit in units:
             set_unit_group(unit, group)

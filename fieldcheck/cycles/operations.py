@@ -11,6 +11,7 @@ from ..audit.models import record
 from ..extensions import db
 from ..errors import OperationError
 from . import defaults
+from .forms import SETTINGS
 from .defaults import DEFAULT_ASPECTS, DEFAULT_QUESTIONS, STRATA
 from .models import Aspect, Cycle, Question
 from .states import CYCLE, can_configure
@@ -133,8 +134,6 @@ def update_cycle(cycle: Cycle, title: str, aspects, questions, settings: dict | 
 
 
 def cycle_settings(cycle: Cycle) -> dict:
-    from .forms import SETTINGS
-
     return {name: getattr(cycle, name) for name in SETTINGS}
 
 

@@ -8,6 +8,7 @@ import click
 from flask.cli import with_appcontext
 
 from ..commands import run_operation
+from .operations import import_places
 
 places_cli = click.Group("places", help="The place list.")
 
@@ -17,6 +18,4 @@ places_cli = click.Group("places", help="The place list.")
 @with_appcontext
 def places_import(file):
     """Import a place list CSV (name,kind,parent,lat,lon,crs); all rows or none."""
-    from .operations import import_places
-
     click.echo(run_operation(import_places, Path(file).read_bytes()))

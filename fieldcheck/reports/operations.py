@@ -18,6 +18,7 @@ from ..accounts.models import Unit
 from .models import Claim, Report
 from .states import CLAIM
 from .formats import extract_report_text
+from .propose import propose_claims
 from .text import ReportTextError, normalize_report_text, report_sha256
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -143,8 +144,6 @@ def reason_text(code: str, params: dict[str, str]) -> str:
 
 def proposals_for(report: Report) -> list:
     """Sentence-level claim proposals not yet marked, for the claims editor."""
-    from .propose import propose_claims
-
     # A proposal already marked, or rejected (an excluded claim with its reason), is not offered again.
     taken = [(c.start, c.end) for c in report.claims]
     names = list(dict.fromkeys(db.session.scalars(sa.select(Place.name))))
