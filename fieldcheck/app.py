@@ -26,6 +26,7 @@ from .field.api import bp as field_api_bp
 from .field.operations import masked_claim_text, needs_blind_step
 from .field.views import bp as field_bp
 from .guard import init_guard
+from .audit.chain import init_audit_chain
 from .places.views import bp as places_bp
 from .public.views import bp as public_bp
 from .reports import claim_views  # noqa: F401  (add their routes to the reports blueprint)
@@ -88,6 +89,7 @@ def build_app(test_config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale)
     _init_login(app)
     init_guard(app)
+    init_audit_chain()
     _register_blueprints(app)
     _register_errors(app)
     _register_template_helpers(app)
@@ -106,8 +108,13 @@ def _init_login(app: Flask) -> None:
     login_manager.login_message = None
 
     @login_manager.user_loader
-    def load_user(user_id: str):
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    def load_user(session_id: str):
+        """The user of a session cookie, if the cookie is from their current session (see User.get_id)."""
+        user_id, _dot, version = session_id.partition(".")
+        if not (user_id.isdigit() and version.isdigit()) or int(user_id) > 2**31 - 1:
+            return None
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.session_version == int(version) else None
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from flask.cli import FlaskGroup
 
 from .accounts.cli import units, users
+from .audit.cli import audit_cli
 from .cycles.cli import cycle_cli
+from .dashboard.cli import audit_export
 from .demo.load import demo_command
 from .evidence.cli import photo_cli
 from .places.cli import places_cli
@@ -25,6 +27,7 @@ def main() -> None:
 def register_commands(app) -> None:
     """Every area's commands on the app's `flask` / `fieldcheck` command line."""
     cycle_cli.add_command(cycle_publish)  # publishing freezes the frame, which the sampling area owns
+    audit_cli.add_command(audit_export)  # the export names people, which the audit area does not know
     for command in (photo_cli, users, units, cycle_cli, report_cli, claims_cli, places_cli, sample_cli, tasks_cli, export,
-                    demo_command):
+                    audit_cli, demo_command):
         app.cli.add_command(command)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -49,6 +50,9 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
         # Flask defines these keys, so they are set here, never with setdefault.
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        # A signed-in session lasts a week from its last use (examiners may be offline for days);
+        # signing out ends every copy of it at once (User.session_version).
+        "PERMANENT_SESSION_LIFETIME": timedelta(days=7),
     }
     for name, (key, convert) in ENV_SETTINGS.items():
         raw = env.get(name)

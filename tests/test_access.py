@@ -160,6 +160,8 @@ def rows(s) -> list[tuple[str, str, str, dict | None, dict[str, int]]]:
         ("reports.exclude", "POST", f"{r}/claims/{s['claim']}/exclude", {}, org(302)),
         ("reports.split", "POST", f"{r}/claims/{s['claim']}/split", {}, org(302)),
         ("reports.merge", "POST", f"{r}/claims/{s['claim']}/merge", {}, org(302)),
+        ("dashboard.audit", "GET", f"/audit?cycle={c}&action=task.", None, org(200)),
+        ("dashboard.audit_csv", "GET", "/audit.csv?actor=org", None, org(200)),
         ("places.index", "GET", "/places/", None, org(200)),
         ("places.index", "POST", "/places/", {}, org(400)),
         ("accounts.people", "GET", "/people", None, org(200)),

@@ -197,9 +197,9 @@ def test_units_recorded_on_the_page_and_the_command_line_keep_people_off_their_o
     assert org.post(f"/people/{exa_id}/unit", data={"csrf_token": token, "unit": "青山县柳河镇党委"}).status_code == 302
     assert org.post("/units/group", data={"csrf_token": token, "unit": "青山县柳河镇党委", "group": "青山县"}).status_code == 302
     runner = app.test_cli_runner()
-    assert runner.invoke(args=["units", "relate", "青山县", "中共青山县委"]).exit_code == 0
+    assert runner.invoke(args=["units", "relate", "青山县", "中共青山县委", "--as", "org"]).exit_code == 0
     result = runner.invoke(args=["users", "create", "exc", "--roles", "examiner", "--unit", "白水县委组织部",
-                                 "--password", "long enough 1"])
+                                 "--password", "long enough 1", "--as", "org"])
     assert result.exit_code == 0, result.output
     page = org.get("/people").get_data(as_text=True)
     assert "青山县柳河镇党委" in page and "白水县委组织部" in page

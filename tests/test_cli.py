@@ -17,24 +17,24 @@ def test_a_cycle_from_the_command_line(app, tmp_path):
         assert result.exit_code == 0, result.output
         return result.output.strip()
 
-    ok("users", "create", "org", "--roles", "organizer", "--password", "secret-pass-1")
-    line = ok("users", "create", "exa", "--roles", "examiner")
+    ok("users", "create", "org", "--roles", "organizer", "--password", "secret-pass-1")  # the first: no --as
+    line = ok("users", "create", "exa", "--roles", "examiner", "--as", "org")
     assert line.startswith("exa\t") and len(line.split("\t")[1]) >= 8  # a printed random password
-    assert ok("places", "import", str(FIXTURES / "places-qingshan.csv")) == "11"
-    ok("cycle", "create", "2025", "--title", "CLI cycle", "--minimum", "4")
+    assert ok("places", "import", str(FIXTURES / "places-qingshan.csv"), "--as", "org") == "11"
+    ok("cycle", "create", "2025", "--title", "CLI cycle", "--minimum", "4", "--as", "org")
     sha = ok("report", "import", "2025", str(FIXTURES / "reports" / "qingshan-county-2025.md"),
-             "--unit", "中共青山县委", "--secretary", "张明", "--slug", "qingshan-county")
+             "--unit", "中共青山县委", "--secretary", "张明", "--slug", "qingshan-county", "--as", "org")
     assert len(sha) == 64
-    accepted = int(ok("claims", "accept", "2025", "qingshan-county"))
+    accepted = int(ok("claims", "accept", "2025", "qingshan-county", "--as", "org"))
     assert accepted >= 10
-    frame_sha = ok("cycle", "publish", "2025")
-    drawn = ok("sample", "draw", "2025", "--seed", SEED).splitlines()
+    frame_sha = ok("cycle", "publish", "2025", "--as", "org")
+    drawn = ok("sample", "draw", "2025", "--seed", SEED, "--as", "org").splitlines()
     from fieldcheck.sampling.draw import FrameRow, frame_sha256, sample_size, ticket_hex
 
     ids = [line.split("\t")[0] for line in drawn]
     assert [line.split("\t")[1] for line in drawn] == [ticket_hex(SEED, i) for i in ids]
     assert len(drawn) >= sample_size(accepted, 0.2, 0.9, 4)
-    assert ok("tasks", "assign", "2025", "--examiner", "exa") == str(len(drawn))
+    assert ok("tasks", "assign", "2025", "--examiner", "exa", "--as", "org") == str(len(drawn))
     doc = json.loads(ok("export", "2025", "--format", "json"))
     assert doc["frame_sha256"] == frame_sha and doc["rows"][0]["sample_size"] == 0
     with app.app_context():
@@ -51,11 +51,11 @@ def test_cli_refusals_say_why_and_change_nothing(app, tmp_path):
     bad = tmp_path / "gbk.txt"
     bad.write_bytes(b"report \x80 text \xff end")  # neither UTF-8 nor GB18030
     result = runner.invoke(args=["report", "import", "2025", str(bad), "--unit", "u", "--secretary", "s",
-                                 "--slug", "x"])
+                                 "--slug", "x", "--as", "org"])
     assert result.exit_code == 1 and "UTF-8" in result.output
     bad_places = tmp_path / "places.csv"
     bad_places.write_text("name,kind,parent,lat,lon,crs\n甲村,village,,91,120,wgs84\n乙村,village,,30,120,wgs84\n")
-    result = runner.invoke(args=["places", "import", str(bad_places)])
+    result = runner.invoke(args=["places", "import", str(bad_places), "--as", "org"])
     assert result.exit_code == 1 and "2" in result.output
     from fieldcheck.extensions import db
     from fieldcheck.places.models import Place
@@ -64,7 +64,7 @@ def test_cli_refusals_say_why_and_change_nothing(app, tmp_path):
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Report)) == 1
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Place).where(Place.name == "乙村")) == 0
-    result = runner.invoke(args=["sample", "draw", "2025", "--seed", SEED])
+    result = runner.invoke(args=["sample", "draw", "2025", "--seed", SEED, "--as", "org"])
     assert result.exit_code == 1  # the frame is not frozen yet
 
 

@@ -146,7 +146,7 @@ def test_command_line_messages_follow_fieldcheck_lang_read_with_the_config(datab
     assert app.config["FIELDCHECK_LANG"] == lang
     # changing the environment afterwards changes nothing: the setting was read once, with the others
     monkeypatch.setenv("FIELDCHECK_LANG", "en" if lang == "zh" else "zh")
-    result = app.test_cli_runner().invoke(args=["cycle", "close", "nope"])
+    result = app.test_cli_runner().invoke(args=["export", "nope"])
     assert result.exit_code != 0 and expected in result.output
     from fieldcheck.extensions import db
 

@@ -66,7 +66,7 @@ def test_every_path_to_a_second_draw_is_refused_and_recorded(app):
     assert first.post("/cycles/2025/draw", data={"csrf_token": token, "seed": "1", "action": "enter"}).status_code == 409
     r = first.post("/api/cycles/2025/draw", json={"seed": "2", "action": "confirm"}, headers={"X-CSRFToken": token})
     assert r.status_code == 409 and r.get_json()["error"] == "already_drawn"
-    result = app.test_cli_runner().invoke(args=["sample", "draw", "2025", "--seed", "3"])
+    result = app.test_cli_runner().invoke(args=["sample", "draw", "2025", "--seed", "3", "--as", "org"])
     assert result.exit_code == 1
     vias = [e.after_data["via"] for e in audit_actions(app, "sample.redraw_refused")]
     assert vias == ["page", "api", "cli"]

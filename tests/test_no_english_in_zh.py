@@ -204,17 +204,18 @@ def test_no_english_phrase_in_the_command_line_errors(app, tmp_path, monkeypatch
     report.write_text((FIXTURES / "reports" / "qingshan-county-2025.md").read_text("utf-8"), encoding="utf-8")
 
     invocations = [
-        ["cycle", "close", "no-such-cycle"],
-        ["tasks", "assign", "2025", "--examiner", "ghost"],
-        ["places", "import", str(places)],
-        ["sample", "draw", "2025", "--seed", "1234 5678"],
+        ["cycle", "close", "no-such-cycle", "--as", "org"],
+        ["cycle", "close", "2025"],
+        ["tasks", "assign", "2025", "--examiner", "ghost", "--as", "org"],
+        ["places", "import", str(places), "--as", "org"],
+        ["sample", "draw", "2025", "--seed", "1234 5678", "--as", "org"],
         ["sample", "verify", "--frame", str(frame), "--seed", "1234"],
         ["sample", "verify", "--frame", str(good_frame), "--seed", "   "],
         ["sample", "verify", "--frame", str(good_frame), "--seed", "1234", "--method", "nonsense"],
         ["sample", "verify", "--frame", str(good_frame), "--seed", "1234", "--extend", "b=2"],
         ["sample", "verify", "--frame", str(good_frame), "--seed", "1234", "--compare", str(sample)],
-        ["users", "unit", "ghost", "中共青山县委"],
-        ["claims", "accept", "2025", "no-such-report"],
+        ["users", "unit", "ghost", "中共青山县委", "--as", "org"],
+        ["claims", "accept", "2025", "no-such-report", "--as", "org"],
         ["claims", "propose", str(report)],
     ]
     problems = {}

@@ -107,7 +107,7 @@ def test_a_refused_second_draw_is_recorded_once_by_page_api_and_cli(app):
     page = org.post(f"/cycles/{world.cycle_code}/draw", data={"csrf_token": token, "seed": "1 2 3", "action": "enter"})
     api = org.post(f"/api/cycles/{world.cycle_code}/draw", json={"seed": "1 2 3", "action": "confirm"},
                    headers={"X-CSRFToken": token})
-    cli = app.test_cli_runner().invoke(args=["sample", "draw", world.cycle_code, "--seed", "1 2 3"])
+    cli = app.test_cli_runner().invoke(args=["sample", "draw", world.cycle_code, "--seed", "1 2 3", "--as", "org"])
     assert (page.status_code, api.status_code, cli.exit_code) == (409, 409, 1)
     with app.app_context():
         vias = [e.after_data["via"] for e in db.session.scalars(

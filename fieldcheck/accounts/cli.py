@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask.cli import with_appcontext
 
+from .actor import acting_as
 from ..commands import CommandError, run_operation
 from ..extensions import db
 from .models import User
@@ -25,6 +26,7 @@ units = click.Group("units", help="Units and which are related.")
 @click.option("--name", "display_name", default="")
 @click.option("--unit", default="", help="The unit the person belongs to (never checks or reviews its claims)")
 @with_appcontext
+@acting_as("organizer", unless_no_users=True)
 def users_create(username, roles, password, display_name, unit):
     """Create an account."""
     password = password or secrets.token_urlsafe(9)
@@ -43,6 +45,7 @@ def users_create(username, roles, password, display_name, unit):
 @click.argument("username")
 @click.argument("unit")
 @with_appcontext
+@acting_as("organizer")
 def users_unit(username, unit):
     """Record the unit a person belongs to ("" for none)."""
     user = db.session.scalar(sa.select(User).where(User.username == username))
@@ -55,6 +58,7 @@ def users_unit(username, unit):
 @click.argument("group")
 @click.argument("units", nargs=-1, required=True)
 @with_appcontext
+@acting_as("organizer")
 def relate_units(group, units):
     """Mark units as related (e.g. the same county): their people never check each other's claims."""
     def relate():

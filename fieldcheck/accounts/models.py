@@ -38,6 +38,9 @@ class User(UserMixin, db.Model):
     roles: Mapped[str] = mapped_column(sa.String(64), default="")
     unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"))
     active: Mapped[bool] = mapped_column(default=True)
+    # Part of the session's user id: signing out (or a new password) raises it, so every copy of an
+    # older session cookie stops working at once.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @property
@@ -55,6 +58,9 @@ class User(UserMixin, db.Model):
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password, method="scrypt")
+
+    def get_id(self) -> str:  # Flask-Login: what the session cookie holds
+        return f"{self.id}.{self.session_version}"
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

@@ -65,3 +65,9 @@ def set_unit_group(unit_name: str, group: str) -> None:
     before = unit.group
     unit.group = group.strip()[:200]
     record("unit.group", "unit", unit.name, before={"group": before}, after={"group": unit.group})
+
+
+def end_sessions(user: User) -> None:
+    """Every session of this person ends: their cookies name a session version that no longer matches."""
+    db.session.execute(sa.update(User).where(User.id == user.id)
+                       .values(session_version=User.session_version + 1).execution_options(synchronize_session="fetch"))

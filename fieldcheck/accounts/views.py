@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import current_app, make_response, redirect, render_template, request, url_for
+from flask import current_app, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
@@ -14,13 +14,14 @@ from wtforms import PasswordField, StringField
 from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms.validators import DataRequired, Length
 
-from ..extensions import limiter
-from ..audit.models import record
-from ..extensions import db
 from ..access import ROLES, public, roles_required
+from ..audit.models import record
 from ..config import LANGUAGES
+from ..extensions import db, limiter
+from ..web import keep_changes
 from .blueprint import bp
 from .models import User
+from .operations import end_sessions
 
 class LoginForm(FlaskForm):
     username = StringField(_l("User name"), validators=[DataRequired(), Length(max=64)])
@@ -69,17 +70,25 @@ def login():
     if form.validate_on_submit():
         user = db.session.scalar(sa.select(User).where(User.username == form.username.data.strip()))
         if _password_ok(user, form.password.data):
+            session.permanent = True  # renewed on every request, ends a week after the last one
             login_user(user)
             record("user.login", "user", user.username, actor=user)
             return redirect(safe_next(request.args.get("next"), home_for(user)))
         error = _("Wrong user name or password.")
+        # On file although the answer is an error (no password, no address is recorded).
+        record("user.login_failed", "user", form.username.data.strip()[:64], actor=None,
+               after={"known_user": user is not None})
+        keep_changes()
     return render_template("accounts/login.html", form=form, error=error), (401 if error else 200)
 
 
 @bp.route("/logout", methods=["POST"])
 @roles_required(*ROLES)
 def logout():
-    """Sign out."""
+    """Sign out everywhere: every copy of this session stops working."""
+    user = current_user._get_current_object()
+    end_sessions(user)
+    record("user.logout", "user", user.username, actor=user)
     logout_user()
     return redirect(url_for("public.index"))
 

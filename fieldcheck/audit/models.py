@@ -6,13 +6,14 @@ import json
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import has_request_context
+from flask import g, has_app_context, has_request_context
 from flask_login import current_user
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import UTCDateTime, utcnow
-
 from ..extensions import db
+
+GENESIS_SHA256 = "0" * 64  # the chain's head before the first event
 
 
 class AuditEvent(db.Model):
@@ -26,6 +27,12 @@ class AuditEvent(db.Model):
     entity_id: Mapped[str] = mapped_column(sa.String(128))
     before: Mapped[str | None] = mapped_column(sa.Text)
     after: Mapped[str | None] = mapped_column(sa.Text)
+    # Where the change came from: "web", or "cli user@host" for the command line.
+    origin: Mapped[str] = mapped_column(sa.String(200), default="web", server_default="web")
+    # The hash chain (see audit/chain.py): position, the previous event's hash, this event's hash.
+    seq: Mapped[int | None] = mapped_column(unique=True)
+    prev_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    sha256: Mapped[str | None] = mapped_column(sa.String(64))
 
     @property
     def before_data(self):
@@ -36,11 +43,22 @@ class AuditEvent(db.Model):
         return json.loads(self.after) if self.after else None
 
 
+class AuditHead(db.Model):
+    """The chain's newest link (one row): a deleted last event shows as a head nothing matches."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(default=0)
+    sha256: Mapped[str] = mapped_column(sa.String(64), default=GENESIS_SHA256)
+
+
 def record(action: str, entity: str, entity_id, *, before=None, after=None, actor=None) -> AuditEvent:
     """Add an audit event to the session (the request commits it with the change it records)."""
     if actor is None:
         actor = _current_actor()
     event = AuditEvent(
+        origin=_origin(),
         actor_id=getattr(actor, "id", None),
         action=action,
         entity=entity,
@@ -49,6 +67,7 @@ def record(action: str, entity: str, entity_id, *, before=None, after=None, acto
         after=None if after is None else json.dumps(after, ensure_ascii=False, sort_keys=True, default=str),
     )
     db.session.add(event)
+    db.session.info["audit_pending"] = True  # sealed into the chain when the transaction commits
     return event
 
 
@@ -60,4 +79,12 @@ def amend(event: AuditEvent, **after) -> None:
 def _current_actor():
     if has_request_context() and current_user.is_authenticated:
         return current_user
+    if has_app_context():
+        return g.get("cli_actor")  # the command line's --as USERNAME
     return None
+
+
+def _origin() -> str:
+    if has_request_context():
+        return "web"
+    return g.get("cli_origin", "cli") if has_app_context() else "cli"

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from ..accounts.actor import acting_as
 from ..commands import CommandError, lookup, run_operation
 from ..errors import OperationError
 from . import defaults
@@ -29,6 +30,7 @@ cycle_cli = click.Group("cycle", help="Assessment cycles.")
               help="Lines 'code | 中文名 | English | weight' (default: the five default aspects)")
 @click.option("--questions-file", type=click.Path(exists=True, dir_okay=False), help="One question per line")
 @with_appcontext
+@acting_as("organizer")
 def cycle_create(code, title, minimum, tolerable_share, confidence, strata, no_cover_aspects, aspects_file,
                  questions_file):
     """Create a cycle with its aspects and interview questions."""
@@ -46,6 +48,7 @@ def cycle_create(code, title, minimum, tolerable_share, confidence, strata, no_c
 @click.argument("code")
 @click.option("--reason", required=True, help="Why fieldwork ends now (kept on the record)")
 @with_appcontext
+@acting_as("organizer")
 def cycle_end_fieldwork(code, reason):
     """End fieldwork: no more visits are taken; the cycle moves to review."""
     run_operation(end_fieldwork, lookup(get_cycle, code), reason)
@@ -56,6 +59,7 @@ def cycle_end_fieldwork(code, reason):
 @click.argument("code")
 @click.option("--reason", default="", help="A note kept on the record")
 @with_appcontext
+@acting_as("organizer")
 def cycle_close(code, reason):
     """Close the cycle (from review): every figure is frozen."""
     run_operation(close_cycle, lookup(get_cycle, code), reason)

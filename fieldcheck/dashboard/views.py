@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, Response, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import roles_required
 from ..assignment.models import Task
+from ..audit.chain import chain_head
 from ..cycles.access import with_cycle
 from ..cycles.models import Cycle
 from ..cycles.operations import close_cycle, end_fieldwork
@@ -17,11 +18,12 @@ from ..extensions import db
 from ..reports.models import Claim, Report
 from ..sampling.operations import draw_rule_of, get_sample
 from ..web import change_and_flash
+from .audit import AuditFilter, csv_lines, page_of
 
-bp = Blueprint("dashboard", __name__, url_prefix="/cycles")
+bp = Blueprint("dashboard", __name__)
 
 
-@bp.route("/<code>")
+@bp.route("/cycles/<code>")
 @roles_required("organizer")
 @with_cycle
 def cycle(cycle: Cycle):
@@ -30,10 +32,10 @@ def cycle(cycle: Cycle):
         sa.select(Task.state, sa.func.count()).join(Claim).join(Report)
         .where(Report.cycle_id == cycle.id, Task.kind == "primary").group_by(Task.state)).all())
     return render_template("dashboard/cycle.html", cycle=cycle, task_counts=counts, sample=get_sample(cycle),
-                           method=draw_rule_of(cycle).method, can_move=CYCLE.can)
+                           method=draw_rule_of(cycle).method, can_move=CYCLE.can, chain=chain_head(db.session))
 
 
-@bp.route("/<code>/end-fieldwork", methods=["POST"])
+@bp.route("/cycles/<code>/end-fieldwork", methods=["POST"])
 @roles_required("organizer")
 @with_cycle
 def finish_fieldwork(cycle: Cycle):
@@ -43,7 +45,7 @@ def finish_fieldwork(cycle: Cycle):
     return redirect(url_for("dashboard.cycle", code=cycle.code))
 
 
-@bp.route("/<code>/close", methods=["POST"])
+@bp.route("/cycles/<code>/close", methods=["POST"])
 @roles_required("organizer")
 @with_cycle
 def close(cycle: Cycle):
@@ -51,3 +53,29 @@ def close(cycle: Cycle):
     change_and_flash(lambda: close_cycle(cycle, request.form.get("reason", ""), current_user),
                      lambda _r: _("The cycle is closed."))
     return redirect(url_for("dashboard.cycle", code=cycle.code))
+
+
+@bp.route("/audit")
+@roles_required("organizer")
+def audit():
+    """The audit trail, newest first, filtered by cycle, person, action or object; a page at a time."""
+    events_filter = AuditFilter.from_args(request.args)
+    before = request.args.get("before", type=int)
+    rows, next_before = page_of(events_filter, before)
+    return render_template("dashboard/audit.html", rows=rows, filter=events_filter, next_before=next_before,
+                           chain=chain_head(db.session))
+
+
+@bp.route("/audit.csv")
+@roles_required("organizer")
+def audit_csv():
+    """The filtered audit trail as CSV (UTF-8 with a BOM for spreadsheet programs), streamed."""
+    events_filter = AuditFilter.from_args(request.args)
+    lines = stream_with_context(csv_lines(events_filter))
+    return Response(_with_bom(lines), mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="fieldcheck-audit.csv"'})
+
+
+def _with_bom(lines):
+    yield "\ufeff"
+    yield from lines

@@ -10,6 +10,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask.cli import with_appcontext
 
+from ..accounts.actor import acting_as
 from ..commands import CommandError, lookup, run_operation
 from ..cycles.defaults import DEFAULT_ASPECTS
 from ..cycles.operations import get_cycle
@@ -35,6 +36,7 @@ claims_cli = click.Group("claims", help="Claims in reports.")
 @click.option("--title", default="")
 @click.option("--kind", default="county")
 @with_appcontext
+@acting_as("organizer")
 def report_import(code, file, unit, secretary, slug, title, kind):
     """Import a UTF-8 .txt/.md report; prints its SHA-256."""
     cycle = lookup(get_cycle, code)
@@ -88,6 +90,7 @@ def claims_propose(file, as_json, places):
 @click.argument("code")
 @click.argument("slug")
 @with_appcontext
+@acting_as("organizer")
 def claims_accept(code, slug):
     """Accept every open proposal of a report as a confirmed claim."""
     try:

@@ -11,6 +11,7 @@ from flask.cli import with_appcontext
 
 from flask_babel import gettext as _
 
+from ..accounts.actor import acting_as
 from ..accounts.models import User
 from ..assignment.models import Task
 from ..assignment.operations import assign_task
@@ -44,6 +45,7 @@ tasks_cli = click.Group("tasks", help="Field tasks.")
 @click.argument("code")
 @click.option("--seed", required=True)
 @with_appcontext
+@acting_as("organizer")
 def sample_draw(code, seed):
     """Draw the sample with the public seed (once, for good)."""
     sample = run_operation(draw_cycle_sample, lookup(get_cycle, code), seed, via="cli")
@@ -103,6 +105,7 @@ def sample_verify(frame_file, seed, method, extensions, compare):
 @click.option("--stratum", required=True)
 @click.option("--count", default=1, show_default=True, type=int)
 @with_appcontext
+@acting_as("organizer")
 def sample_extend(code, stratum, count):
     """Extend a stratum by the next lowest tickets (recorded)."""
     for item in run_operation(extend_stratum, lookup(get_cycle, code), stratum, count):
@@ -114,6 +117,7 @@ def sample_extend(code, stratum, count):
 @click.option("--examiner", required=True)
 @click.option("--claim", "claims", multiple=True, help="Public id; default: every unassigned task")
 @with_appcontext
+@acting_as("organizer")
 def tasks_assign(code, examiner, claims):
     """Assign sampled claims to an examiner."""
     cycle = lookup(get_cycle, code)
@@ -141,6 +145,7 @@ def tasks_assign(code, examiner, claims):
 @click.command("publish")
 @click.argument("code")
 @with_appcontext
+@acting_as("organizer")
 def cycle_publish(code):
     """Freeze the frame and publish; prints the frame's SHA-256."""
     click.echo(run_operation(publish_cycle, lookup(get_cycle, code)))
