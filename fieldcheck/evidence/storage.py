@@ -19,6 +19,11 @@ DERIVED_KINDS: frozenset[str] = frozenset({"display", "thumb"})
 _SHA256_RE = re.compile(r"[0-9a-f]{64}")
 
 
+def is_sha256(text: str) -> bool:
+    """Whether `text` is 64 lowercase hex digits (a content address)."""
+    return isinstance(text, str) and _SHA256_RE.fullmatch(text) is not None
+
+
 def blob_path(root: Path, sha256: str) -> Path:
     """Where the original with this digest lives; ValueError unless 64 lowercase hex digits."""
     # The strict check is what keeps a caller-supplied digest from ever becoming a path

@@ -1,0 +1,191 @@
+"""Backups that restore: the database as one consistent snapshot, every photo file, and a manifest of hashes.
+
+A backup directory holds:
+- `database.sqlite3` (SQLite's online backup API: a consistent copy while the app keeps writing) or
+  `database.pgdump` (`pg_dump --format=custom`: one snapshot transaction);
+- `uploads/…`: every stored file, same layout as the upload folder (temporary `.tmp-*.part` files left out);
+- `manifest.json`: the format, the database kind, the audit chain head at backup time, and the size and
+  SHA-256 of every file above. `verify` checks them; `restore` refuses a damaged backup.
+
+Photos are copied after the database snapshot: a photo's file is always written before its row
+commits, so every photo the snapshot knows is in the copy (later ones are extra and harmless).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine, make_url
+
+from ..audit.chain import chain_head
+from ..extensions import db
+
+FORMAT = "fieldcheck-backup/1"
+MANIFEST = "manifest.json"
+
+
+class BackupError(Exception):
+    """A backup that cannot be made, checked or restored; `code` and `figures` word it for people."""
+
+    def __init__(self, code: str, **figures):
+        super().__init__(code)
+        self.code, self.figures = code, figures
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def libpq_url(engine: Engine) -> str:
+    """The SQLAlchemy URL as pg_dump/pg_restore read it (no driver name)."""
+    return engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def _dump_database(engine: Engine, target: Path) -> str:
+    if engine.dialect.name == "sqlite":
+        out = target / "database.sqlite3"
+        source = sqlite3.connect(engine.url.database)
+        try:
+            copy = sqlite3.connect(out)
+            with copy:
+                source.backup(copy)
+            copy.close()
+        finally:
+            source.close()
+        return out.name
+    if engine.dialect.name == "postgresql":
+        out = target / "database.pgdump"
+        done = subprocess.run(["pg_dump", "--format=custom", "--no-owner", "--file", str(out), libpq_url(engine)],
+                              capture_output=True, text=True, timeout=3600)
+        if done.returncode != 0:
+            raise BackupError("dump_failed", detail=done.stderr.strip()[-500:])
+        return out.name
+    raise BackupError("unsupported_database", kind=engine.dialect.name)
+
+
+def _photo_files(upload_root: Path):
+    for path in sorted(upload_root.rglob("*")):
+        if path.is_file() and not path.name.startswith(".tmp-"):
+            yield path
+
+
+def create_backup(target: Path, upload_root: Path) -> dict:
+    """Write a backup into the empty (or new) directory `target`; returns the manifest."""
+    target = Path(target)
+    if target.exists() and any(target.iterdir()):
+        raise BackupError("target_not_empty", path=str(target))
+    target.mkdir(parents=True, exist_ok=True)
+    engine = db.engine
+    head = chain_head(db.session)
+    db.session.rollback()  # read nothing more in this session: the snapshot is the dump's
+    database_file = _dump_database(engine, target)
+    files = []
+    for path in _photo_files(Path(upload_root)):
+        relative = path.relative_to(upload_root)
+        copy = target / "uploads" / relative
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, copy)
+        files.append({"path": f"uploads/{relative.as_posix()}", "bytes": copy.stat().st_size,
+                      "sha256": sha256_file(copy)})
+    manifest = {
+        "format": FORMAT, "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "database": {"kind": engine.dialect.name, "path": database_file,
+                     "bytes": (target / database_file).stat().st_size,
+                     "sha256": sha256_file(target / database_file)},
+        "audit_head": {"seq": head[0], "sha256": head[1]},
+        "files": files,
+    }
+    (target / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    return manifest
+
+
+@dataclass(frozen=True)
+class Problem:
+    code: str  # missing | size | hash | manifest
+    path: str
+
+
+def verify_backup(source: Path) -> tuple[dict | None, list[Problem]]:
+    """The manifest and every file that does not match it (empty list: the backup is whole)."""
+    source = Path(source)
+    try:
+        manifest = json.loads((source / MANIFEST).read_text("utf-8"))
+        if manifest.get("format") != FORMAT:
+            raise ValueError
+        entries = [manifest["database"], *manifest["files"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None, [Problem("manifest", MANIFEST)]
+    problems = []
+    for entry in entries:
+        path = source / entry["path"]
+        if not path.is_file():
+            problems.append(Problem("missing", entry["path"]))
+        elif path.stat().st_size != entry["bytes"]:
+            problems.append(Problem("size", entry["path"]))
+        elif sha256_file(path) != entry["sha256"]:
+            problems.append(Problem("hash", entry["path"]))
+    return manifest, problems
+
+
+def _is_empty(engine: Engine) -> bool:
+    tables = sa.inspect(engine).get_table_names()
+    if "user" not in tables:
+        return True
+    with engine.connect() as conn:
+        return all(conn.execute(sa.text(f'SELECT 1 FROM "{t}" LIMIT 1')).first() is None
+                   for t in ("user", "cycle", "audit_event") if t in tables)
+
+
+def restore_backup(source: Path, upload_root: Path) -> dict:
+    """Restore a verified backup into this instance, whose database and upload folder must be empty."""
+    manifest, problems = verify_backup(source)
+    if problems:
+        raise BackupError("damaged", path=problems[0].path, problem=problems[0].code)
+    engine = db.engine
+    if manifest["database"]["kind"] != engine.dialect.name:
+        raise BackupError("wrong_database", kind=manifest["database"]["kind"], here=engine.dialect.name)
+    upload_root = Path(upload_root)
+    if not _is_empty(engine) or (upload_root.exists() and any(_photo_files(upload_root))):
+        raise BackupError("target_not_empty", path=str(upload_root))
+    db.session.remove()
+    database = Path(source) / manifest["database"]["path"]
+    if engine.dialect.name == "sqlite":
+        engine.dispose()
+        target = Path(make_url(str(engine.url)).database)
+        restored = sqlite3.connect(database)
+        try:
+            into = sqlite3.connect(target)
+            with into:
+                restored.backup(into)
+            into.close()
+        finally:
+            restored.close()
+    else:
+        engine.dispose()
+        with engine.begin() as conn:  # pg_restore --clean would need the same objects; start from nothing
+            conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        engine.dispose()
+        done = subprocess.run(["pg_restore", "--no-owner", "--exit-on-error", "--dbname", libpq_url(engine),
+                               str(database)], capture_output=True, text=True, timeout=3600)
+        if done.returncode != 0:
+            raise BackupError("restore_failed", detail=done.stderr.strip()[-500:])
+    for entry in manifest["files"]:
+        relative = Path(entry["path"]).relative_to("uploads")
+        destination = upload_root / relative
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(Path(source) / entry["path"], destination)
+        os.chmod(destination, 0o600)
+    return manifest

@@ -1,0 +1,108 @@
+"""`fieldcheck doctor`: what is out of step between the database, the upload folder and the audit chain.
+
+Findings (each with the paths or ids it concerns):
+- `photo_missing`: a photo row whose original file is gone (nothing can fix it here: restore a backup);
+- `derived_missing`: a display copy or thumbnail missing (fixed by rendering it again from the original);
+- `orphan_file`: an original with no photo row, older than the grace period (a refused plain-form
+  visit, a crash between the file and the row); fixed by removing it and its rendered copies;
+- `partial_file`: a `.tmp-*.part` left by a killed writer, older than the grace period; fixed by removing it;
+- `audit_chain`: the first break in the audit trail (see audit/chain.py);
+- `migrations`: the database is not at the newest schema revision.
+`--fix` removes only what is provably orphaned (older than the grace period, so an upload in flight
+is never touched) and says what it removed.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from ..audit.chain import walk
+from ..evidence.models import Photo
+from ..evidence.photos import PhotoRejected, ingest_photo
+from ..evidence.storage import DERIVED_KINDS, blob_path, derived_path, is_sha256, store_derived
+from ..extensions import db
+
+GRACE_S = 24 * 3600
+
+
+@dataclass
+class Finding:
+    code: str
+    subject: str
+    fixed: bool = False
+
+
+@dataclass
+class Report:
+    findings: list[Finding] = field(default_factory=list)
+
+    def add(self, code: str, subject: str, fixed: bool = False) -> None:
+        self.findings.append(Finding(code, subject, fixed))
+
+    @property
+    def healthy(self) -> bool:
+        return all(f.fixed for f in self.findings)
+
+
+def _pending_migrations(migrations_dir: str) -> str | None:
+    script = ScriptDirectory(migrations_dir)
+    with db.engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+    head = script.get_current_head()
+    return None if current == head else f"{current or '∅'} → {head}"
+
+
+def examine(upload_root: Path, migrations_dir: str, fix: bool = False, grace_s: float = GRACE_S,
+            now: float | None = None) -> Report:
+    """Look at everything once; with `fix`, repair what can be repaired safely."""
+    report = Report()
+    now = time.time() if now is None else now
+    upload_root = Path(upload_root)
+    known: set[str] = set()
+    for (sha,) in db.session.execute(sa.select(Photo.sha256).execution_options(yield_per=1000)):
+        known.add(sha)
+        original = blob_path(upload_root, sha)
+        if not original.is_file():
+            report.add("photo_missing", sha)
+            continue
+        for kind in sorted(DERIVED_KINDS):
+            if derived_path(upload_root, sha, kind).is_file():
+                continue
+            repaired = False
+            if fix:
+                try:
+                    facts = ingest_photo(original.read_bytes(), max_bytes=1 << 40)
+                    store_derived(upload_root, sha, kind, facts.display_jpeg if kind == "display" else facts.thumb_jpeg)
+                    repaired = True
+                except PhotoRejected:
+                    repaired = False
+            report.add("derived_missing", f"{sha}.{kind}", repaired)
+    if upload_root.is_dir():
+        for path in sorted(upload_root.rglob("*")):
+            if not path.is_file():
+                continue
+            old = now - path.stat().st_mtime > grace_s
+            if path.name.startswith(".tmp-") and path.name.endswith(".part"):
+                if old:
+                    if fix:
+                        path.unlink()
+                    report.add("partial_file", str(path.relative_to(upload_root)), fix)
+                continue
+            sha = path.name.split(".", 1)[0]
+            if is_sha256(sha) and sha not in known and old:
+                if fix:
+                    path.unlink()
+                report.add("orphan_file", str(path.relative_to(upload_root)), fix)
+    first_break = next(walk(db.session), None)
+    if first_break is not None:
+        report.add("audit_chain", f"{first_break.kind} {first_break.seq or ''} {first_break.event_id or ''}".strip())
+    pending = _pending_migrations(migrations_dir)
+    if pending:
+        report.add("migrations", pending)
+    return report
