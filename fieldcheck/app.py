@@ -68,6 +68,7 @@ def build_app(test_config: dict | None = None) -> Flask:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(Path(__file__).parent / "translations"))
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "zh")
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)  # Retry-After on every 429
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # a form filled over a long visit must still submit
     # What FIELDCHECK_ENV decides holds even when test_config changed the environment.
     app.config.update(environment_settings(app.config))

@@ -8,7 +8,7 @@ import uuid
 import sqlalchemy as sa
 from helpers import csrf_token, login
 
-from story import FIXTURES, SEED, build_world, make_users
+from story import FIXTURES, PASSWORD, SEED, build_world, make_users
 
 
 def zh(app, msgid: str, **params) -> str:
@@ -302,9 +302,24 @@ def test_password_guessing_is_slowed_down(app):
         db.session.commit()
     client = app.test_client()
     token = csrf_token(client)
-    statuses = [client.post("/login", data={"username": "org", "password": f"guess {i}", "csrf_token": token}).status_code
-                for i in range(12)]
-    assert statuses[:10] == [401] * 10 and statuses[10:] == [429, 429]
+
+    def attempt(username, password, address="10.0.0.1"):
+        return client.post("/login", data={"username": username, "password": password, "csrf_token": token},
+                           environ_base={"REMOTE_ADDR": address})
+
+    # Five wrong guesses for one account, from five addresses: the sixth is refused, with Retry-After.
+    statuses = [attempt("org", f"guess {i}", f"10.0.1.{i}").status_code for i in range(6)]
+    assert statuses == [401] * 5 + [429]
+    refused = attempt("org", "another guess", "10.0.2.1")
+    assert refused.status_code == 429 and 0 < int(refused.headers["Retry-After"]) <= 60
+    # Another account is not locked by them, and a correct sign-in does not count as an attempt.
+    for _ in range(3):
+        assert attempt("exa", PASSWORD, "10.0.3.1").status_code == 302
+        client.post("/logout", data={"csrf_token": csrf_token(client, "/tasks")})
+        token = csrf_token(client)
+    # One address guessing many accounts is slowed too (20 failures a minute).
+    statuses = [attempt(f"user{i}", "wrong", "10.0.4.1").status_code for i in range(21)]
+    assert statuses[:20] == [401] * 20 and statuses[20] == 429
 
 
 def test_a_refused_visit_leaves_no_photo_files_behind(app, tmp_path):

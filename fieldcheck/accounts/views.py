@@ -60,7 +60,12 @@ def _password_ok(user, password: str) -> bool:
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit("10 per minute", methods=["POST"])
+# Only failed attempts count (a sign-in that succeeds redirects): per user name, so guessing one
+# account from many addresses is slowed, and per address; the window is a minute, after which the
+# right password works again. Shared by every worker when FIELDCHECK_RATELIMIT_STORAGE is Redis.
+@limiter.limit("5 per minute", key_func=lambda: "login-name:" + (request.form.get("username") or "").strip().lower(),
+               methods=["POST"], deduct_when=lambda response: response.status_code != 302)
+@limiter.limit("20 per minute", methods=["POST"], deduct_when=lambda response: response.status_code != 302)
 def login():
     """Sign in with user name and password."""
     if current_user.is_authenticated:
