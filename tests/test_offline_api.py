@@ -276,3 +276,116 @@ def test_a_repeat_sent_while_the_first_try_is_running_gets_the_same_answer(app):
 def test_the_race_holds_every_time(app, repeat):
     """The race above, repeated: a lucky interleaving must not be what makes it pass."""
     test_a_repeat_sent_while_the_first_try_is_running_gets_the_same_answer(app)
+
+
+# --- The shell's bytes: compression, hashed static URLs, the root entry points -------------------------
+
+@pytest.fixture
+def shell_app(tmp_path):
+    """An app whose static folder is a copy, so a test may change a file (no database needed)."""
+    import shutil
+
+    from fieldcheck import create_app
+    from fieldcheck.config import PROJECT_ROOT
+    from fieldcheck.field.shell import StaticAssets
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                      "UPLOAD_FOLDER": str(tmp_path / "uploads")})
+    static = tmp_path / "static"
+    shutil.copytree(PROJECT_ROOT / "static", static)
+    app.static_folder = str(static)
+    app.extensions["fieldcheck_assets"] = StaticAssets(static)
+    return app
+
+
+def decoded(response) -> bytes:
+    import gzip
+
+    import brotli
+
+    encoding = response.headers.get("Content-Encoding")
+    return {"br": brotli.decompress, "gzip": gzip.decompress, None: bytes}[encoding](response.data)
+
+
+def test_pages_go_out_compressed_when_the_browser_asks(shell_app):
+    client = shell_app.test_client()
+    plain = client.get("/login")
+    assert plain.status_code == 200 and "Content-Encoding" not in plain.headers
+    for asked, chosen in (("gzip, deflate, br", "br"), ("gzip", "gzip"), ("br;q=0, gzip", "gzip")):
+        r = client.get("/login", headers={"Accept-Encoding": asked})
+        assert r.headers["Content-Encoding"] == chosen and "Accept-Encoding" in r.headers["Vary"]
+        assert len(r.data) < len(plain.data) * 0.6
+        # The page carries a fresh CSRF token each time; the rest is the same page.
+        assert decoded(r).split(b'name="csrf-token"')[0] == plain.data.split(b'name="csrf-token"')[0]
+
+
+def test_the_pack_goes_out_compressed(app):
+    build_world(app)
+    client, _h = examiner(app)
+    plain = client.get("/api/pack")
+    packed = client.get("/api/pack", headers={"Accept-Encoding": "br"})
+    assert packed.headers["Content-Encoding"] == "br" and len(packed.data) < len(plain.data) / 3
+    import json
+
+    assert json.loads(decoded(packed))["tasks"] == plain.get_json()["tasks"]
+    again = client.get("/api/pack", headers={"Accept-Encoding": "br", "If-None-Match": packed.headers["ETag"]})
+    assert again.status_code == 304
+
+
+def test_hashed_static_urls_are_kept_a_year_and_change_with_the_file(shell_app):
+    from fieldcheck.field.shell import StaticAssets, static_url
+
+    static = __import__("pathlib").Path(shell_app.static_folder)
+    css = (static / "app.css").read_bytes()
+    with shell_app.test_request_context():
+        url = static_url("app.css")
+    assert re.fullmatch(r"/static/app\.[0-9a-f]{12}\.css", url)
+    client = shell_app.test_client()
+    for asked in ("br", "gzip", ""):
+        r = client.get(url, headers={"Accept-Encoding": asked})
+        assert r.status_code == 200 and r.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        assert r.mimetype == "text/css" and decoded(r) == css and "Cookie" not in r.headers.get("Vary", "")
+    plain = client.get("/static/app.css")
+    assert plain.headers["Cache-Control"] == "no-cache" and plain.data == css
+    assert client.get("/static/app.css", headers={"If-None-Match": plain.headers["ETag"]}).status_code == 304
+    assert client.get("/static/app.000000000000.css").status_code == 404
+    assert client.get("/static/../fieldcheck/app.py").status_code == 404
+
+    (static / "app.css").write_bytes(css + b"\n.changed{color:red}\n")
+    with shell_app.test_request_context():
+        assert static_url("app.css") == url  # computed once per process
+    shell_app.extensions["fieldcheck_assets"] = StaticAssets(static)  # the next process
+    with shell_app.test_request_context():
+        new_url = static_url("app.css")
+    assert new_url != url and decoded(client.get(new_url, headers={"Accept-Encoding": "br"})).endswith(b".changed{color:red}\n")
+    assert client.get(url).status_code == 404  # the old name never serves the new bytes
+
+
+def test_the_service_worker_manifest_and_icon_are_served_at_the_root(shell_app):
+    import json
+
+    from PIL import Image
+
+    client = shell_app.test_client()  # nobody signed in: these are public
+    sw = client.get("/sw.js", headers={"Accept-Encoding": "br"})
+    assert sw.status_code == 200 and sw.mimetype == "text/javascript"
+    assert sw.headers["Service-Worker-Allowed"] == "/" and sw.headers["Cache-Control"] == "no-cache"
+    script = decoded(sw).decode()
+    shell = json.loads(re.search(r"var SHELL = (\[.*?\]);", script).group(1))
+    assert any(u.startswith("/static/app.") for u in shell) and "var SHELL = [];" not in script
+    for url in shell:
+        r = client.get(url)
+        assert r.status_code == 200 and r.headers["Cache-Control"] == "public, max-age=31536000, immutable", url
+    assert client.get("/sw.js", headers={"Accept-Encoding": "br", "If-None-Match": sw.headers["ETag"]}).status_code == 304
+
+    manifest = client.get("/manifest.webmanifest")
+    assert manifest.status_code == 200 and manifest.mimetype == "application/manifest+json"
+    doc = manifest.get_json(force=True)
+    assert doc["start_url"] and doc["icons"]
+    for icon in doc["icons"]:
+        assert client.get(icon["src"]).status_code == 200, icon
+    favicon = client.get("/favicon.ico")
+    assert favicon.status_code == 200 and favicon.mimetype == "image/x-icon"
+    with Image.open(io.BytesIO(favicon.data)) as image:
+        assert image.format == "ICO" and max(image.size) <= 64
+    assert json.loads(json.dumps(doc))  # the manifest is JSON
