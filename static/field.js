@@ -209,7 +209,9 @@
         interviews: (p.interviews || []).map(function (i) { return { respondent: i.respondent, ratings: i.ratings }; }),
         geo: null, readings: [], blind: null };
     }
+    var delivered = false;
     function save() {
+      if (delivered) return saving;  // the server has the visit: its draft is gone for good
       draft.updated_at = new Date().toISOString();
       draft.snap = task;
       var copy = JSON.parse(JSON.stringify(draft));
@@ -228,15 +230,18 @@
       render();
       redraw = function (what, data) {
         if (data && (data.task === taskId || (data.item && data.item.task === taskId))) {
-          if (what === 'delivered') { task = taskOf(taskId) || task; }
-          if (what === 'photo') { var bar = document.querySelector('[data-photo="' + data.id + '"] progress'); if (bar) bar.value = data.progress; return; }
-          showStatus(what === 'delivered');
-          if (what === 'refused' || what === 'delivered') render();
+          if (what === 'delivered') {
+            delivered = true;
+            task = taskOf(taskId) || task;
+            if (watch !== null) navigator.geolocation.clearWatch(watch);
+          }
+          if (what === 'photo') { var bar = document.querySelector('[data-photo="' + data.id + '"] progress'); if (bar) { bar.hidden = false; bar.value = data.progress; } return; }
+          if (what === 'refused' || what === 'delivered') render(); else showStatus();
         } else byId('pack-status').textContent = packLine();
       };
     });
 
-    function showStatus(delivered) {
+    function showStatus() {
       var it = myItem();
       status.textContent = '';
       status.className = '';
@@ -263,7 +268,7 @@
       }
       app.appendChild(h('p', { class: 'hint', id: 'pack-status', text: packLine() }));
       app.appendChild(status);
-      showStatus(false);
+      showStatus();
       var it = myItem();
       if (!task.editable && !it) {
         app.appendChild(h('p', {}, [h('span', { class: 'state ' + task.state, text: S['state_' + task.state] || task.state })]));
@@ -412,7 +417,7 @@
           h('img', { src: URL.createObjectURL(p.thumb || p.blob), alt: '', width: '64', height: '64' }),
           h('span', { text: (p.name || '') + ' ' + kb(p.blob.size) + ' KB' }),
           p.warning ? h('small', { class: 'error', text: p.warning }) : null,
-          h('progress', { max: '1', value: '0' }),
+          h('progress', { max: '1', value: '0', hidden: true }),
           h('button', { type: 'button', class: 'secondary', text: S.photo_remove, onclick: function () {
             draft.photos = draft.photos.filter(function (x) { return x !== id; });
             save().then(function () { return db.del('photos', id); }); drawPhotos(list);

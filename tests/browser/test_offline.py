@@ -96,6 +96,11 @@ def submit_anyway(page):
     page.locator("#send").click()
 
 
+def wait_delivered(page):
+    expect(page.locator("#visit-status.delivered")).to_be_visible(timeout=30_000)
+    expect(page.locator("html")).to_have_attribute("data-outbox-pending", "0")
+
+
 def accept_dialogs(page):
     page.on("dialog", lambda dialog: dialog.accept())
 
@@ -143,3 +148,181 @@ def test_a_visit_made_offline_is_delivered_after_the_browser_is_reopened(app, re
     with app.app_context():
         task = db.session.get(Task, task_id)
         assert task.state == "submitted" and task.blind_qty == 3
+
+
+def wait_for(page, condition, timeout_s: float = 15.0):
+    """Let Playwright process events (route handlers run then) until condition() holds."""
+    for _ in range(int(timeout_s * 10)):
+        if condition():
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError("condition not reached")
+
+
+def visit_online(app, restartable_server, phone_profile, index: int = 0, photos=PHOTOS):
+    world = story.build_world(app)
+    task_id, (lat, lon), question_ids = place_task(app, world, index)
+    context = phone_profile(lat, lon)
+    page = open_online(context)
+    page.goto(f"/tasks/{task_id}")
+    record_blind_count(page)
+    expect(page.locator("#blind-note")).to_have_count(0)  # online: the server has the count at once
+    return context, page, task_id, question_ids
+
+
+@pytest.mark.browser
+def test_a_500_on_submit_is_sent_again_and_stores_one_verification(app, restartable_server, phone_profile):
+    context, page, task_id, question_ids = visit_online(app, restartable_server, phone_profile)
+    declared = fill_visit(page, question_ids, PHOTOS[:1])
+    answered = []
+
+    def fail_once(route):
+        answered.append(route.request.method)
+        if len(answered) == 1:
+            route.fulfill(status=500, content_type="application/json",
+                          body='{"error": "server_error", "message": "boom"}')
+        else:
+            route.continue_()
+
+    context.route("**/api/tasks/*/verifications", fail_once)
+    submit_anyway(page)
+    wait_delivered(page)
+    assert len(answered) == 2
+    rows = verifications_of(app, task_id)
+    assert len(rows) == 1 and rows[0]["photos"] == declared
+
+
+@pytest.mark.browser
+def test_a_dropped_upload_and_a_reload_mid_upload_end_with_one_verification(app, restartable_server, phone_profile):
+    context, page, task_id, question_ids = visit_online(app, restartable_server, phone_profile)
+    accept_dialogs(page)
+    declared = fill_visit(page, question_ids)
+    calls = []
+
+    def flaky(route):
+        calls.append(route.request.url)
+        if len(calls) == 1:
+            route.abort("connectionreset")  # the link drops in the middle of the first photo
+        elif len(calls) == 2:
+            pass  # the second try hangs: the examiner reloads the page meanwhile
+        else:
+            route.continue_()
+
+    context.route("**/api/photos", flaky)
+    submit_anyway(page)
+    wait_for(page, lambda: len(calls) >= 2)
+    expect(page.locator("html")).to_have_attribute("data-outbox-pending", "1")
+    page.reload()
+    expect(page.locator("html")).to_have_attribute("data-outbox-pending", "0", timeout=30_000)
+    rows = verifications_of(app, task_id)
+    assert len(rows) == 1 and rows[0]["photos"] == sorted(declared)
+    assert len(calls) >= 4  # two failed tries of the first photo, then both photos
+
+
+@pytest.mark.browser
+def test_a_refused_visit_keeps_its_draft_and_says_why(app, restartable_server, phone_profile):
+    context, page, task_id, question_ids = visit_online(app, restartable_server, phone_profile)
+    go_offline(context, restartable_server)
+    fill_visit(page, question_ids, PHOTOS[:1])
+    submit_anyway(page)
+    expect(page.locator("html")).to_have_attribute("data-outbox-pending", "1")
+    # Meanwhile the organizer gives the task to another examiner.
+    from fieldcheck.accounts.models import User
+    from fieldcheck.assignment.models import Task
+    from fieldcheck.assignment.operations import assign_task
+    from fieldcheck.extensions import db
+
+    with app.test_request_context():
+        other = db.session.scalar(sa.select(User).where(User.username == "exb"))
+        assign_task(db.session.get(Task, task_id), other)
+        db.session.commit()
+    go_online(context, restartable_server)
+    expect(page.locator("#visit-status.refused")).to_be_visible(timeout=30_000)
+    assert page.locator("#visit-status").inner_text().strip()
+    expect(page.locator("html")).to_have_attribute("data-outbox-pending", "1")
+    page.reload()
+    expect(page.locator("#visit-status.refused")).to_be_visible()
+    expect(page.locator("#notes")).to_have_value("离线测试：现场查看，已挂牌。")
+    expect(page.locator("#photo-list li.ready")).to_have_count(1)
+    expect(page.locator("#send")).to_be_enabled()
+    assert verifications_of(app, task_id) == []
+    page.goto("/tasks")
+    expect(page.locator("#outbox .outbox-item.refused")).to_have_count(1)
+
+
+@pytest.mark.browser
+def test_a_qr_rating_made_before_a_reload_is_attached_to_the_visit(app, restartable_server, phone_profile, browser):
+    context, page, task_id, question_ids = visit_online(app, restartable_server, phone_profile)
+    page.locator("#qr-show").click()
+    expect(page.locator("#qr svg")).to_be_visible()
+    expect(page.locator("#qr p.hint").nth(1)).to_contain_text("北京时间")
+    url = page.locator("#qr p.mono").inner_text().strip()
+    resident = browser.new_context(locale="zh-CN").new_page()
+    resident.goto(url)
+    choose(resident, "respondent", "member")
+    for qid in question_ids:
+        choose(resident, f"q{qid}", "5")
+    resident.locator("main form button[type=submit]").click()
+    expect(resident.locator("#thanks")).to_be_visible()
+    resident.context.close()
+    page.reload()  # the visit's UUID is kept: the answer still belongs to this visit
+    expect(page.locator("#qr-count")).to_contain_text("1")
+    choose(page, "finding", "verified")
+    page.set_input_files("#photos", str(PHOTOS[0]))
+    expect(page.locator("#photo-list li.ready")).to_have_count(1, timeout=30_000)
+    submit_anyway(page)  # no interview typed on the phone: the resident's own answer counts
+    wait_delivered(page)
+    from fieldcheck.extensions import db
+    from fieldcheck.field.models import Verification
+
+    with app.app_context():
+        verification = db.session.scalars(sa.select(Verification).where(Verification.task_id == task_id)).one()
+        assert [(i.source, i.respondent) for i in verification.interviews] == [("qr", "member")]
+
+
+@pytest.mark.browser
+def test_a_returned_task_reopens_with_its_previous_answers_and_photos(app, restartable_server, phone_profile):
+    context, page, task_id, question_ids = visit_online(app, restartable_server, phone_profile)
+    declared = fill_visit(page, question_ids, PHOTOS[:1])
+    submit_anyway(page)
+    wait_delivered(page)
+    from fieldcheck.accounts.models import User
+    from fieldcheck.extensions import db
+    from fieldcheck.field.models import Verification
+    from fieldcheck.review.operations import decide
+
+    with app.test_request_context():
+        reviewer = db.session.scalar(sa.select(User).where(User.username == "rev"))
+        first = db.session.scalars(sa.select(Verification).where(Verification.task_id == task_id)).one()
+        decide(first, reviewer, "return", "请补拍村委会门牌")
+        db.session.commit()
+    page.goto("/tasks")
+    expect(page.locator(f"#task-list li[data-task='{task_id}'] .state")).to_have_class("state returned")
+    page.goto(f"/tasks/{task_id}")
+    expect(page.locator("#return-reason")).to_contain_text("请补拍村委会门牌")
+    expect(page.locator('input[name=finding][value=verified]')).to_be_checked()
+    expect(page.locator("#notes")).to_have_value("离线测试：现场查看，已挂牌。")
+    expect(page.locator(f'input[name="interview-0-q{question_ids[0]}"][value="4"]')).to_be_checked()
+    old = page.locator("#photo-list li.old")
+    expect(old).to_have_count(1)
+    assert old.get_attribute("data-sha256") == declared[0]
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=old.locator("img").element_handle())
+    page.set_input_files("#photos", str(PHOTOS[1]))
+    expect(page.locator("#photo-list li.ready")).to_have_count(2, timeout=30_000)
+    new = page.locator("#photo-list li.ready:not(.old)").get_attribute("data-sha256")
+    submit_anyway(page)
+    wait_delivered(page)
+    rows = verifications_of(app, task_id)
+    assert len(rows) == 2
+    assert sorted(r["photos"] for r in rows)[-1] == sorted([declared[0], new]) or \
+        any(r["photos"] == sorted([declared[0], new]) for r in rows)
+
+
+@pytest.mark.browser
+def test_screenshot_of_the_visit_page_at_360(app, restartable_server, phone_profile):
+    context, page, task_id, question_ids = visit_online(app, restartable_server, phone_profile)
+    fill_visit(page, question_ids)
+    expect(page.locator("#geo-distance")).not_to_be_empty()
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT), full_page=True)
+    assert SCREENSHOT.stat().st_size > 10_000
