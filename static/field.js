@@ -100,6 +100,14 @@
   });
 
   function start() {
+    // A page from the service worker's cache is in the language it was stored in: after a switch of
+    // language (the `lang` cookie), forget the cached pages and load this one again from the server.
+    var lang = /(?:^|; )lang=(zh|en)/.exec(document.cookie);
+    if (lang && navigator.onLine && (root.lang.indexOf('zh') === 0 ? 'zh' : 'en') !== lang[1] && !sessionStorage.getItem('fc-relang')) {
+      sessionStorage.setItem('fc-relang', '1');
+      return FC.dropShell().then(function () { location.reload(); });
+    }
+    sessionStorage.removeItem('fc-relang');
     var meta = document.querySelector('meta[name=csrf-token]');
     if (meta) db.put('kv', meta.getAttribute('content'), 'csrf');
     if (navigator.serviceWorker) navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(function () {});

@@ -42,6 +42,16 @@
   function emit(what, data) { listeners.forEach(function (f) { try { f(what, data); } catch (e) { /* a listener's bug */ } }); }
   function now() { return new Date().toISOString(); }
 
+  // Forget the cached pages (task list, visit page): the next visit with a network fetches them again.
+  function dropShell() {
+    if (!g.caches) return Promise.resolve();
+    return caches.keys().then(function (keys) {
+      return Promise.all(keys.filter(function (k) { return k.indexOf('fieldcheck-') === 0; }).map(function (k) {
+        return caches.open(k).then(function (c) { return Promise.all([c.delete('/tasks'), c.delete('/visit-shell')]); });
+      }));
+    });
+  }
+
   // The CSRF token: from the page when there is one, else the last one a page saved.
   function token(fresh) {
     if (!fresh) {
@@ -56,7 +66,8 @@
         if (!m) throw { status: 0, transient: true };
         var meta = g.document && document.querySelector('meta[name=csrf-token]');
         if (meta) meta.setAttribute('content', m[1]);
-        return db.put('kv', m[1], 'csrf').then(function () { return m[1]; });
+        // The cached pages carry the old session's token: fetch them anew next time.
+        return Promise.all([db.put('kv', m[1], 'csrf'), dropShell()]).then(function () { return m[1]; });
       });
   }
 
@@ -187,6 +198,6 @@
     return sending;
   }
 
-  g.FC = { db: db, call: call, postJSON: postJSON, flush: flush, token: token, backoff: backoff,
+  g.FC = { db: db, call: call, dropShell: dropShell, postJSON: postJSON, flush: flush, token: token, backoff: backoff,
     on: function (f) { listeners.push(f); } };
 })(self);

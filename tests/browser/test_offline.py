@@ -326,3 +326,38 @@ def test_screenshot_of_the_visit_page_at_360(app, restartable_server, phone_prof
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOT), full_page=True)
     assert SCREENSHOT.stat().st_size > 10_000
+
+
+@pytest.mark.browser
+def test_without_javascript_the_plain_form_still_records_a_visit(app, live_server, browser):
+    world = story.build_world(app)
+    task_id, _place, question_ids = place_task(app, world)
+    context = browser.new_context(base_url=live_server, java_script_enabled=False, locale="zh-CN",
+                                  viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    login(page, "exa")
+    page.goto(f"/tasks/{task_id}")
+    page.fill("#blind_qty", "3")
+    page.locator("#blind-form button[type=submit]").click()
+    choose(page, "finding", "verified")
+    page.set_input_files("#photos", str(PHOTOS[0]))
+    choose(page, "interview-0-respondent", "resident")
+    for qid in question_ids:
+        choose(page, f"interview-0-q{qid}", "4")
+    page.locator("#visit-form button[type=submit]").click()
+    expect(page).to_have_url(f"{live_server}/tasks")
+    rows = verifications_of(app, task_id)
+    assert len(rows) == 1
+    assert rows[0]["photos"] == [hashlib.sha256(PHOTOS[0].read_bytes()).hexdigest()]
+    context.close()
+
+
+@pytest.mark.browser
+def test_a_change_of_language_is_not_hidden_by_the_cached_pages(app, restartable_server, phone_profile):
+    world = story.build_world(app)
+    _task_id, (lat, lon), _questions = place_task(app, world)
+    page = open_online(phone_profile(lat, lon))
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
+    page.locator("header nav a[lang=en]").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("#pack-status")).to_contain_text("Tasks as of")
