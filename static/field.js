@@ -203,6 +203,7 @@
       app.appendChild(h('a', { href: '/tasks', text: S.back }));
       return;
     }
+    var typed = byId('blind_qty') ? byId('blind_qty').value : '';  // typed into the plain page before this ran
     if (plain) plain.remove();
     app.hidden = false;
     var cycle = pack.cycles[task.cycle] || {}, draft, saving = Promise.resolve(), best = null, watch = null, openedAt = Date.now();
@@ -293,7 +294,7 @@
 
     // -- blind count: recorded on the phone, figures shown only after the server has it
     function blindForm() {
-      var input = h('input', { type: 'number', id: 'blind_qty', min: '0', step: 'any', inputmode: 'decimal', required: true });
+      var input = h('input', { type: 'number', id: 'blind_qty', min: '0', step: 'any', inputmode: 'decimal', required: true, value: typed });
       var note = h('p', { class: 'error', role: 'status' });
       return h('form', { id: 'blind-form', class: 'card', onsubmit: function (e) {
         e.preventDefault();

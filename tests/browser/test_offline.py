@@ -71,6 +71,7 @@ def fill_visit(page, question_ids, photos=PHOTOS):
 
 
 def record_blind_count(page, qty: str = "3"):
+    expect(page.locator("#pack-status")).to_be_visible()  # drawn by the page script, not the plain form
     expect(page.locator("#blind-form")).to_be_visible()
     page.fill("#blind_qty", qty)
     page.locator("#blind-form button[type=submit]").click()
@@ -361,3 +362,14 @@ def test_a_change_of_language_is_not_hidden_by_the_cached_pages(app, restartable
     page.locator("header nav a[lang=en]").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.locator("#pack-status")).to_contain_text("Tasks as of")
+
+
+@pytest.mark.browser
+def test_a_picture_the_phone_cannot_decode_goes_up_whole_with_a_warning(app, restartable_server, phone_profile):
+    heif = FIXTURES / "sample.heif"
+    context, page, task_id, question_ids = visit_online(app, restartable_server, phone_profile)
+    page.set_input_files("#photos", str(heif))
+    row = page.locator("#photo-list li.ready")
+    expect(row).to_have_count(1, timeout=30_000)
+    expect(row.locator("small.error")).to_contain_text(str(max(1, round(heif.stat().st_size / 1024))))
+    assert row.get_attribute("data-sha256") == hashlib.sha256(heif.read_bytes()).hexdigest()
