@@ -439,7 +439,7 @@
           if (!img) return { blob: file, thumb: null, warning: fmt('photo_big', { kb: kb(file.size) }) };
           var w = img.naturalWidth, hh = img.naturalHeight, scale = Math.min(1, 1600 / Math.max(w, hh));
           var small = scale === 1 && file.size < 400 * 1024 && /jpe?g/i.test(file.type) ? Promise.resolve(file) :
-            draw(img, scale, 0.8).then(function (b) {
+            fit(img, scale, [0.8, 0.7, 0.6, 0.5], 280 * 1024 - (exifSegment(buf) || { byteLength: 0 }).byteLength).then(function (b) {
               var exif = exifSegment(buf);
               if (!exif) return b;
               return b.arrayBuffer().then(function (j) { return new Blob([j.slice(0, 2), exif, j.slice(2)], { type: 'image/jpeg' }); });
@@ -471,6 +471,12 @@
         c.width = Math.max(1, Math.round(img.naturalWidth * scale)); c.height = Math.max(1, Math.round(img.naturalHeight * scale));
         c.getContext('2d').drawImage(img, 0, 0, c.width, c.height);  // upright: <img> applies EXIF orientation
         c.toBlob(function (b) { if (b) resolve(b); else reject(); }, 'image/jpeg', q);
+      });
+    }
+    // A 1600 px JPEG that, with its EXIF, stays under 300 KB: a lower quality only for pictures that need it.
+    function fit(img, scale, qualities, limit) {
+      return draw(img, scale, qualities[0]).then(function (b) {
+        return b.size <= limit || qualities.length === 1 ? b : fit(img, scale, qualities.slice(1), limit);
       });
     }
     function sha256(buf) {
@@ -551,7 +557,8 @@
       var out = h('div', { id: 'qr' }), count = h('p', { id: 'qr-count', class: 'hint' });
       function poll() {
         if (!byId('qr-count')) return;
-        if (navigator.onLine) {
+        if (myItem()) count.textContent = '';  // the visit is in the outbox: its answers are counted there
+        else if (navigator.onLine) {
           fetch('/api/tasks/' + taskId + '/qr-count?client_uuid=' + draft.uuid, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
             .then(function (r) { return r.ok ? r.json() : null; }).then(function (r) {
               if (r) { draft.qr_count = r.count; count.textContent = fmt('qr_count', { n: r.count }); }
