@@ -250,10 +250,12 @@
       };
     });
 
+    var geoNote = '';  // how the location wait ended, shown until the page is left
     function showStatus() {
       var it = myItem();
       status.textContent = '';
       status.className = '';
+      if (geoNote) setTimeout(function () { status.appendChild(h('p', { class: 'hint', id: 'geo-ended', text: geoNote })); }, 0);
       if (delivered && !it) { status.className = 'flash delivered'; status.textContent = S.delivered; return; }
       if (!it) return;
       if (it.state === 'refused') {
@@ -603,6 +605,8 @@
       }
       var waitS = cycle.geo_wait_s || 30, threshold = cycle.accuracy_threshold_m || 50;
       var done = function () {
+        geoNote = !('geolocation' in navigator) ? '' : !best ? S.geo_ended_none :
+          best.accuracy > threshold ? fmt('geo_ended_best', { m: Math.round(best.accuracy) }) : '';
         var btn = byId('send');
         if (btn) btn.disabled = true;
         var g = draft.geo, bytes = 0;
@@ -625,8 +629,7 @@
         var timer = setInterval(function () {
           if ((best && best.accuracy <= threshold) || (Date.now() - openedAt) / 1000 >= waitS) {
             clearInterval(timer);
-            var msg = !best ? S.geo_ended_none : best.accuracy > threshold ? fmt('geo_ended_best', { m: Math.round(best.accuracy) }) : '';
-            done().then(function () { if (msg) status.appendChild(h('p', { class: 'hint', id: 'geo-ended', text: msg })); });
+            done();
           }
         }, 500);
       } else done();

@@ -373,3 +373,31 @@ def test_a_picture_the_phone_cannot_decode_goes_up_whole_with_a_warning(app, res
     expect(row).to_have_count(1, timeout=30_000)
     expect(row.locator("small.error")).to_contain_text(str(max(1, round(heif.stat().st_size / 1024))))
     assert row.get_attribute("data-sha256") == hashlib.sha256(heif.read_bytes()).hexdigest()
+
+
+@pytest.mark.browser
+def test_the_location_wait_ends_with_the_best_reading_and_says_so(app, restartable_server, phone_profile):
+    world = story.build_world(app)
+    task_id, (lat, lon), question_ids = place_task(app, world)
+    from fieldcheck.cycles.models import Cycle
+    from fieldcheck.extensions import db
+
+    with app.app_context():
+        cycle = db.session.scalar(sa.select(Cycle).where(Cycle.code == world.cycle_code))
+        cycle.geo_wait_s, threshold = 3, cycle.accuracy_threshold_m
+        db.session.commit()
+    context = phone_profile(lat, lon, accuracy=threshold * 4)  # a poor reading that never improves
+    page = open_online(context)
+    page.goto(f"/tasks/{task_id}")
+    record_blind_count(page)
+    fill_visit(page, question_ids, PHOTOS[:1])
+    page.locator("#relocate").click()  # a fresh reading: the wait for a good one starts again
+    expect(page.locator("#geo-status")).to_contain_text(str(round(threshold * 4)))
+    submit_anyway(page)  # waits for a better reading (the page stays usable), then sends with the best one
+    expect(page.locator("#geo-ended")).to_contain_text(str(round(threshold * 4)))
+    wait_delivered(page)
+    from fieldcheck.field.models import Verification
+
+    with app.app_context():
+        verification = db.session.scalars(sa.select(Verification).where(Verification.task_id == task_id)).one()
+        assert verification.accuracy_m == pytest.approx(threshold * 4)
