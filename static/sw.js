@@ -25,7 +25,10 @@ self.addEventListener('install', function (event) {
         var urls = SHELL.slice(), m, re = /(?:href|src)="(\/static\/[^"]+)"/g;
         while ((m = re.exec(html))) if (urls.indexOf(m[1]) < 0) urls.push(m[1].replace(/&amp;/g, '&'));
         var visit = /href="(\/tasks\/\d+)"/.exec(html);
-        return Promise.all([cache.put('/tasks', r), cache.addAll(urls)].concat(visit ? [
+        // One by one: a missing file must not leave the others out.
+        return Promise.all([cache.put('/tasks', r)].concat(urls.map(function (u) {
+          return cache.add(u).catch(function () { return null; });
+        }), visit ? [
           fetch(visit[1], { credentials: 'same-origin' }).then(function (v) { if (ok(v)) return cache.put('/visit-shell', v); })
         ] : []));
       });
@@ -67,6 +70,13 @@ self.addEventListener('fetch', function (event) {
         return cache.match('/api/pack').then(function (c) { return c || Response.error(); });
       });
     }));
+  } else if (path.indexOf('/static/') === 0 && !/\.[0-9a-f]{12}\.\w+$/.test(path)) {
+    // A plain static name may change meaning with a deploy: the network first, the cache when offline.
+    event.respondWith(caches.open(CACHE).then(function (cache) {
+      return fromNetwork(req, cache, [req]).catch(function () {
+        return cache.match(req, { ignoreVary: true }).then(function (c) { return c || Response.error(); });
+      });
+    }));
   } else if (path.indexOf('/static/') === 0 || /^\/photos\/[0-9a-f]{64}\/thumb$/.test(path) ||
              path === '/manifest.webmanifest' || path === '/favicon.ico') {
     event.respondWith(caches.open(CACHE).then(function (cache) {
@@ -77,7 +87,9 @@ self.addEventListener('fetch', function (event) {
 
 // Background Sync: one more chance to send the outbox; the pages send too (on load, online, a timer).
 self.addEventListener('sync', function (event) {
-  if (event.tag === 'outbox') event.waitUntil(self.FC.flush(true));
+  // Rejected while visits are still waiting, so that the browser tries again later.
+  if (event.tag === 'outbox') event.waitUntil(self.FC.flush(true).then(function () { return self.FC.db.all('outbox'); })
+    .then(function (items) { if (items.some(function (i) { return i.state !== 'refused'; })) throw new Error('waiting'); }));
 });
 self.addEventListener('message', function (event) {
   if (event.data === 'flush') event.waitUntil(self.FC.flush(true));
