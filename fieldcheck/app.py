@@ -21,9 +21,11 @@ from .config import LANGUAGES, PROJECT_ROOT, cli_language, environment_settings,
 from .cycles.views import bp as cycles_bp
 from .dashboard.views import bp as dashboard_bp
 from .errors import OperationError
-from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 from .field.api import bp as field_api_bp
 from .field.operations import masked_claim_text, needs_blind_step
+from .field.shell import bp as shell_bp
+from .field.shell import init_static
 from .field.views import bp as field_bp
 from .guard import init_guard
 from .audit.chain import init_audit_chain
@@ -42,6 +44,10 @@ from .web import init_transactions, refuse
 CSP = ("default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
+# Pages, the pack and scripts go out compressed when the browser asks (brotli first): a village's
+# 2G link carries a few kilobytes a second. Hashed static files come precompressed (field/shell.py).
+COMPRESS_MIMETYPES = ["text/html", "text/css", "text/javascript", "application/javascript", "application/json",
+                      "application/manifest+json", "image/svg+xml", "text/csv", "text/plain"]
 
 
 def select_locale() -> str:
@@ -70,6 +76,10 @@ def build_app(test_config: dict | None = None) -> Flask:
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)  # Retry-After on every 429
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # a form filled over a long visit must still submit
+    app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
+    app.config.setdefault("COMPRESS_MIMETYPES", COMPRESS_MIMETYPES)
+    app.config.setdefault("COMPRESS_BR_LEVEL", 5)
+    app.config.setdefault("COMPRESS_STREAMS", False)  # files sent as files are photos (JPEG) and downloads
     # What FIELDCHECK_ENV decides holds even when test_config changed the environment.
     app.config.update(environment_settings(app.config))
 
@@ -84,6 +94,8 @@ def build_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     csrf.init_app(app)
+    compress.init_app(app)
+    init_static(app)
     limiter.init_app(app)
     if app.config.get("TESTING"):
         limiter.reset()  # each test app starts with fresh counters
@@ -119,7 +131,7 @@ def _init_login(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    for bp in (public_bp, accounts_bp, places_bp, cycles_bp, dashboard_bp, reports_bp, sampling_bp, field_bp,
+    for bp in (shell_bp, public_bp, accounts_bp, places_bp, cycles_bp, dashboard_bp, reports_bp, sampling_bp, field_bp,
                field_api_bp, sampling_api_bp, residents_bp, review_bp, scores_bp):
         app.register_blueprint(bp)
 

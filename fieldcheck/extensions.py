@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import Babel
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -14,6 +15,7 @@ from .db import Base
 
 db = SQLAlchemy(model_class=Base)
 csrf = CSRFProtect()
+compress = Compress()  # br/gzip when the browser asks; set up in the factory
 login_manager = LoginManager()
 babel = Babel()
 migrate = Migrate()

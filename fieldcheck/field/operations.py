@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -194,15 +195,41 @@ def masked_claim_text(text: str) -> str:
     return DIGITS.sub("▢", text)
 
 
-def record_blind_count(task: Task, examiner: User, observed_qty: float) -> None:
-    """Keep the count made before the claim was revealed; later edits never overwrite it."""
+def record_blind_count(task: Task, examiner: User, observed_qty: float, counted_at: datetime | None = None) -> None:
+    """Keep the count made before the claim was revealed; later edits never overwrite it.
+
+    `counted_at` is when the phone says the count was made (it may reach the server later).
+    """
     check_task_is_yours(task, examiner)
+    if task.revealed_at is not None:
+        return  # a repeat (the outbox retrying) changes nothing, also after the visit was submitted
     if not can_submit(task):
         raise OperationError(_("This task was already submitted and is waiting for review."), status=409)
-    if task.revealed_at is not None:
+    # One conditional UPDATE: of two racing first counts only one is kept.
+    moved = db.session.execute(
+        sa.update(Task).where(Task.id == task.id, Task.revealed_at.is_(None))
+        .values(blind_qty=observed_qty, revealed_at=utcnow())
+        .execution_options(synchronize_session="fetch")).rowcount
+    if moved != 1:
+        db.session.refresh(task)
         return
-    task.blind_qty, task.revealed_at = observed_qty, utcnow()
-    record("task.reveal", "task", task.claim.public_id, actor=examiner, after={"blind_qty": observed_qty})
+    after = {"blind_qty": observed_qty}
+    if counted_at is not None:
+        after["counted_at"] = counted_at.isoformat()
+    record("task.reveal", "task", task.claim.public_id, actor=examiner, after=after)
+
+
+def photos_already_stored(examiner: User, shas: list[str]) -> list[str]:
+    """Which of these photos the server holds from this examiner (another examiner's are never named)."""
+    held = set(db.session.scalars(sa.select(Photo.sha256).where(
+        Photo.sha256.in_(shas), Photo.uploaded_by_id == examiner.id)))
+    return [s for s in shas if s in held]
+
+
+def qr_answer_count(task: Task, client_uuid: str) -> int:
+    """How many residents rated this visit on their own phones so far."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Interview).where(
+        Interview.task_id == task.id, Interview.client_uuid == client_uuid, Interview.source == "qr"))
 
 
 def pending_interviews(task: Task, client_uuid: str) -> list[Interview]:

@@ -39,22 +39,85 @@ def live_server(app):
 
 
 @pytest.fixture(scope="session")
-def browser():
+def playwright_driver():
     if not Path(CHROMIUM).is_file():
         skip_or_fail(f"Chromium not found at {CHROMIUM}")
+    # Imported here: a machine without Playwright still collects the non-browser tests.
     from playwright.sync_api import sync_playwright
 
     playwright = sync_playwright().start()
     try:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-    except Exception as exc:  # noqa: BLE001 - a browser that cannot start is the same as none
+        yield playwright
+    finally:
         playwright.stop()
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_driver):
+    try:
+        browser = playwright_driver.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    except Exception as exc:  # noqa: BLE001 - a browser that cannot start is the same as none
         skip_or_fail(f"Chromium at {CHROMIUM} did not start: {exc.__class__.__name__}: {str(exc)[:200]}")
     try:
         yield browser
     finally:
         browser.close()
-        playwright.stop()
+
+
+class RestartableServer:
+    """The app on a fixed local port that can be stopped (no network at all) and started again."""
+
+    def __init__(self, app):
+        self.app = app
+        probe = make_server("127.0.0.1", 0, app)
+        self.port = probe.server_port
+        probe.server_close()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = self.thread = None
+
+    def start(self):
+        self.server = make_server("127.0.0.1", self.port, self.app, threaded=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, name="live-server", daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+            self.thread.join(timeout=10)
+            self.server = None
+
+
+@pytest.fixture
+def restartable_server(app):
+    server = RestartableServer(app)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def phone_profile(playwright_driver, restartable_server, tmp_path):
+    """phone_profile(lat, lon): a 360×740 Chinese phone whose storage (service worker, IndexedDB)
+    lives in a directory of this test, so closing and reopening the browser keeps it."""
+    opened = []
+
+    def open_phone(lat: float, lon: float, accuracy: float = 12.0):
+        context = playwright_driver.chromium.launch_persistent_context(
+            str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
+            base_url=restartable_server.url, viewport={"width": 360, "height": 740}, device_scale_factor=2,
+            is_mobile=True, has_touch=True, locale="zh-CN", timezone_id="Asia/Shanghai",
+            geolocation={"latitude": lat, "longitude": lon, "accuracy": accuracy}, permissions=["geolocation"])
+        context.set_default_timeout(TIMEOUT_MS)
+        opened.append(context)
+        return context
+
+    yield open_phone
+    for context in opened:
+        try:
+            context.close()
+        except Exception:  # noqa: BLE001 - already closed by the test
+            pass
 
 
 @pytest.fixture

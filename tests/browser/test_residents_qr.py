@@ -22,18 +22,20 @@ def test_a_resident_rates_once_on_their_own_phone(app, live_server, phone):
     examiner = phone(*HERE).new_page()
     login(examiner, "exa")
     examiner.goto(f"/tasks/{task_id}")
+    expect(examiner.locator("#pack-status")).to_be_visible()  # the page script has drawn the visit
     examiner.fill("#blind_qty", "2")
     examiner.locator("#blind-form button[type=submit]").click()
-    expect(examiner.locator("#qr-form")).to_be_visible()
+    expect(examiner.locator("#qr-show")).to_be_visible()
+    shown = []
 
     def new_code():
-        with examiner.expect_popup() as popup_info:
-            examiner.locator("#qr-form button[type=submit]").click()
-        popup = popup_info.value
-        expect(popup.locator("#qr svg")).to_be_visible()
-        url = popup.locator("p.hint.mono").inner_text().strip()
-        popup.close()
-        return url
+        examiner.locator("#qr-show").click()
+        expect(examiner.locator("#qr svg")).to_be_visible()
+        code = examiner.locator("#qr p.mono")
+        if shown:
+            expect(code).not_to_have_text(shown[-1])
+        shown.append(code.inner_text().strip())
+        return shown[-1]
 
     url = new_code()
     assert re.search(r"/r/[A-Za-z0-9_-]{16,}$", url)
