@@ -21,6 +21,7 @@ from .config import LANGUAGES, PROJECT_ROOT, cli_language, environment_settings,
 from .cycles.views import bp as cycles_bp
 from .dashboard.views import bp as dashboard_bp
 from .errors import OperationError
+from .evidence.store import init_photo_store
 from .extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 from .field.api import bp as field_api_bp
 from .field.operations import masked_claim_text, needs_blind_step
@@ -91,6 +92,7 @@ def build_app(test_config: dict | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     os.makedirs(app.config["UPLOAD_FOLDER"], exist_ok=True)
 
+    init_photo_store(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     csrf.init_app(app)

@@ -1,4 +1,4 @@
-"""Content-addressed photo storage on the local file system.
+"""Content-addressed photo storage: the local file system (default) or an S3-compatible bucket.
 
 An original lives at ``root/ab/cd/<sha256>`` (ab, cd: the first two pairs of hex digits, so no
 directory grows huge); its rendered copies at ``root/ab/cd/<sha256>.<kind>.jpg``. Every write
@@ -13,7 +13,10 @@ import hashlib
 import os
 import re
 import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 DERIVED_KINDS: frozenset[str] = frozenset({"display", "thumb"})
 _SHA256_RE = re.compile(r"[0-9a-f]{64}")
@@ -97,3 +100,128 @@ def _fsync_dir(directory: Path) -> None:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+# --- Where photos live: the local folder above, or any S3-compatible store -----------------------
+
+@dataclass(frozen=True)
+class StoredFile:
+    key: str  # "ab/cd/<sha256>" or "ab/cd/<sha256>.<kind>.jpg"
+    size: int
+    modified_at: float  # seconds since the epoch
+
+
+def original_key(sha256: str) -> str:
+    return blob_path(Path(""), sha256).as_posix()
+
+
+def derived_key(sha256: str, kind: str) -> str:
+    return derived_path(Path(""), sha256, kind).as_posix()
+
+
+class FolderStore:
+    """Photos in a local folder (the default): atomic writes, files readable by the app's user only."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def path(self, key: str) -> Path:
+        return self.root / key
+
+    def put(self, key: str, data: bytes) -> None:
+        _atomic_write(self.path(key), data)
+
+    def get(self, key: str) -> bytes | None:
+        try:
+            return self.path(key).read_bytes()
+        except FileNotFoundError:
+            return None
+
+    def exists(self, key: str) -> bool:
+        return self.path(key).is_file()
+
+    def delete(self, key: str) -> None:
+        self.path(key).unlink(missing_ok=True)
+
+    def listing(self) -> Iterator[StoredFile]:
+        if not self.root.is_dir():
+            return
+        for path in sorted(self.root.rglob("*")):
+            if path.is_file():
+                stat = path.stat()
+                yield StoredFile(path.relative_to(self.root).as_posix(), stat.st_size, stat.st_mtime)
+
+
+class S3Store:
+    """Photos in a bucket of an S3-compatible store (AWS, MinIO, SeaweedFS…), never publicly readable.
+
+    An object is written in one PUT, which S3 makes visible whole or not at all; photos reach people
+    only through the app's access checks (the app reads the object and serves it).
+    """
+
+    def __init__(self, bucket: str, *, endpoint: str | None = None, region: str | None = None,
+                 access_key: str | None = None, secret_key: str | None = None, prefix: str = ""):
+        import boto3  # on use: the folder store, the default, needs none of boto3's 0.5 s import
+        from botocore.config import Config
+
+        self.bucket, self.prefix = bucket, prefix.strip("/") + "/" if prefix.strip("/") else ""
+        self.client = boto3.client(
+            "s3", endpoint_url=endpoint, region_name=region or "us-east-1", aws_access_key_id=access_key,
+            aws_secret_access_key=secret_key,
+            config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 5, "mode": "standard"}))
+
+    def _key(self, key: str) -> str:
+        return self.prefix + key
+
+    def put(self, key: str, data: bytes) -> None:
+        self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=data,
+                               ChecksumAlgorithm="SHA256")
+
+    def get(self, key: str) -> bytes | None:
+        try:
+            return self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"].read()
+        except self.client.exceptions.NoSuchKey:
+            return None
+
+    def exists(self, key: str) -> bool:
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=self._key(key))
+            return True
+        except self.client.exceptions.ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return False
+            raise
+
+    def delete(self, key: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
+
+    def listing(self) -> Iterator[StoredFile]:
+        pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=self.prefix)
+        for page in pages:
+            for item in page.get("Contents", []):
+                yield StoredFile(item["Key"][len(self.prefix):], item["Size"], item["LastModified"].timestamp())
+
+
+PhotoStore = FolderStore | S3Store
+
+
+def open_store(url: str | None, folder: Path, access_key: str | None = None,
+               secret_key: str | None = None) -> PhotoStore:
+    """The store a storage URL names: none or `file:` for the folder, `s3://bucket[/prefix]?endpoint=…&region=…`."""
+    if not url or url.startswith("file:"):
+        return FolderStore(Path(url[len("file:"):]) if url and len(url) > 5 else folder)
+    parts = urlsplit(url)
+    if parts.scheme != "s3" or not parts.netloc:
+        raise ValueError(f"not a storage URL: {url!r} (use s3://bucket?endpoint=…)")
+    query = dict(parse_qsl(parts.query))
+    return S3Store(parts.netloc, endpoint=query.get("endpoint"), region=query.get("region"), access_key=access_key,
+                   secret_key=secret_key, prefix=parts.path)
+
+
+def store_original(store: PhotoStore, data: bytes, sha256: str) -> None:
+    """Store an original under its SHA-256 (checked against the data); a no-op when it is there."""
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise ValueError(f"SHA-256 mismatch for {sha256}")
+    key = original_key(sha256)
+    if not store.exists(key):
+        store.put(key, data)

@@ -21,7 +21,7 @@ from ..assignment.models import Task
 from ..errors import OperationError
 from ..web import refuse
 from .operations import (existing_submission, masked_claim_text, needs_blind_step, photos_already_stored,
-                         qr_answer_count, record_blind_count, save_photo, submit_verification, upload_root)
+                         qr_answer_count, record_blind_count, save_photo, submit_verification)
 from .pack import build_pack, generated_at, pack_etag
 from .submission import SHA256_RE, parse_client_uuid, parse_started_at, parse_verification
 
@@ -95,7 +95,7 @@ def upload_photo():
     actual = hashlib.sha256(data).hexdigest()
     if claimed and claimed != actual:
         raise OperationError(_("The photo arrived damaged; send it again."), status=422, code="sha_mismatch")
-    save_photo(data, upload_root(), current_user, request.form.to_dict())
+    save_photo(data, current_user, request.form.to_dict())
     return jsonify(sha256=actual, stored=True), 200
 
 

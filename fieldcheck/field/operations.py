@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
@@ -17,7 +16,8 @@ from ..db import utcnow
 from ..extensions import db
 from ..errors import OperationError
 from ..evidence.photos import PhotoRejected, ingest_photo
-from ..evidence.storage import store_blob, store_derived
+from ..evidence.store import photo_store
+from ..evidence.storage import derived_key, store_original
 from ..assignment.models import Task
 from ..assignment.states import TASK, can_submit
 from ..cycles.settings import settings_of
@@ -26,11 +26,6 @@ from ..evidence.models import Photo
 from .models import Interview, Rating, Verification
 from .checks import store_flags
 from .submission import SHA256_RE, VerificationInput, parse_location
-
-
-def upload_root() -> Path:
-    """Where photos are stored (content-addressed; see evidence/storage.py)."""
-    return Path(current_app.config["UPLOAD_FOLDER"])
 
 
 def photo_refusal(code: str) -> str:
@@ -46,7 +41,7 @@ def photo_refusal(code: str) -> str:
     return messages.get(code, _("The photo could not be read."))
 
 
-def save_photo(data: bytes, upload_root: Path, uploaded_by: User, client: dict | None = None) -> Photo:
+def save_photo(data: bytes, uploaded_by: User, client: dict | None = None) -> Photo:
     """Check the bytes, store the original content-addressed, return the (possibly existing) Photo.
 
     `client` carries what the phone declared: the original's SHA-256 and size (when the page shrank
@@ -59,9 +54,12 @@ def save_photo(data: bytes, upload_root: Path, uploaded_by: User, client: dict |
     existing = db.session.scalar(sa.select(Photo).where(Photo.sha256 == facts.sha256))
     if existing is not None:
         return own_photo(existing, uploaded_by)
-    store_blob(upload_root, data, facts.sha256)
-    store_derived(upload_root, facts.sha256, "display", facts.display_jpeg)
-    store_derived(upload_root, facts.sha256, "thumb", facts.thumb_jpeg)
+    store = photo_store()
+    # The files first, then the row: a photo row always has its files (a crash leaves at most an
+    # orphan file, which `fieldcheck doctor --fix` removes).
+    store_original(store, data, facts.sha256)
+    store.put(derived_key(facts.sha256, "display"), facts.display_jpeg)
+    store.put(derived_key(facts.sha256, "thumb"), facts.thumb_jpeg)
     camera = " ".join(x for x in (facts.camera_make, facts.camera_model) if x)[:120]
     photo = Photo(sha256=facts.sha256, size_bytes=facts.size_bytes, format=facts.format, width=facts.width,
                   height=facts.height, taken_at=facts.taken_at.isoformat() if facts.taken_at else None,

@@ -6,7 +6,7 @@ import math
 import uuid
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -19,13 +19,14 @@ from ..cycles.defaults import MAX_ROUTE_KM
 from ..cycles.settings import settings_of
 from ..errors import OperationError
 from ..evidence.models import Photo
-from ..evidence.storage import blob_path
+from ..evidence.store import photo_store
+from ..evidence.storage import FolderStore, derived_key
 from ..extensions import db
 from ..web import change_and_flash, refuse
 from .access import with_visible_photo
 from .models import FINDINGS
 from .operations import (check_submittable, existing_submission, masked_claim_text, needs_blind_step,
-                         record_blind_count, save_photo, submit_verification, upload_root)
+                         record_blind_count, save_photo, submit_verification)
 from .submission import form_to_dict, parse_verification
 
 bp = Blueprint("field", __name__)
@@ -55,7 +56,7 @@ def store_plain_visit(task: Task) -> bool:
         # Everything else is checked first, so a refused visit leaves no files behind.
         check_submittable(task, parsed, new_photos=len(uploads))
         for data in uploads:
-            parsed.photo_sha256.append(save_photo(data, upload_root(), current_user).sha256)
+            parsed.photo_sha256.append(save_photo(data, current_user).sha256)
     _verification, created = submit_verification(task, current_user, parsed)
     return created
 
@@ -112,8 +113,14 @@ def photo(photo: Photo, kind: str):
     """A photo's display copy or thumbnail (never the original with its GPS)."""
     if kind not in ("display", "thumb"):
         abort(404)
-    path = blob_path(upload_root(), photo.sha256)
-    derived = path.with_name(f"{photo.sha256}.{kind}.jpg")
-    if not derived.exists():
+    store, key = photo_store(), derived_key(photo.sha256, kind)
+    if isinstance(store, FolderStore):
+        if not store.exists(key):
+            abort(404)
+        return send_file(store.path(key), mimetype="image/jpeg", max_age=86400)
+    data = store.get(key)  # from the bucket, through this access check: the bucket is never public
+    if data is None:
         abort(404)
-    return send_file(derived, mimetype="image/jpeg", max_age=86400)
+    response = Response(data, mimetype="image/jpeg")
+    response.cache_control.private, response.cache_control.max_age = True, 86400
+    return response

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
 import sqlite3
 import subprocess
 from dataclasses import dataclass
@@ -27,6 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 
 from ..audit.chain import chain_head
+from ..evidence.storage import PhotoStore
 from ..extensions import db
 
 FORMAT = "fieldcheck-backup/1"
@@ -76,13 +75,12 @@ def _dump_database(engine: Engine, target: Path) -> str:
     raise BackupError("unsupported_database", kind=engine.dialect.name)
 
 
-def _photo_files(upload_root: Path):
-    for path in sorted(upload_root.rglob("*")):
-        if path.is_file() and not path.name.startswith(".tmp-"):
-            yield path
+def _stored_files(store: PhotoStore):
+    """Every stored file but the temporary ones a killed writer may leave in a folder store."""
+    return (item for item in store.listing() if not item.key.rsplit("/", 1)[-1].startswith(".tmp-"))
 
 
-def create_backup(target: Path, upload_root: Path) -> dict:
+def create_backup(target: Path, store: PhotoStore) -> dict:
     """Write a backup into the empty (or new) directory `target`; returns the manifest."""
     target = Path(target)
     if target.exists() and any(target.iterdir()):
@@ -93,13 +91,14 @@ def create_backup(target: Path, upload_root: Path) -> dict:
     db.session.rollback()  # read nothing more in this session: the snapshot is the dump's
     database_file = _dump_database(engine, target)
     files = []
-    for path in _photo_files(Path(upload_root)):
-        relative = path.relative_to(upload_root)
-        copy = target / "uploads" / relative
+    for item in _stored_files(store):
+        data = store.get(item.key)
+        if data is None:  # removed since it was listed (doctor --fix); nothing refers to it
+            continue
+        copy = target / "uploads" / item.key
         copy.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(path, copy)
-        files.append({"path": f"uploads/{relative.as_posix()}", "bytes": copy.stat().st_size,
-                      "sha256": sha256_file(copy)})
+        copy.write_bytes(data)
+        files.append({"path": f"uploads/{item.key}", "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()})
     manifest = {
         "format": FORMAT, "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "database": {"kind": engine.dialect.name, "path": database_file,
@@ -149,7 +148,7 @@ def _is_empty(engine: Engine) -> bool:
                    for t in ("user", "cycle", "audit_event") if t in tables)
 
 
-def restore_backup(source: Path, upload_root: Path) -> dict:
+def restore_backup(source: Path, store: PhotoStore) -> dict:
     """Restore a verified backup into this instance, whose database and upload folder must be empty."""
     manifest, problems = verify_backup(source)
     if problems:
@@ -157,9 +156,8 @@ def restore_backup(source: Path, upload_root: Path) -> dict:
     engine = db.engine
     if manifest["database"]["kind"] != engine.dialect.name:
         raise BackupError("wrong_database", kind=manifest["database"]["kind"], here=engine.dialect.name)
-    upload_root = Path(upload_root)
-    if not _is_empty(engine) or (upload_root.exists() and any(_photo_files(upload_root))):
-        raise BackupError("target_not_empty", path=str(upload_root))
+    if not _is_empty(engine) or next(_stored_files(store), None) is not None:
+        raise BackupError("target_not_empty", path=str(getattr(store, "root", getattr(store, "bucket", ""))))
     db.session.remove()
     database = Path(source) / manifest["database"]["path"]
     if engine.dialect.name == "sqlite":
@@ -183,9 +181,5 @@ def restore_backup(source: Path, upload_root: Path) -> dict:
         if done.returncode != 0:
             raise BackupError("restore_failed", detail=done.stderr.strip()[-500:])
     for entry in manifest["files"]:
-        relative = Path(entry["path"]).relative_to("uploads")
-        destination = upload_root / relative
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(Path(source) / entry["path"], destination)
-        os.chmod(destination, 0o600)
+        store.put(Path(entry["path"]).relative_to("uploads").as_posix(), (Path(source) / entry["path"]).read_bytes())
     return manifest

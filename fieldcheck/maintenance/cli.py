@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
 from ..commands import CommandError
+from ..evidence.store import photo_store
 from .backup import BackupError, create_backup, restore_backup, verify_backup
 from .doctor import examine
 
@@ -28,8 +29,6 @@ def backup_error_text(exc: BackupError) -> str:
     return messages.get(exc.code, exc.code) % exc.figures
 
 
-def upload_root() -> Path:
-    return Path(current_app.config["UPLOAD_FOLDER"])
 
 
 @backup_cli.command("create")
@@ -38,7 +37,7 @@ def upload_root() -> Path:
 def backup_create(directory):
     """Back up the database (a consistent snapshot) and every photo into DIRECTORY, with a manifest."""
     try:
-        manifest = create_backup(Path(directory), upload_root())
+        manifest = create_backup(Path(directory), photo_store())
     except BackupError as exc:
         raise CommandError(backup_error_text(exc)) from None
     click.echo(_("Backed up: the database and %(n)d files; audit chain head %(seq)d.",
@@ -63,7 +62,7 @@ def backup_verify(directory):
 def backup_restore(directory):
     """Restore a backup into this instance, whose database and upload folder must be empty."""
     try:
-        manifest = restore_backup(Path(directory), upload_root())
+        manifest = restore_backup(Path(directory), photo_store())
     except BackupError as exc:
         raise CommandError(backup_error_text(exc)) from None
     click.echo(_("Restored: the database and %(n)d files. Run “fieldcheck audit verify” to check the trail.",
@@ -75,7 +74,7 @@ def backup_restore(directory):
 @with_appcontext
 def doctor(fix):
     """Check the database, the upload folder and the audit chain against each other."""
-    report = examine(upload_root(), current_app.extensions["migrate"].directory, fix=fix)
+    report = examine(photo_store(), current_app.extensions["migrate"].directory, fix=fix)
     labels = {
         "photo_missing": _("photo without its file"), "derived_missing": _("display copy or thumbnail missing"),
         "orphan_file": _("file without a photo"), "partial_file": _("partial file left by an interrupted write"),

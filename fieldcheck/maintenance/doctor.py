@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import sqlalchemy as sa
 from alembic.runtime.migration import MigrationContext
@@ -25,7 +24,7 @@ from alembic.script import ScriptDirectory
 from ..audit.chain import walk
 from ..evidence.models import Photo
 from ..evidence.photos import PhotoRejected, ingest_photo
-from ..evidence.storage import DERIVED_KINDS, blob_path, derived_path, is_sha256, store_derived
+from ..evidence.storage import DERIVED_KINDS, PhotoStore, derived_key, is_sha256, original_key
 from ..extensions import db
 
 GRACE_S = 24 * 3600
@@ -58,47 +57,43 @@ def _pending_migrations(migrations_dir: str) -> str | None:
     return None if current == head else f"{current or '∅'} → {head}"
 
 
-def examine(upload_root: Path, migrations_dir: str, fix: bool = False, grace_s: float = GRACE_S,
+def examine(store: PhotoStore, migrations_dir: str, fix: bool = False, grace_s: float = GRACE_S,
             now: float | None = None) -> Report:
     """Look at everything once; with `fix`, repair what can be repaired safely."""
     report = Report()
     now = time.time() if now is None else now
-    upload_root = Path(upload_root)
     known: set[str] = set()
     for (sha,) in db.session.execute(sa.select(Photo.sha256).execution_options(yield_per=1000)):
         known.add(sha)
-        original = blob_path(upload_root, sha)
-        if not original.is_file():
+        if not store.exists(original_key(sha)):
             report.add("photo_missing", sha)
             continue
         for kind in sorted(DERIVED_KINDS):
-            if derived_path(upload_root, sha, kind).is_file():
+            if store.exists(derived_key(sha, kind)):
                 continue
             repaired = False
             if fix:
                 try:
-                    facts = ingest_photo(original.read_bytes(), max_bytes=1 << 40)
-                    store_derived(upload_root, sha, kind, facts.display_jpeg if kind == "display" else facts.thumb_jpeg)
+                    facts = ingest_photo(store.get(original_key(sha)) or b"", max_bytes=1 << 40)
+                    store.put(derived_key(sha, kind), facts.display_jpeg if kind == "display" else facts.thumb_jpeg)
                     repaired = True
                 except PhotoRejected:
                     repaired = False
             report.add("derived_missing", f"{sha}.{kind}", repaired)
-    if upload_root.is_dir():
-        for path in sorted(upload_root.rglob("*")):
-            if not path.is_file():
-                continue
-            old = now - path.stat().st_mtime > grace_s
-            if path.name.startswith(".tmp-") and path.name.endswith(".part"):
-                if old:
-                    if fix:
-                        path.unlink()
-                    report.add("partial_file", str(path.relative_to(upload_root)), fix)
-                continue
-            sha = path.name.split(".", 1)[0]
-            if is_sha256(sha) and sha not in known and old:
+    for item in store.listing():
+        name = item.key.rsplit("/", 1)[-1]
+        old = now - item.modified_at > grace_s
+        if name.startswith(".tmp-") and name.endswith(".part"):
+            if old:
                 if fix:
-                    path.unlink()
-                report.add("orphan_file", str(path.relative_to(upload_root)), fix)
+                    store.delete(item.key)
+                report.add("partial_file", item.key, fix)
+            continue
+        sha = name.split(".", 1)[0]
+        if is_sha256(sha) and sha not in known and old:
+            if fix:
+                store.delete(item.key)
+            report.add("orphan_file", item.key, fix)
     first_break = next(walk(db.session), None)
     if first_break is not None:
         report.add("audit_chain", f"{first_break.kind} {first_break.seq or ''} {first_break.event_id or ''}".strip())
