@@ -113,3 +113,13 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture(scope="session")
+def seaweed(tmp_path_factory):
+    """A running S3-compatible server (SeaweedFS) for the whole test run, started on first use."""
+    from s3server import SeaweedS3
+
+    server = SeaweedS3(tmp_path_factory.mktemp("seaweed"))
+    yield server
+    server.stop()

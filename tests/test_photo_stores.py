@@ -9,18 +9,11 @@ import uuid
 import pytest
 from helpers import csrf_token, login
 
-from s3server import ACCESS_KEY, SECRET_KEY, SeaweedS3
+from s3server import ACCESS_KEY, SECRET_KEY
 from story import FIXTURES, build_world
 
 DATA = b"\xff\xd8\xff pretend photo bytes"
 SHA = hashlib.sha256(DATA).hexdigest()
-
-
-@pytest.fixture(scope="session")
-def seaweed(tmp_path_factory):
-    server = SeaweedS3(tmp_path_factory.mktemp("seaweed"))
-    yield server
-    server.stop()
 
 
 @pytest.fixture(params=["folder", "s3"])
