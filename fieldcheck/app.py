@@ -10,6 +10,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
+from zoneinfo import ZoneInfo
 
 from . import models  # noqa: F401  (registers every table)
 from .access import undeclared_routes, wants_json
@@ -18,6 +19,7 @@ from .accounts.blueprint import bp as accounts_bp
 from .accounts.models import User
 from .cli import register_commands
 from .config import LANGUAGES, PROJECT_ROOT, cli_language, environment_settings, load_config
+from .cycles.defaults import TIME_ZONE
 from .cycles.views import bp as cycles_bp
 from .dashboard.views import bp as dashboard_bp
 from .errors import OperationError
@@ -27,6 +29,7 @@ from .field.api import bp as field_api_bp
 from .field.operations import masked_claim_text, needs_blind_step
 from .field.shell import bp as shell_bp
 from .field.shell import init_static
+from .ballots.views import bp as ballots_bp
 from .field.views import bp as field_bp
 from .guard import init_guard
 from .audit.chain import init_audit_chain
@@ -134,7 +137,7 @@ def _init_login(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     for bp in (shell_bp, public_bp, accounts_bp, places_bp, cycles_bp, dashboard_bp, reports_bp, sampling_bp, field_bp,
-               field_api_bp, sampling_api_bp, residents_bp, review_bp, scores_bp):
+               field_api_bp, sampling_api_bp, residents_bp, review_bp, scores_bp, ballots_bp):
         app.register_blueprint(bp)
 
 
@@ -183,6 +186,14 @@ def _register_errors(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
+    @app.template_filter("localtime")
+    def localtime(value, cycle=None) -> str:
+        """A UTC time as people there read it: the cycle's local time (Asia/Shanghai by default)."""
+        if value is None:
+            return "—"
+        local = value.astimezone(ZoneInfo(TIME_ZONE))
+        return local.strftime("%Y-%m-%d %H:%M") + " " + local.strftime("%Z").replace("CST", _("Beijing time"))
+
     @app.template_filter("blind_mask")
     def blind_mask(text: str, task) -> str:
         """The claim's figures hidden while the examiner has not recorded their own count."""

@@ -125,6 +125,7 @@ def rows(s) -> list[tuple[str, str, str, dict | None, dict[str, int]]]:
         ("public.feedback", "POST", f"/p/{c}/{s['slug']}/claims/1/feedback", {"text": "x"}, {"anon": 302}),
         ("public.feedback", "POST", f"/p/{c}/{s['slug']}/claims/9999/feedback", {"text": "x"}, {"anon": 404}),
         ("residents.rate", "GET", "/r/not-a-token", None, {"anon": 404}),
+        ("ballots.vote", "GET", "/b/not-a-token", None, {"anon": 404}),
         ("accounts.set_language", "GET", "/lang/zh?next=/", None, {"anon": 302}),
         ("accounts.login", "GET", "/login", None, {"anon": 200, **everyone(302)}),
         # Organizer.
@@ -165,6 +166,10 @@ def rows(s) -> list[tuple[str, str, str, dict | None, dict[str, int]]]:
         ("reports.merge", "POST", f"{r}/claims/{s['claim']}/merge", {}, org(302)),
         ("dashboard.audit", "GET", f"/audit?cycle={c}&action=task.", None, org(200)),
         ("dashboard.audit_csv", "GET", "/audit.csv?actor=org", None, org(200)),
+        ("ballots.index", "GET", f"/cycles/{c}/ballots", None, org(200)),
+        ("ballots.index", "POST", f"/cycles/{c}/ballots", {"count": "x"}, org(400)),
+        ("ballots.index", "GET", "/cycles/no-such-cycle/ballots", None, org(404)),
+        ("ballots.paper", "POST", f"/cycles/{c}/ballots/999999/paper", {}, org(404)),
         ("places.index", "GET", "/places/", None, org(200)),
         ("places.index", "POST", "/places/", {}, org(400)),
         ("accounts.people", "GET", "/people", None, org(200)),

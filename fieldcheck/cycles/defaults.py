@@ -62,3 +62,6 @@ PARTLY_VALUE = 0.5
 # Assignment: share of approved verifications visited again, longest day route.
 BACKCHECK_SHARE = 0.1
 MAX_ROUTE_KM = 30.0
+
+# Times people read (QR expiry, ballots, the review page) are shown in the cycle's local time.
+TIME_ZONE = "Asia/Shanghai"
