@@ -30,6 +30,7 @@ from .field.operations import masked_claim_text, needs_blind_step
 from .field.shell import bp as shell_bp
 from .field.shell import init_static
 from .ballots.views import bp as ballots_bp
+from .grading.views import bp as grading_bp
 from .field.views import bp as field_bp
 from .guard import init_guard
 from .audit.chain import init_audit_chain
@@ -137,7 +138,8 @@ def _init_login(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     for bp in (shell_bp, public_bp, accounts_bp, places_bp, cycles_bp, dashboard_bp, reports_bp, sampling_bp, field_bp,
-               field_api_bp, sampling_api_bp, residents_bp, review_bp, scores_bp, ballots_bp):
+               field_api_bp, sampling_api_bp, residents_bp, review_bp, scores_bp, ballots_bp,
+               grading_bp):
         app.register_blueprint(bp)
 
 

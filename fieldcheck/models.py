@@ -6,6 +6,7 @@ from .audit.models import AuditEvent, AuditHead  # noqa: F401
 from .ballots.models import BallotCode, BallotCount, BallotRound  # noqa: F401
 from .cycles.models import Aspect, Cycle, Question  # noqa: F401
 from .evidence.models import Flag, Photo, verification_photo  # noqa: F401
+from .grading.models import GradeDecision, RoutineScore  # noqa: F401
 from .field.models import Interview, Rating, Verification  # noqa: F401
 from .places.models import Place  # noqa: F401
 from .reports.models import Claim, Feedback, Report  # noqa: F401
