@@ -60,8 +60,12 @@
       return db.get('kv', 'csrf');
     }
     // A page cached by the service worker may carry the token of an older session.
-    return fetch('/tasks', { credentials: 'same-origin', cache: 'no-store' }).then(function (r) { return r.text(); })
-      .then(function (html) {
+    // redirect: 'manual': signed out, the redirect to the login page is not followed, since loading that
+    // page would give the session a new token under the feet of someone signing in on it.
+    return fetch('/tasks', { credentials: 'same-origin', cache: 'no-store', redirect: 'manual' }).then(function (r) {
+      if (!r.ok) throw { status: 401, transient: true };
+      return r.text();
+    }).then(function (html) {
         var m = /name="csrf-token" content="([^"]+)"/.exec(html);
         if (!m) throw { status: 0, transient: true };
         var meta = g.document && document.querySelector('meta[name=csrf-token]');

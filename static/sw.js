@@ -70,8 +70,9 @@ self.addEventListener('fetch', function (event) {
         return cache.match('/api/pack').then(function (c) { return c || Response.error(); });
       });
     }));
-  } else if (path.indexOf('/static/') === 0 && !/\.[0-9a-f]{12}\.\w+$/.test(path)) {
-    // A plain static name may change meaning with a deploy: the network first, the cache when offline.
+  } else if (path.indexOf('/static/') === 0 && /\.(js|css)$/.test(path) && !/\.[0-9a-f]{12}\.\w+$/.test(path)) {
+    // A script or stylesheet under its plain name may change with a deploy: the network first, the cache
+    // when offline. (Icons under their plain names, as the manifest names them, stay cache-first.)
     event.respondWith(caches.open(CACHE).then(function (cache) {
       return fromNetwork(req, cache, [req]).catch(function () {
         return cache.match(req, { ignoreVary: true }).then(function (c) { return c || Response.error(); });
