@@ -49,12 +49,12 @@ def csrf(session, url: str) -> str:
 @pytest.fixture
 def pg_app(postgres_url, tmp_path):
     """Several servers share PostgreSQL (SQLite is for one machine), so this test runs on PostgreSQL only."""
-    from conftest import _truncate_postgres
+    from helpers import truncate_postgres
 
     from fieldcheck import create_app
     from fieldcheck.extensions import db
 
-    _truncate_postgres(postgres_url)
+    truncate_postgres(postgres_url)
     app = create_app({"SQLALCHEMY_DATABASE_URI": postgres_url, "TESTING": True, "SECRET_KEY": "test-secret",
                       "UPLOAD_FOLDER": str(tmp_path / "uploads")})
     yield app

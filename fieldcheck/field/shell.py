@@ -36,7 +36,7 @@ REVALIDATE = "no-cache"
 COMPRESSIBLE = {"text/css", "text/javascript", "application/javascript", "image/svg+xml", "application/json",
                 "application/manifest+json", "text/html", "text/plain", "image/x-icon", "image/vnd.microsoft.icon"}
 # The examiner's offline shell: what the service worker stores on install (those that exist).
-SHELL_FILES = ("app.css", "store.js", "field.js", "visit.js", "favicon.ico", "icon-192.png")
+SHELL_FILES = ("app.css", "store.js", "field.js", "favicon.ico", "icon-192.png")
 SHELL_LINE = re.compile(r"var SHELL = \[\];")
 mimetypes.add_type("application/manifest+json", ".webmanifest")
 
