@@ -33,7 +33,12 @@ def init_transactions(app: Flask) -> None:
     @app.after_request
     def end_transaction(response):
         if response.status_code < 400 or g.pop("keep_changes", False):
-            db.session.commit()
+            try:
+                db.session.commit()
+            except OperationError as exc:
+                # A refusal found only at the final flush (e.g. a text longer than its column) is
+                # answered like every other refusal, not as a server error.
+                return app.make_response(app.handle_user_exception(exc))
         else:
             db.session.rollback()
         return response
@@ -48,6 +53,7 @@ def change_and_flash(change: Callable[[], T], message: Callable[[T], str]) -> T 
     """Run one change, flashing `message(result)`; on a refusal undo it and flash why."""
     try:
         result = change()
+        db.session.flush()  # what only the flush refuses (guard.check_lengths) is refused here too
     except OperationError as exc:
         refuse(exc)
         flash(exc.message, "error")
@@ -60,6 +66,7 @@ def change_or_error(change: Callable[[], T]) -> str | None:
     """Run one change; on a refusal undo it and return the message for the form."""
     try:
         change()
+        db.session.flush()  # what only the flush refuses (guard.check_lengths) is refused here too
     except OperationError as exc:
         refuse(exc)
         return exc.message
