@@ -20,10 +20,17 @@ from .propose_rules import (
     _BACKGROUND,
     _CLAUSE,
     _CLAUSE_GAP,
+    _CLAUSE_LEAD,
+    _COMPLETION,
+    _CONTINUATION,
+    _DEED_VERBS,
     _ECONOMY,
     _NEW_CLAIM,
     _NORM,
+    _OBJECT_CLAUSE,
+    _RATE,
     _STANCE,
+    _SUBJECT_COUNT,
     _TITLE_MAX,
     _WEAK_ACTIONS,
     _actions,
@@ -190,19 +197,46 @@ def propose_claims(text: str, aspect_keywords: Mapping[str, Sequence[str]] | Non
 
 
 def _units(text: str, clauses: list[tuple[int, int]], place_keys: Sequence[str]) -> list[list[tuple[int, int]]]:
-    """The clauses of a sentence grouped into claims: a new claim starts at a named place, a
-    county-wide count or a new document, once the claim before it has a quantity."""
+    """The clauses of a sentence grouped into claims, one achievement each.
+
+    A new claim starts, once the claim before it has a quantity (not only the count it works on:
+    针对问题23个), at a clause with a quantity of its own
+    that opens at a named place, a county-wide count, a new document, a count of its subject, or has a
+    verb of its own before its count — unless it opens with a part, a size or the people served.
+    """
     units: list[list[tuple[int, int]]] = []
     for s, e in clauses:
-        clause = text[s:e].strip()
-        new = _NEW_CLAIM.match(clause) or any(clause.lstrip("其中在").startswith(k) for k in place_keys)
-        if units and new and _quantities_at(text, units[-1][0][0], units[-1][-1][1]):
+        before = [q for cs, ce in (units[-1] if units else []) if not _OBJECT_CLAUSE.match(text[cs:ce].strip())
+                  for q in _quantities_at(text, cs, ce)]
+        counted_before = {q[2][1] for cs, ce in (c for u in units for c in u) for q in _quantities_at(text, cs, ce)}
+        if before and _starts_claim(text, s, e, place_keys, counted_before):
             units.append([(s, e)])
         elif units:
             units[-1].append((s, e))
         else:
             units.append([(s, e)])
     return units
+
+
+def _starts_claim(text: str, s: int, e: int, place_keys: Sequence[str], units_before: set[str]) -> bool:
+    """Whether the clause text[s:e] is another achievement than the clauses before it in its sentence."""
+    clause = text[s:e].rstrip()
+    e = s + len(clause)
+    clause = clause.lstrip()
+    if _NEW_CLAIM.match(clause) or any(clause.lstrip("其中在").startswith(k) for k in place_keys):
+        return True
+    own = _quantities_at(text, s, e)
+    if not own:
+        return False
+    body = clause[_CLAUSE_LEAD.match(clause).end():] if _CLAUSE_LEAD.match(clause) else clause
+    if _CONTINUATION.match(body) or _RATE.search(text, s, own[0][0]):
+        return False
+    if _COMPLETION.match(body) and own[0][2][1] in units_before:
+        return False  # how many of the counted were done: 收集诉求1127件，办结1098件
+    if _SUBJECT_COUNT.match(body):
+        return True
+    body_start = e - len(body) if body else e
+    return _DEED_VERBS.search(text, body_start, own[0][0]) is not None
 
 
 def _proposal(text: str, original: str, unit: list[tuple[int, int]], piece: _Piece, year: int | None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from .propose_rules import _ACTION, _ACTIONS, _QUANTITY
+from .propose_rules import _ACTION, _ACTIONS, _FIXED_TERM, _QUANTITY, _SLOGAN_NUMBER
 from .text import FULLWIDTH_TO_ASCII
 
 __all__ = ["find_quantities"]
@@ -33,7 +33,10 @@ def _quantities_at(text: str, start: int, end: int) -> list[tuple[int, int, tupl
     """(start, end, (number, unit)) for each quantity in text[start:end]."""
     copy = text[start:end].translate(FULLWIDTH_TO_ASCII)
     found: list[tuple[int, int, tuple[float, str]]] = []
+    slogans = [m.span() for m in _SLOGAN_NUMBER.finditer(copy)]
     for m in _QUANTITY.finditer(copy):
+        if m.group("cn") and (any(a < m.start() < b for a, b in slogans) or _FIXED_TERM.match(copy, m.end())):
+            continue  # a numbered slogan or name, such as “两个一以贯之” or 八项规定, counts nothing
         value = Decimal(m.group("num")) if m.group("num") else Decimal(_cn_number(m.group("cn")))
         unit, mul = m.group("unit"), m.group("mul")
         if mul in ("万", "亿") and unit == "元":
