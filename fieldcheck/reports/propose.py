@@ -39,14 +39,16 @@ from .propose_rules import (
     _pieces,
     _report_year,
 )
-from .quantities import _counted, _quantities_at, find_quantities
+from .quantities import QUANTITY_ROLES, _counted, _quantities_at, claimed_quantity, find_quantities, quantity_roles
 from .text import FULLWIDTH_TO_ASCII
 
 __all__ = [
     "DEFAULT_ASPECTS",
     "DEFAULT_ASPECT_KEYWORDS",
+    "QUANTITY_ROLES",
     "REASON_CODES",
     "Proposal",
+    "claim_quantities",
     "find_quantities",
     "propose_claims",
     "split_sentences",
@@ -104,7 +106,10 @@ class Proposal:
 
     `counted[i]` is the phrase that `quantities[i]` counts (培训村干部380人次 → 村干部), as
     written in the report; `places` are the given place names found, in reading order;
-    `reasons` are (code, figures) pairs, the codes from REASON_CODES.
+    `reasons` are (code, figures) pairs, the codes from REASON_CODES. `roles[i]` is the role of
+    `quantities[i]` (one of QUANTITY_ROLES) and `claimed` the quantity the achievement is about
+    (由62%提高到89% → 89%), None without one; `aspect` is None when no keyword suggests one: the
+    organizer must choose it before the proposal can be confirmed.
     """
 
     start: int
@@ -115,9 +120,20 @@ class Proposal:
     reasons: list[tuple[str, dict[str, str]]]
     counted: list[str] = field(default_factory=list)
     places: list[str] = field(default_factory=list)
+    roles: list[str] = field(default_factory=list)
+    claimed: tuple[float, str] | None = None
 
 
 # --- sentences and places ----------------------------------------------------------------
+
+# Corner brackets, as traditional text quotes, read as the quotation marks of simplified text.
+_QUOTES = str.maketrans({"「": "“", "」": "”", "『": "‘", "』": "’"})
+
+
+def _reading(text: str) -> str:
+    """The same-length copy the rules read: simplified characters, ASCII digits, “” quotes."""
+    return aligned_simplified(text).translate(FULLWIDTH_TO_ASCII).translate(_QUOTES)
+
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
@@ -172,7 +188,7 @@ def propose_claims(text: str, aspect_keywords: Mapping[str, Sequence[str]] | Non
     `aspect_keywords` are matched across traditional and simplified, place names longest first,
     and the names found are reported in `places`. Units are given in simplified characters.
     """
-    original, text = text, aligned_simplified(text).translate(FULLWIDTH_TO_ASCII)
+    original, text = text, _reading(text)
     assert len(text) == len(original), "the simplified copy must keep every offset"
     names = sorted(((n, to_simplified(n)) for n in dict.fromkeys(place_names) if n),
                    key=lambda nk: (-len(nk[1]), nk[1]))
@@ -276,5 +292,13 @@ def _proposal(text: str, original: str, unit: list[tuple[int, int]], piece: _Pie
     reasons = [("quantity", {"qty": f"{value:g}", "unit": unit}) for value, unit in quantities]
     reasons += [("action", {"verb": verb}) for verb in dict.fromkeys(actions)]
     reasons += [("place", {"name": name}) for name in places]
+    roles = quantity_roles(text, found, start)
     return Proposal(start, end, original[start:end], quantities, suggest_aspect(sentence, aspect_keywords), reasons,
-                    counted, places)
+                    counted, places, roles, claimed_quantity(quantities, roles))
+
+
+def claim_quantities(passage: str) -> list[tuple[float, str, str]]:
+    """(number, unit, role) for each quantity in a claim's passage, read on its simplified copy."""
+    copy = _reading(passage)
+    found = _quantities_at(copy, 0, len(copy))
+    return [(value, unit, role) for (_, _, (value, unit)), role in zip(found, quantity_roles(copy, found))]
