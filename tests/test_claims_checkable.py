@@ -85,3 +85,20 @@ def test_a_proposal_without_an_aspect_waits_until_one_is_chosen(app):
         db.session.commit()
         assert (claim.aspect.code, claim.claimed_qty, claim.qty_unit) == ("services", 17.0, "家")
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Claim)) == 2
+
+
+def test_report_lint_prints_the_suggested_comments_with_spans(runner, tmp_path):
+    draft = FIXTURES / "drafts" / "shiqiao-draft-1.md"
+    items = tmp_path / "items.txt"
+    items.write_text("流动党员管理不够规范\n河湾村党群服务中心建设\n", encoding="utf-8")
+    result = runner.invoke(args=["report", "lint", str(draft), "--json", "--max-chars", "200",
+                                 "--rectification", str(items)])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    codes = {f["code"] for f in doc["findings"]}
+    assert codes == {"no_check_point", "inflated_wording", "process_counts", "rectification_unanswered", "too_long"}
+    assert doc["inflated_per_thousand"] > 0 and len(doc["text_sha256"]) == 64
+    [item] = [f for f in doc["findings"] if f["code"] == "rectification_unanswered"]
+    assert (item["start"], item["figures"]["item"]) == (None, "流动党员管理不够规范")
+    words = runner.invoke(args=["report", "lint", str(draft)])  # worded for a person, in Chinese by default
+    assert words.exit_code == 0 and "高度重视" in words.output and "没有" in words.output

@@ -18,7 +18,8 @@ from ..errors import OperationError
 from ..places.csvimport import PlaceImportError, parse_places_csv
 from ..places.operations import place_problems_text
 from .formats import extract_report_text
-from .operations import (accept_proposals, get_report, import_report, reason_text, report_refusal,
+from .lint import DEFAULT_MAX_CHARS, lint_report
+from .operations import (accept_proposals, get_report, import_report, lint_text, reason_text, report_refusal,
                          report_text_from_input)
 from .propose import propose_claims
 from .text import NORMALISATION_STEPS, ReportTextError, report_sha256
@@ -49,6 +50,55 @@ def report_import(code, file, unit, secretary, slug, title, kind):
     click.echo(report.sha256)
 
 
+def _read_report(file: str) -> str:
+    try:
+        return extract_report_text(Path(file).read_bytes(), Path(file).name)
+    except ReportTextError as exc:
+        problem = report_refusal(exc.code)
+        raise CommandError(_("%(file)s: %(problem)s", file=file, problem=problem)) from None
+
+
+def _lines_of(file: str | None) -> list[str]:
+    if not file:
+        return []
+    return [line.strip() for line in Path(file).read_text("utf-8-sig").splitlines() if line.strip()]
+
+
+@report_cli.command("lint")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output")
+@click.option("--max-chars", type=click.IntRange(min=1), default=DEFAULT_MAX_CHARS, show_default=True,
+              help="The length limit for a report")
+@click.option("--inflated", type=click.Path(exists=True, dir_okay=False),
+              help="A file of inflated phrases, one a line, instead of the built-in list")
+@click.option("--rectification", type=click.Path(exists=True, dir_okay=False),
+              help="Last year's rectification items, one a line")
+@with_appcontext
+def report_lint(file, as_json, max_chars, inflated, rectification):
+    """The verifiability check of a draft: suggested comments, each with its span.
+
+    --json prints text_sha256, chars, inflated_per_thousand and findings (code, start, end, text,
+    figures; start/end are offsets into the normalised text, null for an unanswered item).
+    """
+    text = _read_report(file)
+    options = {"max_chars": max_chars, "rectification_items": _lines_of(rectification)}
+    if inflated:
+        options["inflated"] = _lines_of(inflated)
+    result = lint_report(text, **options)
+    if as_json:
+        click.echo(json.dumps({"text_sha256": report_sha256(text), "chars": result.chars,
+                               "inflated_per_thousand": result.inflated_per_thousand,
+                               "findings": [{"code": f.code, "start": f.start, "end": f.end, "text": f.text,
+                                             "figures": f.figures} for f in result.findings]},
+                              ensure_ascii=False, indent=2))
+        return
+    for f in result.findings:
+        where = f"{f.start}-{f.end}" if f.start is not None else "-"
+        click.echo(f"{where}\t{lint_text(f.code, f.figures)}\t{f.text}")
+    density = format(result.inflated_per_thousand, "g")
+    click.echo(_("%(n)s inflated phrases per thousand characters.", n=density))
+
+
 @claims_cli.command("propose")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output")
@@ -64,11 +114,7 @@ def claims_propose(file, as_json, places, with_text):
     {"code", figures…}); --text adds the normalised text. The text output is worded in the
     reader's language (FIELDCHECK_LANG).
     """
-    try:
-        text = extract_report_text(Path(file).read_bytes(), Path(file).name)
-    except ReportTextError as exc:
-        problem = report_refusal(exc.code)
-        raise CommandError(_("%(file)s: %(problem)s", file=file, problem=problem)) from None
+    text = _read_report(file)
     place_names = []
     if places:
         try:

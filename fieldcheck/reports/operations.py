@@ -150,6 +150,20 @@ ROLES = {  # one word per reports.quantities.QUANTITY_ROLES role
 }
 
 
+LINT = {  # one sentence per reports.lint.FINDING_CODES code, worded with its figures
+    "no_check_point": lambda f: _("An achievement with no figure, place or date an examiner could check."),
+    "inflated_wording": lambda f: _("Empty or inflated wording: say what was done instead."),
+    "process_counts": lambda f: _("This paragraph counts %(n)s meetings, documents or instructions and no effect.", **f),
+    "rectification_unanswered": lambda f: _("Last year's rectification item is not answered: %(item)s", **f),
+    "too_long": lambda f: _("The draft has %(chars)s characters, more than the limit of %(limit)s.", **f),
+}
+
+
+def lint_text(code: str, figures: dict[str, str]) -> str:
+    """A suggested comment of the verifiability check, in the reader's language."""
+    return LINT[code](figures)
+
+
 def role_text(role: str) -> str:
     """The role of a quantity in a claim, in the reader's language."""
     return ROLES[role]()
