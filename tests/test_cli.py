@@ -71,7 +71,9 @@ def test_cli_refusals_say_why_and_change_nothing(app, tmp_path):
 def test_claims_propose_prints_json(runner):
     result = runner.invoke(args=["claims", "propose", str(FIXTURES / "reports" / "qingshan-county-2025.md"), "--json"])
     assert result.exit_code == 0
-    proposals = json.loads(result.output)
+    doc = json.loads(result.output)
+    proposals = doc["proposals"]
     text = (FIXTURES / "reports" / "qingshan-county-2025.md").read_text("utf-8")
     assert len(proposals) >= 10
     assert all(p["text"] in text for p in proposals)
+    assert "text" not in doc and len(doc["text_sha256"]) == 64

@@ -174,6 +174,7 @@ def test_the_sample_depends_on_the_text_order_not_on_database_ids(app):
         sample = draw_cycle_sample(cycle, SEED)
         db.session.commit()
         drawn = [i.public_id for i in sorted(sample.items, key=lambda i: i.rank)]
-    expected_rows = [FrameRow(f"2025/qingshan-county/{n}", "qingshan-county", p.aspect or cycle.aspects[0].code)
+        first_aspect = cycle.aspects[0].code
+    expected_rows = [FrameRow(f"2025/qingshan-county/{n}", "qingshan-county", p.aspect or first_aspect)
                      for n, p in enumerate(sorted(proposals, key=lambda p: p.start), start=1)]
     assert drawn == [d.public_id for d in draw_frame(expected_rows, SEED, DrawRule())]

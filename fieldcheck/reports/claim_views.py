@@ -11,7 +11,8 @@ from .access import with_claim
 from .blueprint import bp
 from .forms import claim_fields, claim_form
 from .models import Claim
-from .operations import edit_claim, merge_with_next, split_claim
+from .operations import edit_claim, merge_with_next, role_text, split_claim
+from .propose import claim_quantities
 
 
 def back_to_report(claim: Claim):
@@ -41,7 +42,8 @@ def edit(claim: Claim):
         error = _("Check the highlighted fields.")
     context = report.text[max(0, claim.start - 60):min(len(report.text), claim.end + 60)]
     return render_template("reports/claim_edit.html", cycle=cycle, report=report, claim=claim, form=form,
-                           error=error, context=context), (400 if error else 200)
+                           error=error, context=context, quantities=claim_quantities(claim.text), role_text=role_text), \
+        (400 if error else 200)
 
 
 @bp.route("/<slug>/claims/<int:claim_id>/split", methods=["POST"])

@@ -18,6 +18,7 @@ from ..accounts.models import Unit
 from .models import Claim, Report
 from .states import CLAIM
 from .formats import extract_report_text
+from .chinese import to_simplified
 from .propose import propose_claims
 from .text import ReportTextError, normalize_report_text, report_sha256
 
@@ -92,14 +93,15 @@ def match_place(text: str) -> Place | None:
     left open (None) rather than guessed.
     """
     places = db.session.scalars(sa.select(Place)).all()
-    named = [p for p in places if p.name in text]
+    text = to_simplified(text)  # a traditional passage names the places of a simplified list, and the reverse
+    named = [p for p in places if to_simplified(p.name) in text]
     parents_of_named = {p.parent_id for p in named if p.parent_id is not None}
     specific = [p for p in named if p.id not in parents_of_named]
-    for name in sorted({p.name for p in specific}, key=len, reverse=True):
-        options = [p for p in specific if p.name == name]
+    for name in sorted({to_simplified(p.name) for p in specific}, key=len, reverse=True):
+        options = [p for p in specific if to_simplified(p.name) == name]
         if len(options) == 1:
             return options[0]
-        with_parent = [p for p in options if p.parent and p.parent.name in text]
+        with_parent = [p for p in options if p.parent and to_simplified(p.parent.name) in text]
         return with_parent[0] if len(with_parent) == 1 else None
     return None
 
@@ -137,6 +139,36 @@ REASONS = {  # one sentence per reports.propose.REASON_CODES code, worded with i
 }
 
 
+ROLES = {  # one word per reports.quantities.QUANTITY_ROLES role
+    "result": lambda: _("result"),
+    "baseline": lambda: _("baseline"),
+    "target": lambda: _("target"),
+    "part": lambda: _("part of a total"),
+    "total": lambda: _("total"),
+    "people": lambda: _("people served"),
+    "size": lambda: _("size"),
+}
+
+
+LINT = {  # one sentence per reports.lint.FINDING_CODES code, worded with its figures
+    "no_check_point": lambda f: _("An achievement with no figure, place or date an examiner could check."),
+    "inflated_wording": lambda f: _("Empty or inflated wording: say what was done instead."),
+    "process_counts": lambda f: _("This paragraph counts %(n)s meetings, documents or instructions and no effect.", **f),
+    "rectification_unanswered": lambda f: _("Last year's rectification item is not answered: %(item)s", **f),
+    "too_long": lambda f: _("The draft has %(chars)s characters, more than the limit of %(limit)s.", **f),
+}
+
+
+def lint_text(code: str, figures: dict[str, str]) -> str:
+    """A suggested comment of the verifiability check, in the reader's language."""
+    return LINT[code](figures)
+
+
+def role_text(role: str) -> str:
+    """The role of a quantity in a claim, in the reader's language."""
+    return ROLES[role]()
+
+
 def reason_text(code: str, params: dict[str, str]) -> str:
     """Why a passage was proposed (a reason from reports.propose), in the reader's language."""
     return REASONS[code](params)
@@ -151,17 +183,28 @@ def proposals_for(report: Report) -> list:
             if not any(s < p.end and e > p.start for s, e in taken)]
 
 
-def accept_proposals(report: Report, spans: list[tuple[int, int]] | None = None) -> list[Claim]:
-    """Confirm the proposals (all, or those with the given spans)."""
+def accept_proposals(report: Report, spans: list[tuple[int, int]] | None = None,
+                     aspect_code: str | None = None) -> list[Claim]:
+    """Confirm the proposals (all, or those with the given spans) with their claimed quantity.
+
+    A proposal with no suggested aspect is confirmed only with an aspect chosen (`aspect_code`,
+    for one span): accepting all leaves it open, marked "aspect needed"; accepting it alone
+    without a choice is refused.
+    """
     aspects = {a.code: a for a in report.cycle.aspects}
-    fallback = report.cycle.aspects[0]
+    if aspect_code and aspect_code not in aspects:
+        raise OperationError(_("That aspect belongs to another cycle."))
     accepted = []
     for proposal in proposals_for(report):
         if spans is not None and (proposal.start, proposal.end) not in spans:
             continue
-        qty, unit = (proposal.quantities[0] if proposal.quantities else (None, ""))
-        accepted.append(add_claim(report, proposal.start, proposal.end,
-                                  aspects.get(proposal.aspect or "", fallback),
+        code = aspect_code or (proposal.aspect if proposal.aspect in aspects else None)
+        if code is None:
+            if spans is None:
+                continue  # stays proposed, marked "aspect needed"
+            raise OperationError(_("Choose the aspect this passage is about before confirming it."))
+        qty, unit = proposal.claimed if proposal.claimed else (None, "")
+        accepted.append(add_claim(report, proposal.start, proposal.end, aspects[code],
                                   match_place(proposal.text), qty, unit))
     return accepted
 

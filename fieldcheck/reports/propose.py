@@ -20,10 +20,17 @@ from .propose_rules import (
     _BACKGROUND,
     _CLAUSE,
     _CLAUSE_GAP,
+    _CLAUSE_LEAD,
+    _COMPLETION,
+    _CONTINUATION,
+    _DEED_VERBS,
     _ECONOMY,
     _NEW_CLAIM,
     _NORM,
+    _OBJECT_CLAUSE,
+    _RATE,
     _STANCE,
+    _SUBJECT_COUNT,
     _TITLE_MAX,
     _WEAK_ACTIONS,
     _actions,
@@ -32,14 +39,16 @@ from .propose_rules import (
     _pieces,
     _report_year,
 )
-from .quantities import _counted, _quantities_at, find_quantities
+from .quantities import QUANTITY_ROLES, _counted, _quantities_at, claimed_quantity, find_quantities, quantity_roles
 from .text import FULLWIDTH_TO_ASCII
 
 __all__ = [
     "DEFAULT_ASPECTS",
     "DEFAULT_ASPECT_KEYWORDS",
+    "QUANTITY_ROLES",
     "REASON_CODES",
     "Proposal",
+    "claim_quantities",
     "find_quantities",
     "propose_claims",
     "split_sentences",
@@ -97,7 +106,10 @@ class Proposal:
 
     `counted[i]` is the phrase that `quantities[i]` counts (培训村干部380人次 → 村干部), as
     written in the report; `places` are the given place names found, in reading order;
-    `reasons` are (code, figures) pairs, the codes from REASON_CODES.
+    `reasons` are (code, figures) pairs, the codes from REASON_CODES. `roles[i]` is the role of
+    `quantities[i]` (one of QUANTITY_ROLES) and `claimed` the quantity the achievement is about
+    (由62%提高到89% → 89%), None without one; `aspect` is None when no keyword suggests one: the
+    organizer must choose it before the proposal can be confirmed.
     """
 
     start: int
@@ -108,9 +120,20 @@ class Proposal:
     reasons: list[tuple[str, dict[str, str]]]
     counted: list[str] = field(default_factory=list)
     places: list[str] = field(default_factory=list)
+    roles: list[str] = field(default_factory=list)
+    claimed: tuple[float, str] | None = None
 
 
 # --- sentences and places ----------------------------------------------------------------
+
+# Corner brackets, as traditional text quotes, read as the quotation marks of simplified text.
+_QUOTES = str.maketrans({"「": "“", "」": "”", "『": "‘", "』": "’"})
+
+
+def _reading(text: str) -> str:
+    """The same-length copy the rules read: simplified characters, ASCII digits, “” quotes."""
+    return aligned_simplified(text).translate(FULLWIDTH_TO_ASCII).translate(_QUOTES)
+
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
@@ -165,7 +188,7 @@ def propose_claims(text: str, aspect_keywords: Mapping[str, Sequence[str]] | Non
     `aspect_keywords` are matched across traditional and simplified, place names longest first,
     and the names found are reported in `places`. Units are given in simplified characters.
     """
-    original, text = text, aligned_simplified(text).translate(FULLWIDTH_TO_ASCII)
+    original, text = text, _reading(text)
     assert len(text) == len(original), "the simplified copy must keep every offset"
     names = sorted(((n, to_simplified(n)) for n in dict.fromkeys(place_names) if n),
                    key=lambda nk: (-len(nk[1]), nk[1]))
@@ -190,19 +213,46 @@ def propose_claims(text: str, aspect_keywords: Mapping[str, Sequence[str]] | Non
 
 
 def _units(text: str, clauses: list[tuple[int, int]], place_keys: Sequence[str]) -> list[list[tuple[int, int]]]:
-    """The clauses of a sentence grouped into claims: a new claim starts at a named place, a
-    county-wide count or a new document, once the claim before it has a quantity."""
+    """The clauses of a sentence grouped into claims, one achievement each.
+
+    A new claim starts, once the claim before it has a quantity (not only the count it works on:
+    针对问题23个), at a clause with a quantity of its own
+    that opens at a named place, a county-wide count, a new document, a count of its subject, or has a
+    verb of its own before its count — unless it opens with a part, a size or the people served.
+    """
     units: list[list[tuple[int, int]]] = []
     for s, e in clauses:
-        clause = text[s:e].strip()
-        new = _NEW_CLAIM.match(clause) or any(clause.lstrip("其中在").startswith(k) for k in place_keys)
-        if units and new and _quantities_at(text, units[-1][0][0], units[-1][-1][1]):
+        before = [q for cs, ce in (units[-1] if units else []) if not _OBJECT_CLAUSE.match(text[cs:ce].strip())
+                  for q in _quantities_at(text, cs, ce)]
+        counted_before = {q[2][1] for cs, ce in (c for u in units for c in u) for q in _quantities_at(text, cs, ce)}
+        if before and _starts_claim(text, s, e, place_keys, counted_before):
             units.append([(s, e)])
         elif units:
             units[-1].append((s, e))
         else:
             units.append([(s, e)])
     return units
+
+
+def _starts_claim(text: str, s: int, e: int, place_keys: Sequence[str], units_before: set[str]) -> bool:
+    """Whether the clause text[s:e] is another achievement than the clauses before it in its sentence."""
+    clause = text[s:e].rstrip()
+    e = s + len(clause)
+    clause = clause.lstrip()
+    if _NEW_CLAIM.match(clause) or any(clause.lstrip("其中在").startswith(k) for k in place_keys):
+        return True
+    own = _quantities_at(text, s, e)
+    if not own:
+        return False
+    body = clause[_CLAUSE_LEAD.match(clause).end():] if _CLAUSE_LEAD.match(clause) else clause
+    if _CONTINUATION.match(body) or _RATE.search(text, s, own[0][0]):
+        return False
+    if _COMPLETION.match(body) and own[0][2][1] in units_before:
+        return False  # how many of the counted were done: 收集诉求1127件，办结1098件
+    if _SUBJECT_COUNT.match(body):
+        return True
+    body_start = e - len(body) if body else e
+    return _DEED_VERBS.search(text, body_start, own[0][0]) is not None
 
 
 def _proposal(text: str, original: str, unit: list[tuple[int, int]], piece: _Piece, year: int | None,
@@ -242,5 +292,13 @@ def _proposal(text: str, original: str, unit: list[tuple[int, int]], piece: _Pie
     reasons = [("quantity", {"qty": f"{value:g}", "unit": unit}) for value, unit in quantities]
     reasons += [("action", {"verb": verb}) for verb in dict.fromkeys(actions)]
     reasons += [("place", {"name": name}) for name in places]
+    roles = quantity_roles(text, found, start)
     return Proposal(start, end, original[start:end], quantities, suggest_aspect(sentence, aspect_keywords), reasons,
-                    counted, places)
+                    counted, places, roles, claimed_quantity(quantities, roles))
+
+
+def claim_quantities(passage: str) -> list[tuple[float, str, str]]:
+    """(number, unit, role) for each quantity in a claim's passage, read on its simplified copy."""
+    copy = _reading(passage)
+    found = _quantities_at(copy, 0, len(copy))
+    return [(value, unit, role) for (_, _, (value, unit)), role in zip(found, quantity_roles(copy, found))]

@@ -48,7 +48,7 @@ _HEADINGS: tuple[tuple[re.Pattern[str], int], ...] = (
 _MD_HEADING = re.compile(r"^(#{1,6})\s*")
 _META_LINE = re.compile(r"^(?:述职人|报告人|单位|时间|日期|职务)[：:]")
 _NON_CLAIM_HEADING = re.compile(
-    r"存在的问题|主要问题|问题和不足|问题与不足|不足|差距|下一步|打算|努力方向|工作思路|改进措施"
+    r"存在的?问题|主要问题|问题和不足|问题与不足|不足|差距|下一步|打算|努力方向|工作思路|改进措施"
     r"|(?:工作|年度|今后|明年|\d{4}年)计划|计划安排"
 )
 
@@ -67,7 +67,7 @@ _ACTIONS = (
     "硬化", "安装", "配备", "解决", "办结", "化解", "调处", "查处", "处分", "通报", "约谈", "走访",
     "慰问", "引导", "划分", "储备", "吸纳", "带动", "流转", "摘除", "压减", "精简", "认领", "办实事",
     "讲党课", "实现", "落实", "打造", "创建", "发放", "修订", "投入", "命名", "招录", "回访", "结对",
-    "被评为", "荣获", "获评", "入选", "试点",
+    "被评为", "荣获", "获评", "入选", "试点", "晋升",
 )
 _ACTION = re.compile("|".join(sorted(_ACTIONS, key=len, reverse=True)))
 _OBJECT = re.compile(r"(?!的)了?[“《\w]{2}")
@@ -79,7 +79,7 @@ _STANCE = re.compile(
     r"^(?:坚持|始终|着力|注重|强化|加强|深化|聚焦|围绕|推动|持续|不断|进一步|切实|积极|努力|大力|扎实"
     r"|牢固|牢记|做到|确保|全力|紧扣|突出)"
 )
-_BACKGROUND = re.compile(r"现有|共有|下辖|总数")
+_BACKGROUND = re.compile(r"现有|共有|下?辖\d|总数")
 _ECONOMY = re.compile(  # economic results are not party work
     r"生产总值|GDP|资产总额|营业收入|利润总额|完成投资|固定资产投资|财政收入|一般公共预算|税收|信用等级")
 _NORM = re.compile(r"每(?:名|个|位|户|人|村|社区)")  # 每名班子成员联系1至2个社区: a rule, not a result
@@ -90,9 +90,26 @@ _NEW_CLAIM = re.compile(
     r"(?:其中)?在?[\u4e00-\u9fff]{2,4}(?:镇|乡|街道)[\u4e00-\u9fff]{2,4}(?:村|社区)|(?:其中)?在[\u4e00-\u9fff]{2,4}(?:村|社区)"
     r"|(?:全县|全市|全区|全镇|全乡)\d|(?:制定|出台|印发|修订)+《"
 )
+# One proposal per achievement (issue 13): within a sentence, a clause whose own count follows a verb of
+# its own is another achievement (…调研17次，为师生讲思政课4次，协调解决问题5个 → three), and so is a clause
+# that opens with a count of its subject (…，12个村集体经营性收入全部超过10万元). A clause that opens
+# with a part, a size or the people served stays with the achievement before it (…，其中… / …，面积… /
+# …，培训党员980人次 / …，惠及学生3800名 / 收集诉求1127件，办结1098件).
+_DEED_VERBS = re.compile("|".join(sorted({*_ACTIONS, "讲", "走访", "调研", "收集", "找回", "销售", "减少", "压减",
+                                          "下降", "提高", "评选"}, key=len, reverse=True)))
+_CLAUSE_LEAD = re.compile(r"^(?:并|还|同时|另|全年|年内|年底|年中|累计|先后|共|我|已|现场|带头|亲自|组织)+")
+_OBJECT_CLAUSE = re.compile(r"^(?:针对|对照|对)")  # 针对反馈的问题23个，制定整改措施67条: the count it works on, not a result
+_CONTINUATION = re.compile(
+    r"^(?:其中|包括|面积|建筑面积|总面积|占地|全长|培训|参训|惠及|服务|吸纳|带动|资助|覆盖|受益|办结|给予|选出|新增|占"
+    r"|同比|涉及|分别|达到|人均|平均|均|全部)")
+_SUBJECT_COUNT = re.compile(r"^\d+(?:\.\d+)?(?:个|家|所|名|位)(?![^，,]*(?:参加|参训|参与|受益))")
+_RATE = re.compile(r"率[^0-9，,]{0,4}$")  # …，化解率达到95%: a rate of the count before it
+_COMPLETION = re.compile(r"^(?:完成|解决|办结|化解|整改|办理|销号)")  # …问题73个，已解决69个
 _CLAUSE = re.compile(r"[^，,：:]+")
 _CLAUSE_GAP = re.compile(r"[，,：:；;。]")
 _TITLE_MAX = 20
+_FIXED_TERM = re.compile(r"规定|意识|自信|维护|确立|一以贯之|不准|禁令|表率")  # 八项规定, 四个意识: a name, not a count
+_SLOGAN_NUMBER = re.compile(r"[“「『‘][" + _CN + r"]+[^”」』’]{0,12}[”」』’]")  # “两个一以贯之”, “三会一课”
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from typing import Any
 
 __all__ = [
     "FULLWIDTH_TO_ASCII",
+    "NORMALISATION_STEPS",
     "MAX_REPORT_BYTES",
     "ReportTextError",
     "decode_report_bytes",
@@ -62,6 +63,13 @@ _SYLLABLE = re.compile(
     r"(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?"
     r"(?:iang|iong|uang|ang|eng|ing|ong|ian|iao|uai|uan|üan|van|ai|ei|ao|ou|an|en|in|un|ün|vn"
     r"|ia|ie|iu|ua|uo|ui|üe|ve|ue|er|a|o|e|i|u|ü|v)[1-5]?|(?:ng|n|m)[1-5]?"
+)
+
+
+# What normalize_report_text does, in order (named in `claims propose --json` so offsets can be checked).
+NORMALISATION_STEPS = (
+    "unicode_nfc", "fullwidth_digits_letters_signs_to_ascii", "pinyin_annotations_removed", "line_ends_to_lf",
+    "trailing_whitespace_removed", "blank_line_runs_to_one", "leading_and_trailing_whitespace_removed",
 )
 
 

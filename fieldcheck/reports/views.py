@@ -103,8 +103,16 @@ def accept(report: Report):
             spans = [(int(request.form["start"]), int(request.form["end"]))]
         except (KeyError, ValueError):
             abort(400)
-    change_and_flash(lambda: accept_proposals(report, spans),
-                     lambda accepted: _("%(n)d claims accepted.", n=len(accepted)))
+    aspect_code = request.form.get("aspect") or None
+
+    def accepted_message(accepted) -> str:
+        waiting = sum(p.aspect is None for p in proposals_for(report))
+        message = _("%(n)d claims accepted.", n=len(accepted))
+        if waiting and spans is None:
+            message += " " + _("%(n)d proposals need an aspect chosen first.", n=waiting)
+        return message
+
+    change_and_flash(lambda: accept_proposals(report, spans, aspect_code), accepted_message)
     return redirect(url_for("reports.claims", code=report.cycle.code, slug=report.slug))
 
 
