@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import Flask, current_app, g, has_request_context, jsonify, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -19,6 +20,7 @@ from .accounts.models import User
 from .cli import register_commands
 from .config import LANGUAGES, PROJECT_ROOT, cli_language, environment_settings, load_config
 from .cycles.views import bp as cycles_bp
+from .db import utcnow
 from .dashboard.views import bp as dashboard_bp
 from .errors import OperationError
 from .evidence.store import init_photo_store
@@ -203,6 +205,18 @@ def _register_template_helpers(app: Flask) -> None:
         if len(text) >= 19 and text[4] == "-" and text[10] == "T":
             return text[:16].replace("T", " ") + (" UTC" if text.endswith("+00:00") else "")
         return text
+
+    @app.template_filter("age")
+    def age(moment) -> str:
+        """How long ago, in the largest whole unit: minutes, hours or days."""
+        if moment is None:
+            return "—"
+        seconds = max((utcnow() - moment).total_seconds(), 0)
+        if seconds >= 86400:
+            return ngettext("%(num)s day", "%(num)s days", int(seconds // 86400))
+        if seconds >= 3600:
+            return ngettext("%(num)s hour", "%(num)s hours", int(seconds // 3600))
+        return ngettext("%(num)s minute", "%(num)s minutes", int(seconds // 60))
 
     @app.context_processor
     def inject():

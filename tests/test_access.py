@@ -209,6 +209,7 @@ def rows(s) -> list[tuple[str, str, str, dict | None, dict[str, int]]]:
         ("review.show", "GET", f"/review/{s['VB']}", None, reviewers(200, 403, 403)),
         ("review.show", "GET", "/review/999999", None, reviewers(404, 404, 404)),
         ("review.show", "POST", f"/review/{s['VA']}", {}, reviewers(400, 403, 400)),
+        ("review.bulk_approve", "POST", "/review/bulk-approve", {}, reviewers(302, 302, 302)),
         # Last: signing out ends the sessions the rows above use.
         ("accounts.logout", "POST", "/logout", {}, everyone(302)),
     ]
