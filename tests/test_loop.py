@@ -89,7 +89,7 @@ def test_organizer_sets_up_a_cycle_through_the_pages(app):
         assert len(claims) >= 10
         assert all(text[c.start:c.end] == c.text for c in claims)
     # 4. publish (freeze) and draw
-    assert client.post("/cycles/2026/publish", data={"csrf_token": token}).status_code == 302
+    assert client.post("/cycles/2026/publish", data={"csrf_token": token, "confirm": "1"}).status_code == 302
     # the seed ceremony: one organizer enters the seed, a second confirms it
     r = client.post("/cycles/2026/draw", data={"csrf_token": token, "seed": SEED, "action": "enter"})
     assert r.status_code == 302

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -42,7 +43,20 @@ class DrawForm(FlaskForm):
 @roles_required("organizer")
 @with_cycle
 def publish(cycle: Cycle):
-    """Freeze the frame and publish the reports."""
+    """Freeze the frame and publish the reports, after a confirmation that says what is frozen."""
+    if request.form.get("confirm") != "1" and cycle.state == "draft" and cycle.reports:
+        confirmed = sum(1 for r in cycle.reports for c in r.claims if c.state == "confirmed")
+        return render_template("confirm.html", heading=_("Publish %(code)s?", code=cycle.code),
+                               freezes=[ngettext("%(num)s report, published for everyone to read;",
+                                                 "%(num)s reports, published for everyone to read;",
+                                                 len(cycle.reports)),
+                                        ngettext("%(num)s confirmed claim, numbered: the sampling frame and its "
+                                                 "SHA-256;", "%(num)s confirmed claims, numbered: the sampling "
+                                                 "frame and its SHA-256;", confirmed),
+                                        _("the aspects, questions and every setting of the cycle.")],
+                               url=url_for("sampling.publish", code=cycle.code), fields={},
+                               button=_("Publish and freeze the frame"),
+                               back=url_for("dashboard.cycle", code=cycle.code))
     change_and_flash(lambda: publish_cycle(cycle), lambda sha: _("Published. Frame SHA-256: %(sha)s", sha=sha))
     return redirect(url_for("dashboard.cycle", code=cycle.code))
 
