@@ -8,7 +8,6 @@ from pathlib import Path
 from flask import Flask, current_app, g, has_request_context, jsonify, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -206,6 +205,13 @@ def _register_template_helpers(app: Flask) -> None:
             return text[:16].replace("T", " ") + (" UTC" if text.endswith("+00:00") else "")
         return text
 
+    @app.template_filter("metres")
+    def metres(value) -> str:
+        """A distance for people: whole metres below a kilometre, else kilometres."""
+        if value is None:
+            return "—"
+        return f"{value:,.0f} m" if abs(value) < 1000 else f"{value / 1000:,.{0 if abs(value) >= 100000 else 1}f} km"
+
     @app.template_filter("age")
     def age(moment) -> str:
         """How long ago, in the largest whole unit: minutes, hours or days."""
@@ -213,10 +219,10 @@ def _register_template_helpers(app: Flask) -> None:
             return "—"
         seconds = max((utcnow() - moment).total_seconds(), 0)
         if seconds >= 86400:
-            return ngettext("%(num)s day", "%(num)s days", int(seconds // 86400))
+            return _("%(n)s d", n=int(seconds // 86400))
         if seconds >= 3600:
-            return ngettext("%(num)s hour", "%(num)s hours", int(seconds // 3600))
-        return ngettext("%(num)s minute", "%(num)s minutes", int(seconds // 60))
+            return _("%(n)s h", n=int(seconds // 3600))
+        return _("%(n)s min", n=int(seconds // 60))
 
     @app.context_processor
     def inject():

@@ -34,7 +34,7 @@ def desk(app):
     far, _ = submit(app, clients["exa"], ids[0], lat=43.4674, lon=11.8851, photo="gps_DSCN0010.jpg",
                     interviews=3, ratings=(5, 5, 5))
     near = []
-    for task_id, place, photo in zip(ids[1:], places[1:], ("gps_DSCN0021.jpg", "gps_DSCN0025.jpg")):
+    for task_id, place, photo in zip(ids[1:], places[1:], ("nogps_canon_40d.jpg", "phone_nokia_8_3.jpg")):
         vid, _ = submit(app, clients["exa"], task_id, lat=place[0], lon=place[1], photo=photo, interviews=3,
                         ratings=(4, 5, 3))
         near.append(vid)
@@ -84,7 +84,9 @@ def test_the_review_page_names_photos_by_number_plots_the_evidence_and_gives_tim
     assert "照片1" in page and 'id="photo-1"' in page
     warnings = page[page.index('id="flags"'):page.index('id="location"')]
     assert not re.search(r"[0-9a-f]{12}", warnings)  # no photo named by its hash
-    assert '<svg id="plot"' in page and 'class="pt-photo"' in page and 'class="accuracy"' in page
+    assert '<svg id="plot"' in page and 'class="pt-photo"' in page and "8,472 km" in page
+    near = desk["clients"]["rev"].get(f"/review/{desk['near'][0]}").get_data(as_text=True)
+    assert 'class="accuracy"' in near and 'class="pt-geotag"' in near and 'class="pt-place"' in near
     assert "Asia/Shanghai, UTC+08:00" in page
     assert page.index('id="summary"') < page.index('id="flags"') < page.index('id="photos"')
     assert 'id="reason_code"' in page and "现场未找到申报事项" in page

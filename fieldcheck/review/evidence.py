@@ -113,7 +113,8 @@ def sentence(flag: Flag, names: dict[str, str], zone: ZoneInfo) -> str:
     if code == "identical_ratings":
         return _("All %(n)s ratings of %(i)s interviews are %(v)s.", n=_num(f.get("ratings")),
                  i=_num(f.get("interviews")), v=_num(f.get("value")))
-    return _("flag_" + code)
+    title = f"flag_{code}"  # a dynamic code (dynamic.pot): the flag's name, for a code without a sentence
+    return _(title)
 
 
 def evidence_view(verification: Verification) -> EvidenceView:

@@ -6,7 +6,6 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, TextAreaField
@@ -74,7 +73,7 @@ def bulk_approve():
             decide(db.session.get(Verification, vid), current_user, "approve", "")
         return len(eligible)
 
-    change_and_flash(approve_all, lambda n: ngettext("%(num)s item approved.", "%(num)s items approved.", n))
+    change_and_flash(approve_all, lambda n: _("Approved: %(n)s.", n=n))
     return redirect(url_for("review.queue", **filters.args()))
 
 

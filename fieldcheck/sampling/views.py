@@ -5,7 +5,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -47,12 +46,9 @@ def publish(cycle: Cycle):
     if request.form.get("confirm") != "1" and cycle.state == "draft" and cycle.reports:
         confirmed = sum(1 for r in cycle.reports for c in r.claims if c.state == "confirmed")
         return render_template("confirm.html", heading=_("Publish %(code)s?", code=cycle.code),
-                               freezes=[ngettext("%(num)s report, published for everyone to read;",
-                                                 "%(num)s reports, published for everyone to read;",
-                                                 len(cycle.reports)),
-                                        ngettext("%(num)s confirmed claim, numbered: the sampling frame and its "
-                                                 "SHA-256;", "%(num)s confirmed claims, numbered: the sampling "
-                                                 "frame and its SHA-256;", confirmed),
+                               freezes=[_("the reports, published for everyone to read: %(n)s;", n=len(cycle.reports)),
+                                        _("the confirmed claims, numbered into the sampling frame with its SHA-256: "
+                                          "%(n)s;", n=confirmed),
                                         _("the aspects, questions and every setting of the cycle.")],
                                url=url_for("sampling.publish", code=cycle.code), fields={},
                                button=_("Publish and freeze the frame"),
