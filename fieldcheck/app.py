@@ -37,6 +37,7 @@ from .reports import claim_views  # noqa: F401  (add their routes to the reports
 from .reports import views as report_views  # noqa: F401
 from .reports.blueprint import bp as reports_bp
 from .residents.views import bp as residents_bp
+from .review.evidence import metres
 from .review.views import bp as review_bp
 from .sampling.api import bp as sampling_api_bp
 from .sampling.views import bp as sampling_bp
@@ -205,12 +206,7 @@ def _register_template_helpers(app: Flask) -> None:
             return text[:16].replace("T", " ") + (" UTC" if text.endswith("+00:00") else "")
         return text
 
-    @app.template_filter("metres")
-    def metres(value) -> str:
-        """A distance for people: whole metres below a kilometre, else kilometres."""
-        if value is None:
-            return "—"
-        return f"{value:,.0f} m" if abs(value) < 1000 else f"{value / 1000:,.{0 if abs(value) >= 100000 else 1}f} km"
+    app.add_template_filter(lambda value: "—" if value is None else metres(value), "metres")
 
     @app.template_filter("age")
     def age(moment) -> str:

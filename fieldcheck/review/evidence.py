@@ -54,6 +54,13 @@ class EvidenceView:
     started_local: str | None
 
 
+def metres(value) -> str:
+    """A distance for people: whole metres below a kilometre, else kilometres."""
+    if not isinstance(value, (int, float)):
+        return str(value)
+    return f"{value:,.0f} m" if abs(value) < 1000 else f"{value / 1000:,.{0 if abs(value) >= 100000 else 1}f} km"
+
+
 def _num(value) -> str:
     if isinstance(value, float):
         return f"{value:,.0f}" if abs(value) >= 100 else f"{value:g}"
@@ -83,15 +90,15 @@ def sentence(flag: Flag, names: dict[str, str], zone: ZoneInfo) -> str:
     if code == "no_geotag":
         return _("No location was recorded on the visit.")
     if code == "far_from_place":
-        return _("The visit's location is %(d)s m from the place (the limit is %(limit)s m).",
-                 d=_num(f.get("distance_m")), limit=_num(f.get("limit_m")))
+        return _("The visit's location is %(d)s from the place (the limit is %(limit)s).",
+                 d=metres(f.get("distance_m")), limit=metres(f.get("limit_m")))
     if code == "poor_accuracy":
-        return _("The location is accurate only to %(a)s m (the limit is %(limit)s m).",
-                 a=_num(f.get("accuracy_m")), limit=_num(f.get("limit_m")))
+        return _("The location is accurate only to %(a)s (the limit is %(limit)s).",
+                 a=metres(f.get("accuracy_m")), limit=metres(f.get("limit_m")))
     if code == "exif_gps_far":
         reference = _("the visit's location") if f.get("reference") == "geotag" else _("the place")
-        return _("%(photo)s was taken %(d)s m from %(ref)s (the limit is %(limit)s m).", photo=photo,
-                 d=_num(f.get("distance_m")), ref=reference, limit=_num(f.get("limit_m")))
+        return _("%(photo)s was taken %(d)s from %(ref)s (the limit is %(limit)s).", photo=photo,
+                 d=metres(f.get("distance_m")), ref=reference, limit=metres(f.get("limit_m")))
     if code == "exif_time_outside_visit":
         return _("%(photo)s was taken at %(t)s, %(h)s hours outside the visit (the limit is %(limit)s hours).",
                  photo=photo, t=_iso_local(f.get("taken_at"), zone), h=_num(f.get("outside_h")),

@@ -26,6 +26,7 @@ class Point:
     x: float
     y: float
     distance_m: float | None  # to the place (or to the geotag for the place itself)
+    off: bool = False  # too far to draw to scale: shown on the edge, in its direction
 
 
 @dataclass(frozen=True)
@@ -70,8 +71,15 @@ def plot(place: LatLon | None, geotag: LatLon | None, accuracy_m: float | None,
                     geodesic_distance_m(position, reference) if reference is not None else None))
     radius = accuracy_m or 0.0
     gx, gy = local(geotag) if geotag else (0.0, 0.0)
-    xs = [p[2][0] for p in raw] + ([gx - radius, gx + radius] if geotag else [])
-    ys = [p[2][1] for p in raw] + ([gy - radius, gy + radius] if geotag else [])
+    # The place, the geotag and its accuracy set the scale; a photo far beyond them (another town,
+    # another country) would shrink them to one dot, so it is drawn on the edge in its direction.
+    core = [p[2] for p in raw if p[0] != "photo"] or [raw[0][2]]
+    core_span = max([abs(x) for x, _y in core] + [abs(y) for _x, y in core] + [radius, 50.0])
+    reach = max(5 * core_span, 1000.0)
+    far = [p[0] == "photo" and math.hypot(*p[2]) > reach for p in raw]
+    shown = [p[2] for p, is_far in zip(raw, far) if not is_far]
+    xs = [x for x, _y in shown] + ([gx - radius, gx + radius] if geotag else [])
+    ys = [y for _x, y in shown] + ([gy - radius, gy + radius] if geotag else [])
     span = max(max(xs) - min(xs), max(ys) - min(ys), 50.0)  # never zoom in closer than 50 m across
     unit = (SIZE - 2 * MARGIN) / span
     cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
@@ -79,6 +87,13 @@ def plot(place: LatLon | None, geotag: LatLon | None, accuracy_m: float | None,
     def draw(x: float, y: float) -> tuple[float, float]:
         return (round(SIZE / 2 + (x - cx) * unit, 1), round(SIZE / 2 - (y - cy) * unit, 1))
 
-    points = tuple(Point(kind, label, *draw(*xy), None if d is None else round(d, 1)) for kind, label, xy, d in raw)
+    def edge(x: float, y: float) -> tuple[float, float]:
+        """The point where the direction (x, y) from the drawing's centre leaves the drawing, inset."""
+        half = SIZE / 2 - MARGIN / 2
+        scale = half / max(abs(x - cx), abs(y - cy))
+        return (round(SIZE / 2 + (x - cx) * scale, 1), round(SIZE / 2 - (y - cy) * scale, 1))
+
+    points = tuple(Point(kind, label, *(edge(*xy) if is_far else draw(*xy)), None if d is None else round(d, 1),
+                         is_far) for (kind, label, xy, d), is_far in zip(raw, far))
     scale_m = _nice(span / 3)
     return Plot(points, round(radius * unit, 1) if geotag and accuracy_m else None, scale_m, round(scale_m * unit, 1))

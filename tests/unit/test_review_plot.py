@@ -23,3 +23,13 @@ def test_nothing_to_place_gives_no_plot_and_a_lone_place_is_centred():
     assert plot(None, None, None, []) is None
     lone = plot((30.0, 120.0), None, None, [])
     assert lone.accuracy_r is None and (lone.points[0].x, lone.points[0].y) == (SIZE / 2, SIZE / 2)
+
+
+def test_a_photo_far_beyond_the_place_goes_on_the_edge_in_its_direction_and_keeps_the_scale():
+    place, geotag = (30.0, 120.0), (30.0009, 120.0)
+    near_only = plot(place, geotag, 20.0, [])
+    drawing = plot(place, geotag, 20.0, [("1", (43.47, 11.89))])  # Tuscany, far to the north-west
+    photo = next(p for p in drawing.points if p.kind == "photo")
+    assert photo.off and photo.distance_m > 8_000_000
+    assert photo.x < SIZE / 2 and photo.y < SIZE / 2  # west and north: left and up
+    assert drawing.scale_m == near_only.scale_m and drawing.accuracy_r == near_only.accuracy_r
