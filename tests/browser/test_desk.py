@@ -102,7 +102,7 @@ def test_a_reviewer_filters_opens_an_item_sees_the_evidence_and_decides_from_the
     # Filter: only visits with the geotag far from the place; the count is in the option.
     page.locator("#filters > summary").click()
     option = page.locator("#f-flag option[value=far_from_place]")
-    expect(option).to_contain_text("(1)")
+    expect(option).to_contain_text("（1）")
     page.select_option("#f-flag", "far_from_place")
     page.locator("#apply-filters").click()
     expect(page).to_have_url(re.compile(r"flag=far_from_place"))
@@ -115,7 +115,7 @@ def test_a_reviewer_filters_opens_an_item_sees_the_evidence_and_decides_from_the
     order = page.evaluate("""() => ['summary', 'flags', 'plot', 'photos', 'interviews']
         .map(id => document.getElementById(id).getBoundingClientRect().top + window.scrollY)""")
     assert order == sorted(order), order
-    expect(page.locator("#flags li[data-code=far_from_place]")).to_contain_text("米")
+    expect(page.locator("#flags li[data-code=far_from_place]")).to_contain_text("2.0 km（上限 500 m）")
     expect(page.locator("#plot .pt-place")).to_have_count(1)
     expect(page.locator("#plot .pt-geotag")).to_have_count(1)
     expect(page.locator("#plot .pt-photo")).to_have_count(1)
