@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import os
+import time
 from pathlib import Path
 
 from flask import Flask, current_app, g, has_request_context, jsonify, render_template, request
@@ -140,10 +142,10 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(bp)
 
 
-def _error(status: int, message: str, code: str):
+def _error(status: int, message: str, code: str, **page):
     if wants_json():
         return jsonify(error=code, message=message), status
-    return render_template("error.html", status=status, message=message), status
+    return render_template("error.html", status=status, message=message, **page), status
 
 
 def _register_errors(app: Flask) -> None:
@@ -164,7 +166,10 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(429)
     def too_many(exc):
-        return _error(429, _("Too many messages from your connection; please try again later."), "rate_limited")
+        current = limiter.current_limit
+        minutes = max(1, math.ceil((current.reset_at - time.time()) / 60)) if current else None
+        return _error(429, _("Too many messages from your connection; please try again later."), "rate_limited",
+                      retry_minutes=minutes)
 
     @app.errorhandler(403)
     def forbidden(exc):
