@@ -177,3 +177,36 @@ def test_the_review_settings_refuse_bad_reasons_and_unknown_zones(app):
         apply_settings(cycle, {"review_reasons": "ok | 好 | good", "time_zone": "Asia/Urumqi"})
         assert cycle.time_zone == "Asia/Urumqi"
 
+
+
+def test_the_queue_page_costs_the_same_number_of_statements_whatever_its_length(app, desk):
+    from fieldcheck.assignment.models import Task
+    from fieldcheck.extensions import db
+
+    rev = desk["clients"]["rev"]
+    rev.get("/review/")  # warm: session loaded, templates compiled
+
+    def statements(url):
+        seen = []
+
+        def count(*_args):
+            seen.append(1)
+
+        with app.app_context():
+            engine = db.engine
+        sa.event.listen(engine, "before_cursor_execute", count)
+        try:
+            assert rev.get(url).status_code == 200
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", count)
+        return len(seen)
+
+    before = statements("/review/")
+    with app.app_context():
+        tasks = db.session.scalars(sa.select(Task).where(Task.state == "assigned")).all()
+        more = [(t.id, t.claim.place.wgs84() if t.claim.place else (30.0, 120.0)) for t in tasks[:3]]
+    for task_id, (lat, lon) in more:
+        submit(app, desk["clients"]["exa"], task_id, lat=lat, lon=lon, photo="nogps_canon_40d.jpg", interviews=3)
+    assert 'id="queue-total">6<' in rev.get("/review/").get_data(as_text=True)
+    assert statements("/review/") == before
+    assert statements("/review/?flag=none&disagree=1") == before

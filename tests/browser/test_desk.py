@@ -156,6 +156,15 @@ def test_a_reviewer_filters_opens_an_item_sees_the_evidence_and_decides_from_the
 def test_an_organizer_creates_a_user_imports_an_incremental_place_list_and_publishes_after_confirming(
         app, browser, live_server, tmp_path, size):
     world = story.build_world(app, draw=False)
+    from fieldcheck.accounts.models import User
+    from fieldcheck.accounts.operations import set_user_unit
+    from fieldcheck.extensions import db
+
+    with app.test_request_context():
+        for name, unit in (("exa", "市委组织部考核组"), ("exb", "市纪委监委派驻组"), ("rev", "市委组织部"),
+                           ("org", "市委组织部")):
+            set_user_unit(db.session.scalar(sa.select(User).where(User.username == name)), unit)
+        db.session.commit()
     context = context_for(browser, live_server, size)
     page = context.new_page()
     sign_in(page, "org")
