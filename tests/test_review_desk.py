@@ -129,6 +129,7 @@ def test_a_rejection_waits_for_a_second_reviewer(app, desk):
     vid = desk["far"]
     assert decide(rev, vid, decision="reject", reason_code="not_found", reason="").status_code == 302
     assert state_of(app, vid) == "submitted"
+    assert "须经另一名审核员确认后生效" in rev.get("/review/").get_data(as_text=True)
     assert f'href="/review/{vid}"' not in rev.get("/review/").get_data(as_text=True)  # the proposer waits
     r = decide(rev, vid, decision="reject", reason_code="not_found", reason="")
     assert r.status_code == 400 and state_of(app, vid) == "submitted"

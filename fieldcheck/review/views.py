@@ -21,6 +21,7 @@ from ..field.access import with_reviewable_verification
 from ..field.models import Verification
 from ..web import change_and_flash, change_or_error
 from .evidence import evidence_view
+from .models import PROPOSED_REJECTION
 from .operations import decide, pending_rejection
 from .queue import AGES, Filters, next_in_queue, queue_counts, queue_page, unflagged
 
@@ -91,10 +92,13 @@ def show(verification: Verification):
     error = None
     next_id = next_in_queue(current_user, filters, verification.id)
     if form.validate_on_submit():
-        error = change_or_error(lambda: decide(verification, current_user, form.decision.data,
-                                               form.reason.data or "", form.reason_code.data or ""))
+        saved = []
+        error = change_or_error(lambda: saved.append(decide(verification, current_user, form.decision.data,
+                                                            form.reason.data or "", form.reason_code.data or "")))
         if error is None:
-            flash(_("Decision saved."))
+            proposed = saved[0].decision == PROPOSED_REJECTION
+            flash(_("Rejection proposed: it takes effect when a second reviewer confirms it.") if proposed
+                  else _("Decision saved."))
             if next_id is not None:
                 return redirect(url_for("review.show", verification_id=next_id, **filters.args()))
             return redirect(url_for("review.queue", **filters.args()))
