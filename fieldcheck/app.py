@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import os
+import time
 from pathlib import Path
 
 from flask import Flask, current_app, g, has_request_context, jsonify, render_template, request
@@ -21,6 +23,7 @@ from .cli import register_commands
 from .config import LANGUAGES, PROJECT_ROOT, cli_language, environment_settings, load_config
 from .cycles.defaults import TIME_ZONE
 from .cycles.views import bp as cycles_bp
+from .db import utcnow
 from .dashboard.views import bp as dashboard_bp
 from .errors import OperationError
 from .evidence.store import init_photo_store
@@ -40,6 +43,7 @@ from .reports import claim_views  # noqa: F401  (add their routes to the reports
 from .reports import views as report_views  # noqa: F401
 from .reports.blueprint import bp as reports_bp
 from .residents.views import bp as residents_bp
+from .review.evidence import metres
 from .review.views import bp as review_bp
 from .sampling.api import bp as sampling_api_bp
 from .sampling.views import bp as sampling_bp
@@ -143,10 +147,10 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(bp)
 
 
-def _error(status: int, message: str, code: str):
+def _error(status: int, message: str, code: str, **page):
     if wants_json():
         return jsonify(error=code, message=message), status
-    return render_template("error.html", status=status, message=message), status
+    return render_template("error.html", status=status, message=message, **page), status
 
 
 def _register_errors(app: Flask) -> None:
@@ -167,7 +171,10 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(429)
     def too_many(exc):
-        return _error(429, _("Too many messages from your connection; please try again later."), "rate_limited")
+        current = limiter.current_limit
+        minutes = max(1, math.ceil((current.reset_at - time.time()) / 60)) if current else None
+        return _error(429, _("Too many messages from your connection; please try again later."), "rate_limited",
+                      retry_minutes=minutes)
 
     @app.errorhandler(403)
     def forbidden(exc):
@@ -216,6 +223,20 @@ def _register_template_helpers(app: Flask) -> None:
         if len(text) >= 19 and text[4] == "-" and text[10] == "T":
             return text[:16].replace("T", " ") + (" UTC" if text.endswith("+00:00") else "")
         return text
+
+    app.add_template_filter(lambda value: "—" if value is None else metres(value), "metres")
+
+    @app.template_filter("age")
+    def age(moment) -> str:
+        """How long ago, in the largest whole unit: minutes, hours or days."""
+        if moment is None:
+            return "—"
+        seconds = max((utcnow() - moment).total_seconds(), 0)
+        if seconds >= 86400:
+            return _("%(n)s d", n=int(seconds // 86400))
+        if seconds >= 3600:
+            return _("%(n)s h", n=int(seconds // 3600))
+        return _("%(n)s min", n=int(seconds // 60))
 
     @app.context_processor
     def inject():

@@ -179,6 +179,10 @@ def rows(s) -> list[tuple[str, str, str, dict | None, dict[str, int]]]:
         ("accounts.person_unit", "POST", f"/people/{s['org_id']}/unit", {"unit": ""}, org(302)),
         ("accounts.person_unit", "POST", "/people/999999/unit", {"unit": ""}, org(404)),
         ("accounts.unit_group", "POST", "/units/group", {}, org(302)),
+        ("accounts.person_new", "POST", "/people/new", {}, org(400)),
+        ("accounts.person_edit", "POST", f"/people/{s['org_id']}", {}, org(302)),
+        ("accounts.person_edit", "POST", "/people/999999", {}, org(404)),
+        ("accounts.person_password", "POST", "/people/999999/password", {}, org(404)),
         ("scores.show", "GET", f"/cycles/{c}/scores/", None, {**org(200), **reviewers(200, 200, 200)}),
         ("scores.export", "GET", f"/cycles/{c}/scores/export.csv", None, {**org(200), **reviewers(200, 200, 200)}),
         ("scores.export", "GET", f"/cycles/{c}/scores/export.bogus", None,
@@ -217,6 +221,7 @@ def rows(s) -> list[tuple[str, str, str, dict | None, dict[str, int]]]:
         ("review.show", "GET", f"/review/{s['VB']}", None, reviewers(200, 403, 403)),
         ("review.show", "GET", "/review/999999", None, reviewers(404, 404, 404)),
         ("review.show", "POST", f"/review/{s['VA']}", {}, reviewers(400, 403, 400)),
+        ("review.bulk_approve", "POST", "/review/bulk-approve", {}, reviewers(302, 302, 302)),
         # Last: signing out ends the sessions the rows above use.
         ("accounts.logout", "POST", "/logout", {}, everyone(302)),
     ]

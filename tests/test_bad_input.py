@@ -252,7 +252,7 @@ def test_a_claim_is_excluded_only_with_a_reason_and_leaves_the_frame(app):
     with app.app_context():
         assert db.session.get(Claim, cid).state == "confirmed"
     client.post(url, data={"csrf_token": token, "reason": "这是计划，不是已完成的实绩"})
-    assert client.post("/cycles/2025/publish", data={"csrf_token": token}).status_code == 302
+    assert client.post("/cycles/2025/publish", data={"csrf_token": token, "confirm": "1"}).status_code == 302
     with app.app_context():
         claim = db.session.get(Claim, cid)
         assert claim.state == "excluded" and claim.n is None

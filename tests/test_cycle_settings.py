@@ -322,7 +322,9 @@ def test_a_new_cycle_and_the_form_start_from_the_one_set_of_defaults(app):
     for name in names:
         default = getattr(defaults, SETTING_DEFAULT_NAMES.get(name, name.upper()))
         assert getattr(settings, name) == default, name
-        assert getattr(form, name).default == default, name
+        # The reasons are edited as lines (code | 中文 | English), one per reason.
+        form_default = defaults.review_reason_lines() if name == "review_reasons" else default
+        assert getattr(form, name).default == form_default, name
 
 
 def draft_form(app, **changes) -> dict:

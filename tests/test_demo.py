@@ -9,7 +9,10 @@ def test_the_demo_loads_a_drawn_cycle_and_its_passwords_work(app):
     assert result.exit_code == 0, result.output
     passwords = dict(line.split() for line in result.output.splitlines()
                      if line.startswith("  ") and len(line.split()) == 2)
-    assert set(passwords) == {"organizer", "examiner", "reviewer", "organizer2", "examiner2"}
+    assert set(passwords) == {"organizer", "examiner", "reviewer", "organizer2", "examiner2", "reviewer2",
+                              "examiner3"}
+    from fieldcheck.accounts.models import User
+    from fieldcheck.assignment.operations import has_conflict
     from fieldcheck.extensions import db
     from fieldcheck.assignment.models import Task
     from fieldcheck.sampling.models import Sample
@@ -18,6 +21,11 @@ def test_the_demo_loads_a_drawn_cycle_and_its_passwords_work(app):
         sample = db.session.scalar(sa.select(Sample))
         assert sample is not None and sample.items
         states = set(db.session.scalars(sa.select(Task.state)))
+        users = {u.username: u for u in db.session.scalars(sa.select(User))}
+        assert all(u.unit_id is not None for u in users.values())  # so the conflict rules show in the demo
+        claim = db.session.scalars(sa.select(Task)).first().claim
+        # The Chengguan examiner's township is related to the county that made the claims.
+        assert has_conflict(users["examiner3"], claim) and not has_conflict(users["examiner"], claim)
     assert states == {"assigned"}
     client = app.test_client()
     from helpers import csrf_token

@@ -89,7 +89,7 @@ def test_organizer_sets_up_a_cycle_through_the_pages(app):
         assert len(claims) >= 10
         assert all(text[c.start:c.end] == c.text for c in claims)
     # 4. publish (freeze) and draw
-    assert client.post("/cycles/2026/publish", data={"csrf_token": token}).status_code == 302
+    assert client.post("/cycles/2026/publish", data={"csrf_token": token, "confirm": "1"}).status_code == 302
     # the seed ceremony: one organizer enters the seed, a second confirms it
     r = client.post("/cycles/2026/draw", data={"csrf_token": token, "seed": SEED, "action": "enter"})
     assert r.status_code == 302
@@ -317,6 +317,14 @@ def test_a_rejected_visit_stays_visible_in_the_export_and_can_be_sent_out_again(
         vid = db.session.get(Task, task_id).latest.id
     reviewer.post(f"/review/{vid}", data={"csrf_token": csrf_token(reviewer, "/review/"), "decision": "reject",
                                           "reason": "照片不是现场"})
+    # The cycle asks for a second reviewer: the rejection is only proposed until another confirms it.
+    row = json.loads(org.get("/cycles/2025/scores/export.json").get_data(as_text=True))["rows"][0]
+    assert (row["rejected"], row["open"]) == (0, len(world.task_ids))
+    second = app.test_client()
+    login(second, "multi")
+    r = second.post(f"/review/{vid}", data={"csrf_token": csrf_token(second, "/review/"), "decision": "reject",
+                                            "reason_code": "photos_doubtful", "reason": ""})
+    assert r.status_code == 302
     row = json.loads(org.get("/cycles/2025/scores/export.json").get_data(as_text=True))["rows"][0]
     assert (row["drawn"], row["approved"], row["rejected"], row["open"]) == (len(world.task_ids), 0, 1,
                                                                              len(world.task_ids) - 1)

@@ -131,7 +131,7 @@ def test_the_cycle_walks_through_review_to_closed_and_then_refuses_work(app):
                                                                       "finding": "site_not_found"},
                     headers={"X-CSRFToken": csrf_token(exa, "/")})
     assert page.status_code == 409 and page.get_json()["error"] == "fieldwork_ended"
-    assert org.post(f"{base}/close", data={"csrf_token": token, "reason": "定稿"}).status_code == 302
+    assert org.post(f"{base}/close", data={"csrf_token": token, "reason": "定稿", "confirm": "1"}).status_code == 302
     with app.app_context():
         assert db.session.scalar(sa.select(Cycle.state).where(Cycle.code == world.cycle_code)) == "closed"
         actions = db.session.scalars(sa.select(AuditEvent.action).where(AuditEvent.entity == "cycle")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -32,6 +33,33 @@ def create_user(username: str, password: str, roles: list[str], display_name: st
     db.session.flush()
     record("user.create", "user", username, after={"roles": user.roles})
     return user
+
+
+def new_password() -> str:
+    """A random password for a new account or a reset, shown once to the organizer and never stored."""
+    return secrets.token_urlsafe(9)
+
+
+def set_user_roles(user: User, roles: list[str], by: User | None = None) -> None:
+    """Change what a person may do; an organizer cannot take the organizer role from themselves."""
+    if not roles or set(roles) - set(ROLES):
+        raise OperationError(_("Give each person at least one role."))
+    if by is not None and user.id == by.id and "organizer" not in roles:
+        raise OperationError(_("You cannot take the organizer role from yourself; ask another organizer."))
+    before = user.roles
+    user.set_roles(roles)
+    if user.roles != before:
+        # Roles are read from the database on every request: no session keeps a role taken away.
+        record("user.roles", "user", user.username, before={"roles": before}, after={"roles": user.roles})
+
+
+def reset_password(user: User) -> str:
+    """Give the person a new random password (returned once) and end their sessions."""
+    password = new_password()
+    user.set_password(password)
+    record("user.password_reset", "user", user.username)
+    end_sessions(user)
+    return password
 
 
 def unit_named(name: str, create: bool = True):

@@ -63,5 +63,21 @@ PARTLY_VALUE = 0.5
 BACKCHECK_SHARE = 0.1
 MAX_ROUTE_KM = 30.0
 
-# Times people read (QR expiry, ballots, the review page) are shown in the cycle's local time.
+# Review: the reasons a reviewer picks from (code | 中文 | English, one per line in the cycle's
+# setting), whether a rejection waits for a second reviewer's confirmation, and the time zone in
+# which people read times (QR expiry, ballots, the review page).
+REVIEW_REASONS: tuple[tuple[str, str, str], ...] = (
+    ("not_found", "现场未找到申报事项", "The claimed work was not found on site"),
+    ("count_differs", "数量与申报不符", "The count differs from the claim"),
+    ("photos_doubtful", "照片不能证明现场", "The photos do not show the site"),
+    ("location_doubtful", "定位与地点不符", "The location does not match the place"),
+    ("interviews_doubtful", "访谈不足或存疑", "Too few or doubtful interviews"),
+    ("other", "其他（见说明）", "Other (see the note)"),
+)
+SECOND_REVIEWER_REJECT = True
 TIME_ZONE = "Asia/Shanghai"
+
+
+def review_reason_lines(reasons=REVIEW_REASONS) -> str:
+    """The reasons as the cycle stores and the form shows them: code | 中文 | English per line."""
+    return "\n".join(" | ".join(reason) for reason in reasons)

@@ -12,7 +12,7 @@ SETTINGS = ("min_per_stratum", "tolerable_share", "confidence", "cover_aspects",
             "min_interviews", "max_distance_m", "accuracy_threshold_m", "geo_wait_s", "qr_token_hours",
             "exif_gps_max_m", "exif_time_window_h", "exif_max_age_days", "phash_max_distance", "min_visit_minutes",
             "camera_utc_offset_h", "finding_weight", "satisfaction_weight", "partly_value",
-            "backcheck_share", "max_route_km")
+            "backcheck_share", "max_route_km", "review_reasons", "second_reviewer_reject", "time_zone")
 
 
 class CycleForm(FlaskForm):
@@ -77,6 +77,14 @@ class CycleForm(FlaskForm):
                                  default=d.BACKCHECK_SHARE, validators=[InputRequired(), NumberRange(min=0, max=1)])
     max_route_km = FloatField(_l("Longest day route (km)"), default=d.MAX_ROUTE_KM,
                               validators=[InputRequired(), NumberRange(min=1, max=1000)])
+
+    # Review
+    review_reasons = TextAreaField(_l("Reasons a reviewer picks from: code | 中文 | English, one per line"),
+                                   default=d.review_reason_lines(), validators=[DataRequired(), Length(max=5000)])
+    second_reviewer_reject = BooleanField(_l("A rejection waits for a second reviewer's confirmation"),
+                                          default=d.SECOND_REVIEWER_REJECT)
+    time_zone = StringField(_l("Time zone of the times shown to reviewers (e.g. Asia/Shanghai)"),
+                            default=d.TIME_ZONE, validators=[DataRequired(), Length(max=64)])
 
     def settings(self) -> dict:
         return {name: getattr(self, name).data for name in SETTINGS}

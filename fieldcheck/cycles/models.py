@@ -51,6 +51,10 @@ class Cycle(db.Model):
     finding_weight: Mapped[float] = mapped_column(default=defaults.FINDING_WEIGHT)
     satisfaction_weight: Mapped[float] = mapped_column(default=defaults.SATISFACTION_WEIGHT)
     partly_value: Mapped[float] = mapped_column(default=defaults.PARTLY_VALUE)
+    # Review
+    review_reasons: Mapped[str] = mapped_column(sa.Text, default=lambda: defaults.review_reason_lines())
+    second_reviewer_reject: Mapped[bool] = mapped_column(default=defaults.SECOND_REVIEWER_REJECT)
+    time_zone: Mapped[str] = mapped_column(sa.String(64), default=defaults.TIME_ZONE)
     frame_sha256: Mapped[str | None] = mapped_column(sa.String(64))
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -14,6 +15,7 @@ from . import defaults
 from .forms import SETTINGS
 from .defaults import DEFAULT_ASPECTS, DEFAULT_QUESTIONS, STRATA
 from .models import Aspect, Cycle, Question
+from .settings import parse_reason_lines
 from .states import CYCLE, can_configure
 
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
@@ -153,6 +155,21 @@ ROUNDED = ("tolerable_share", "confidence", "backcheck_share", "finding_weight",
            "partly_value")
 
 
+def check_review(reason_lines: str, time_zone: str) -> None:
+    """The review reasons parse (at least one) and the time zone is a known IANA name."""
+    try:
+        reasons = parse_reason_lines(reason_lines)
+    except ValueError as bad:
+        raise OperationError(_("Review reasons, line %(n)s: write code | 中文 | English, the code in lower-case "
+                               "letters, digits and '_', each code once.", n=bad.args[0])) from None
+    if not reasons:
+        raise OperationError(_("List at least one review reason."))
+    try:
+        ZoneInfo(time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise OperationError(_("Unknown time zone %(tz)s; write a name such as Asia/Shanghai.", tz=time_zone)) from None
+
+
 def apply_settings(cycle: Cycle, settings: dict) -> None:
     """Set the cycle's configuration, checking the draw rule and the score weights as a whole."""
     values = {**cycle_settings(cycle), **{k: v for k, v in settings.items() if v is not None}}
@@ -162,6 +179,7 @@ def apply_settings(cycle: Cycle, settings: dict) -> None:
         raise OperationError(_("The back-check share must be between 0 and 1."))
     for name in ROUNDED:
         values[name] = round(float(values[name]), 4)
+    check_review(values["review_reasons"], values["time_zone"])
     check_scoring(values["finding_weight"], values["satisfaction_weight"], values["partly_value"])
     for name, value in values.items():
         setattr(cycle, name, value)

@@ -42,6 +42,10 @@ class CycleSettings:
     # Assignment
     backcheck_share: float
     max_route_km: float
+    # Review
+    review_reasons: tuple[tuple[str, str, str], ...]
+    second_reviewer_reject: bool
+    time_zone: str
 
     def flag_thresholds(self) -> dict[str, float | int]:
         """The limits of the evidence checks, named as evidence.flags.FlagSettings names them."""
@@ -56,6 +60,13 @@ class CycleSettings:
             "min_visit_minutes": self.min_visit_minutes,
             "camera_utc_offset_h": self.camera_utc_offset_h,
         }
+
+    def reason_label(self, code: str, locale: str) -> str:
+        """A reason code in the reader's language (the code itself when the cycle no longer lists it)."""
+        for reason_code, zh, en in self.review_reasons:
+            if reason_code == code:
+                return zh if locale == "zh" else en
+        return code
 
     def aspect_weight_map(self) -> dict[str, float]:
         return dict(self.aspect_weights)
@@ -91,4 +102,25 @@ def settings_of(cycle: Cycle) -> CycleSettings:
         aspect_weights=tuple((a.code, float(a.weight)) for a in cycle.aspects),
         backcheck_share=float(cycle.backcheck_share),
         max_route_km=float(cycle.max_route_km),
+        review_reasons=tuple(parse_reason_lines(cycle.review_reasons or "")),
+        second_reviewer_reject=bool(cycle.second_reviewer_reject),
+        time_zone=cycle.time_zone or "Asia/Shanghai",
     )
+
+
+REASON_CODE_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_")
+
+
+def parse_reason_lines(text: str) -> list[tuple[str, str, str]]:
+    """`code | 中文 | English` per line; raises ValueError naming the first bad line (1-based)."""
+    reasons: list[tuple[str, str, str]] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        parts = [p.strip() for p in line.split("|")]
+        if len(parts) != 3 or not all(parts) or not set(parts[0]) <= REASON_CODE_CHARS or len(parts[0]) > 32:
+            raise ValueError(number)
+        if parts[0] in {r[0] for r in reasons}:
+            raise ValueError(number)
+        reasons.append((parts[0], parts[1], parts[2]))
+    return reasons

@@ -49,7 +49,15 @@ def finish_fieldwork(cycle: Cycle):
 @roles_required("organizer")
 @with_cycle
 def close(cycle: Cycle):
-    """Close the cycle: every figure is frozen."""
+    """Close the cycle: every figure is frozen (after a confirmation that says so)."""
+    if request.form.get("confirm") != "1" and CYCLE.can(cycle.state, "closed"):
+        return render_template("confirm.html", heading=_("Close %(code)s?", code=cycle.code),
+                               freezes=[_("every review decision: nothing more is approved, returned or rejected;"),
+                                        _("the scores and their bounds, as the public page and the export show them;"),
+                                        _("the audit trail of the cycle, sealed with the rest.")],
+                               url=url_for("dashboard.close", code=cycle.code),
+                               fields={"reason": request.form.get("reason", "")[:500]},
+                               button=_("Close the cycle"), back=url_for("dashboard.cycle", code=cycle.code))
     change_and_flash(lambda: close_cycle(cycle, request.form.get("reason", ""), current_user),
                      lambda _r: _("The cycle is closed."))
     return redirect(url_for("dashboard.cycle", code=cycle.code))

@@ -15,7 +15,7 @@ from flask_migrate import upgrade
 from werkzeug.serving import run_simple
 
 from ..accounts.models import User
-from ..accounts.operations import create_user
+from ..accounts.operations import create_user, set_unit_group, set_user_unit, unit_named
 from ..assignment.models import Task
 from ..assignment.operations import assign_task
 from ..cycles.models import Cycle
@@ -27,27 +27,39 @@ from ..sampling.operations import draw_cycle_sample, publish_cycle
 
 DATA = Path(__file__).parent / "data"
 DEMO_SEED = "3172 0945 8861 2203 5518"
+# login name, roles, name shown, unit. Everyone has a unit, so the conflict rules show: the county's
+# units are related (group 白水县), and the Chengguan examiner can never be given a Baishui claim.
 DEMO_USERS = (
-    ("organizer", ["organizer"], "组织部管理员"),
-    ("examiner", ["examiner"], "考核员"),
-    ("reviewer", ["reviewer"], "审核员"),
-    # A second organizer confirms the seed at a draw; a second examiner takes back-checks.
-    ("organizer2", ["organizer"], "组织部管理员（二）"),
-    ("examiner2", ["examiner"], "考核员（二）"),
+    ("organizer", ["organizer"], "组织部管理员", "市委组织部"),
+    ("examiner", ["examiner"], "考核员", "市委组织部考核组"),
+    ("reviewer", ["reviewer"], "审核员", "市委组织部"),
+    # A second organizer confirms the seed at a draw; a second examiner takes back-checks; a second
+    # reviewer confirms rejections.
+    ("organizer2", ["organizer"], "组织部管理员（二）", "市委组织部"),
+    ("examiner2", ["examiner"], "考核员（二）", "市纪委监委派驻组"),
+    ("reviewer2", ["reviewer"], "审核员（二）", "市委巡察办"),
+    ("examiner3", ["examiner"], "考核员（城关镇）", "中共城关镇委员会"),
 )
+DEMO_RELATED = ("白水县", ("中共白水县委", "中共城关镇委员会"))
+DEMO_UNIT_KINDS = {"中共城关镇委员会": "township", "中共白水县委": "county"}
 
 
 def load_demo(passwords: dict[str, str] | None = None) -> dict[str, str]:
     """Create the demo users and cycle (once); set and return the users' passwords."""
 
     passwords = dict(passwords or {})
-    for username, roles, name in DEMO_USERS:
+    for username, roles, name, unit in DEMO_USERS:
         password = passwords.setdefault(username, secrets.token_urlsafe(9))
         user = db.session.scalar(sa.select(User).where(User.username == username))
         if user is None:
-            create_user(username, password, roles, name)
+            user = create_user(username, password, roles, name)
+            set_user_unit(user, unit)
         else:
             user.set_password(password)
+    group, members = DEMO_RELATED
+    for unit_name in members:
+        set_unit_group(unit_name, group)
+        unit_named(unit_name).kind = DEMO_UNIT_KINDS.get(unit_name, "")
     if db.session.scalar(sa.select(Cycle.id).where(Cycle.code == "2025")) is None:
         if has_app_context():
             # The demo organizer is the actor of everything the loader records.

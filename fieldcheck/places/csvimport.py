@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from fieldcheck.places.geo import CRS_CODES, CoordinateError, parse_coordinate
@@ -64,8 +65,13 @@ def _find_cycles(parent_of: dict[str, set[str]]) -> set[str]:
     return in_cycle
 
 
-def parse_places_csv(text: str) -> list[PlaceRow]:
-    """Parse and validate a ``name,kind,parent,lat,lon,crs`` CSV; raise PlaceImportError on any bad row."""
+def parse_places_csv(text: str, known: Mapping[str, int] | None = None) -> list[PlaceRow]:
+    """Parse and validate a ``name,kind,parent,lat,lon,crs`` CSV; raise PlaceImportError on any bad row.
+
+    ``known`` counts the places already imported by name: a row's parent may be one of them (a new
+    village under a town imported before), when that name is not in the file and is not ambiguous.
+    """
+    known = known or {}
     reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
     try:
         header = next(reader)
@@ -145,7 +151,10 @@ def parse_places_csv(text: str) -> list[PlaceRow]:
         if parent is None:
             continue
         if parent not in name_count:
-            errors.append((start, "unknown_parent", {"parent": parent, "name": name}))
+            if known.get(parent, 0) > 1:
+                errors.append((start, "ambiguous_parent", {"count": str(known[parent]), "parent": parent}))
+            elif parent not in known:
+                errors.append((start, "unknown_parent", {"parent": parent, "name": name}))
         elif name_count[parent] > 1:
             errors.append((start, "ambiguous_parent", {"count": str(name_count[parent]), "parent": parent}))
         elif name in cycles:

@@ -25,7 +25,8 @@ PLACE_ERRORS = {  # one sentence per csvimport.ERROR_CODES code, worded with its
     "lon_range": lambda f: _("The longitude %(value)s is outside -180 to 180.", **f),
     "not_a_number": lambda f: _("The %(column)s column is not a number: %(value)s.", **f),
     "crs": lambda f: _("The datum %(value)s is not one of %(allowed)s.", **f),
-    "unknown_parent": lambda f: _("The parent %(parent)s of %(name)s is not in the file.", **f),
+    "unknown_parent": lambda f: _("The parent %(parent)s of %(name)s is neither in the file nor among the places "
+                                  "already imported.", **f),
     "ambiguous_parent": lambda f: _("%(count)s places are named %(parent)s: the parent is ambiguous.", **f),
     "parent_cycle": lambda f: _("%(name)s is its own ancestor through %(parent)s.", **f),
 }
@@ -55,11 +56,17 @@ def import_places(data: bytes) -> int:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise OperationError(_("The place list must be a UTF-8 CSV file.")) from None
+    known = dict(db.session.execute(sa.select(Place.name, sa.func.count(Place.id)).group_by(Place.name)).all())
     try:
-        rows = parse_places_csv(text)
+        rows = parse_places_csv(text, known)
     except PlaceImportError as exc:
         raise OperationError(import_error_message(exc)) from None
-    created: dict[str, Place] = {}
+    in_file = {row.name for row in rows}
+    # Parents named only in the database (an incremental list): the one place of that name.
+    created: dict[str, Place] = {
+        place.name: place for place in db.session.scalars(sa.select(Place).where(
+            Place.name.in_({row.parent for row in rows if row.parent and row.parent not in in_file})))}
+    new_count = 0
     pending = list(rows)
     while pending:
         progress = False
@@ -73,6 +80,7 @@ def import_places(data: bytes) -> int:
             if place is None:
                 place = Place(name=row.name, parent=parent, lat=row.lat, lon=row.lon)
                 db.session.add(place)
+                new_count += 1
             place.kind, place.lat, place.lon, place.crs = row.kind, row.lat, row.lon, row.crs
             db.session.flush()
             created[row.name] = place
@@ -80,5 +88,5 @@ def import_places(data: bytes) -> int:
             progress = True
         if not progress:  # parse_places_csv already refuses cycles; this keeps the loop finite
             raise OperationError(_("The place list has parents that cannot be resolved."))
-    record("places.import", "place", "*", after={"rows": len(rows)})
+    record("places.import", "place", "*", after={"rows": len(rows), "new": new_count})
     return len(rows)

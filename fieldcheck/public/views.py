@@ -7,13 +7,14 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 
 from ..access import public
 from ..cycles.access import with_published_cycle
 from ..cycles.models import Cycle
 from ..extensions import db, limiter
 from ..reports.access import with_published_claim, with_published_report
-from ..reports.highlight import segments
+from ..reports.highlight import report_blocks
 from ..reports.models import Claim, Report
 from ..sampling.draw import frame_csv
 from ..sampling.operations import extensions_of, frame_rows, get_sample
@@ -86,7 +87,9 @@ def verify_script():
 
 @bp.route("/p/<code>/<slug>/claims/<int:n>/feedback", methods=["POST"])
 @public
-@limiter.limit("5 per hour", methods=["POST"])
+# A village behind one shared address may send many leads, but only a few on any one claim.
+@limiter.limit("60 per hour", methods=["POST"])
+@limiter.limit("5 per hour", methods=["POST"], key_func=lambda: f"{get_remote_address()} {request.path}")
 @with_published_claim
 def feedback(claim: Claim):
     """Anyone may tell the organizers what they know about a claim."""
@@ -105,7 +108,7 @@ def report(report: Report):
     cycle = report.cycle
     sample = get_sample(cycle)
     sampled = {item.claim_id for item in sample.items} if sample else set()
-    return render_template("public/report.html", cycle=cycle, report=report, segments=segments(report),
+    return render_template("public/report.html", cycle=cycle, report=report, blocks=report_blocks(report),
                            sampled=sampled)
 
 

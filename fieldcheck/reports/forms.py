@@ -18,7 +18,8 @@ from .operations import form_quantity
 class ImportForm(FlaskForm):
     unit = StringField(_l("Unit"), validators=[DataRequired(), Length(max=200)])
     unit_kind = SelectField(_l("Kind of unit"), choices=[
-        ("county", _l("County / district")), ("department", _l("Department")),
+        ("county", _l("County / district")), ("township", _l("Township (乡镇)")), ("subdistrict", _l("Subdistrict (街道)")),
+        ("department", _l("Department")),
         ("company", _l("State-owned company")), ("other", _l("Other"))])
     secretary = StringField(_l("Secretary"), validators=[DataRequired(), Length(max=100)])
     slug = StringField(_l("Short name (in claim ids, e.g. qingshan-county)"), validators=[DataRequired(), Length(max=64)])

@@ -42,7 +42,17 @@ class DrawForm(FlaskForm):
 @roles_required("organizer")
 @with_cycle
 def publish(cycle: Cycle):
-    """Freeze the frame and publish the reports."""
+    """Freeze the frame and publish the reports, after a confirmation that says what is frozen."""
+    if request.form.get("confirm") != "1" and cycle.state == "draft" and cycle.reports:
+        confirmed = sum(1 for r in cycle.reports for c in r.claims if c.state == "confirmed")
+        return render_template("confirm.html", heading=_("Publish %(code)s?", code=cycle.code),
+                               freezes=[_("the reports, published for everyone to read: %(n)s;", n=len(cycle.reports)),
+                                        _("the confirmed claims, numbered into the sampling frame with its SHA-256: "
+                                          "%(n)s;", n=confirmed),
+                                        _("the aspects, questions and every setting of the cycle.")],
+                               url=url_for("sampling.publish", code=cycle.code), fields={},
+                               button=_("Publish and freeze the frame"),
+                               back=url_for("dashboard.cycle", code=cycle.code))
     change_and_flash(lambda: publish_cycle(cycle), lambda sha: _("Published. Frame SHA-256: %(sha)s", sha=sha))
     return redirect(url_for("dashboard.cycle", code=cycle.code))
 

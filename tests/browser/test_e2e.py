@@ -183,7 +183,7 @@ def test_examiner_reviewer_organizer_story(app, live_server, phone, desktop, req
     expect(entry).to_have_count(1)
     entry.locator("a").click()
     expect(page).to_have_url(re.compile(r"/review/\d+$"))
-    thumb = page.locator(".photos img")
+    thumb = page.locator("#photos img")
     expect(thumb).to_have_count(1)
     thumb.scroll_into_view_if_needed()  # loading="lazy"
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=thumb.element_handle())

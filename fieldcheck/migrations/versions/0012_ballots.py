@@ -1,7 +1,7 @@
 """ballots: the meeting's anonymous ballot rounds, one-time codes and counts per secretary and grade
 
 Revision ID: 0012
-Revises: 0008
+Revises: 0010
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0012'
-down_revision = '0008'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,250 @@
+"""The review queue in a fixed number of SQL statements, whatever its length.
+
+One statement reads a page of the queue (keyset on the verification id: ids grow with submission,
+so the oldest comes first), one finds the next item after a given one, and one aggregate per
+filter counts the queue by that filter. The rules of `field.access.may_review` are written here as
+SQL: never a claim the reviewer visited (first visit or back-check), never a claim of their own unit
+or of a unit in the same group. `tests/test_access.py` checks the two agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from ..accounts.models import Unit, User
+from ..assignment.models import Task
+from ..cycles.models import Aspect, Cycle
+from ..db import utcnow
+from ..evidence.models import Flag
+from ..extensions import db
+from ..field.models import Verification
+from ..reports.models import Claim, Report
+from .models import PROPOSED_REJECTION, Review
+
+PAGE_SIZE = 50
+AGES = (1, 3, 7)  # "waiting longer than N days" filters
+QTY_TOLERANCE = 0.1  # as assignment.backcheck.disagreement
+
+
+@dataclass(frozen=True)
+class Filters:
+    flag: str = ""  # a flag code, "none" (no warning) or "" (any)
+    examiner: int | None = None
+    report: int | None = None
+    aspect: int | None = None
+    age: int | None = None  # days waiting, at least
+    disagree: bool = False
+    pending: bool = False  # rejections waiting for a second reviewer
+
+    @classmethod
+    def from_args(cls, args) -> Filters:
+        def number(name):
+            value = args.get(name, "")
+            return int(value) if value.isdigit() and len(value) < 10 else None
+        age = number("age")
+        return cls(flag=args.get("flag", "")[:32], examiner=number("examiner"), report=number("report"),
+                   aspect=number("aspect"), age=age if age in AGES else None,
+                   disagree=args.get("disagree") == "1", pending=args.get("pending") == "1")
+
+    def args(self) -> dict[str, str]:
+        """The filters as URL query arguments (only those set)."""
+        out = {"flag": self.flag, "examiner": self.examiner, "report": self.report, "aspect": self.aspect,
+               "age": self.age, "disagree": "1" if self.disagree else "", "pending": "1" if self.pending else ""}
+        return {k: str(v) for k, v in out.items() if v not in (None, "")}
+
+    @property
+    def any(self) -> bool:
+        return bool(self.args())
+
+
+@dataclass
+class QueueRow:
+    verification_id: int
+    task_id: int
+    kind: str
+    public_id: str
+    claim_text: str
+    finding: str
+    submitted_at: datetime
+    examiner: str
+    report: str
+    aspect_zh: str
+    aspect_en: str
+    flags: int
+    disagree: bool
+    pending: bool
+
+
+@dataclass
+class Counts:
+    total: int = 0
+    flags: dict[str, int] = field(default_factory=dict)
+    no_flag: int = 0
+    examiners: list[tuple[int, str, int]] = field(default_factory=list)
+    reports: list[tuple[int, str, int]] = field(default_factory=list)
+    aspects: list[tuple[int, str, str, int]] = field(default_factory=list)
+    ages: dict[int, int] = field(default_factory=dict)
+    disagree: int = 0
+    pending: int = 0
+
+
+def _latest_ids():
+    """Each task's latest verification id (ids grow with submission); never correlated to an outer query."""
+    every = aliased(Verification)
+    return sa.select(sa.func.max(every.id)).group_by(every.task_id).correlate(None)
+
+
+def _disagreement():
+    """SQL true when the other visit of the same claim has a decided or waiting result that disagrees."""
+    other_task = aliased(Task)
+    other = aliased(Verification)
+    larger = sa.case((sa.func.abs(Verification.observed_qty) > sa.func.abs(other.observed_qty),
+                      sa.func.abs(Verification.observed_qty)), else_=sa.func.abs(other.observed_qty))
+    return sa.exists().where(
+        other_task.claim_id == Task.claim_id, other_task.kind != Task.kind,
+        other_task.state.in_(("submitted", "approved", "returned", "rejected")),
+        other.task_id == other_task.id, other.id.in_(_latest_ids()),
+        sa.or_(other.finding != Verification.finding,
+               sa.and_(other.observed_qty.is_not(None), Verification.observed_qty.is_not(None),
+                       sa.func.abs(other.observed_qty - Verification.observed_qty) > QTY_TOLERANCE * larger)))
+
+
+def _pending():
+    """SQL true when the verification's last review is a proposed rejection."""
+    earlier = aliased(Review)
+    last = (sa.select(sa.func.max(earlier.id)).where(earlier.verification_id == Verification.id)
+            .correlate(Verification).scalar_subquery())
+    return sa.exists().where(Review.id == last, Review.decision == PROPOSED_REJECTION)
+
+
+def _base(reviewer: User, group: str):
+    """WHERE clauses of the reviewer's queue: submitted tasks' latest visits the reviewer may decide."""
+    own_visit = aliased(Verification)
+    own_task = aliased(Task)
+    clauses = [
+        Task.state == "submitted",
+        Verification.id.in_(_latest_ids()),
+        ~sa.exists().where(own_visit.task_id == own_task.id, own_task.claim_id == Task.claim_id,
+                           own_visit.examiner_id == reviewer.id),
+        # A reviewer who proposed a rejection waits for someone else's confirmation.
+        ~sa.exists().where(Review.verification_id == Verification.id, Review.reviewer_id == reviewer.id,
+                           Review.decision == PROPOSED_REJECTION),
+    ]
+    if reviewer.unit_id is not None:
+        clauses.append(Report.unit_id != reviewer.unit_id)
+        if group:
+            clauses.append(~sa.exists().where(Unit.id == Report.unit_id, Unit.group == group))
+    return clauses
+
+
+def _joined(*columns):
+    return (sa.select(*columns).select_from(Verification).join(Task, Verification.task_id == Task.id)
+            .join(Claim, Task.claim_id == Claim.id).join(Report, Claim.report_id == Report.id))
+
+
+def _filtered(filters: Filters, now: datetime):
+    clauses = []
+    if filters.flag == "none":
+        clauses.append(~sa.exists().where(Flag.verification_id == Verification.id))
+    elif filters.flag:
+        clauses.append(sa.exists().where(Flag.verification_id == Verification.id, Flag.code == filters.flag))
+    if filters.examiner is not None:
+        clauses.append(Verification.examiner_id == filters.examiner)
+    if filters.report is not None:
+        clauses.append(Claim.report_id == filters.report)
+    if filters.aspect is not None:
+        clauses.append(Claim.aspect_id == filters.aspect)
+    if filters.age is not None:
+        clauses.append(Verification.submitted_at <= now - timedelta(days=filters.age))
+    if filters.disagree:
+        clauses.append(_disagreement())
+    if filters.pending:
+        clauses.append(_pending())
+    return clauses
+
+
+def _unit_group(reviewer: User) -> str:
+    if reviewer.unit_id is None:
+        return ""
+    return db.session.scalar(sa.select(Unit.group).where(Unit.id == reviewer.unit_id)) or ""
+
+
+def queue_page(reviewer: User, filters: Filters, after: int | None = None,
+               size: int = PAGE_SIZE) -> tuple[list[QueueRow], int | None]:
+    """A page of the queue, oldest first, and the keyset of the next page (None on the last)."""
+    now = utcnow()
+    group = _unit_group(reviewer)
+    flag_count = (sa.select(sa.func.count(Flag.id)).where(Flag.verification_id == Verification.id)
+                  .scalar_subquery())
+    query = (_joined(Verification.id, Task.id, Task.kind, Cycle.code, Report.slug, Claim.n, Claim.text,
+                     Verification.finding, Verification.submitted_at, User.username, User.display_name,
+                     Report.title, Aspect.name_zh, Aspect.name_en, flag_count, _disagreement(), _pending())
+             .join(Cycle, Report.cycle_id == Cycle.id).join(Aspect, Claim.aspect_id == Aspect.id)
+             .join(User, Verification.examiner_id == User.id)
+             .where(*_base(reviewer, group), *_filtered(filters, now)))
+    if after is not None:
+        query = query.where(Verification.id > after)
+    rows = db.session.execute(query.order_by(Verification.id).limit(size + 1)).all()
+    items = [QueueRow(r[0], r[1], r[2], f"{r[3]}/{r[4]}/{r[5]}", r[6], r[7], r[8], r[10] or r[9], r[11], r[12],
+                      r[13], int(r[14]), bool(r[15]), bool(r[16])) for r in rows[:size]]
+    return items, (items[-1].verification_id if len(rows) > size else None)
+
+
+def next_in_queue(reviewer: User, filters: Filters, after: int) -> int | None:
+    """The verification after `after` in the reviewer's filtered queue (wrapping to the oldest), if any."""
+    group = _unit_group(reviewer)
+    later = sa.case((Verification.id > after, 0), else_=1)
+    return db.session.scalar(
+        _joined(Verification.id).where(*_base(reviewer, group), *_filtered(filters, utcnow()),
+                                       Verification.id != after)
+        .order_by(later, Verification.id).limit(1))
+
+
+def queue_counts(reviewer: User) -> Counts:
+    """How many items of the reviewer's whole queue each filter would show."""
+    now = utcnow()
+    group = _unit_group(reviewer)
+    base = _base(reviewer, group)
+    counts = Counts()
+    age_columns = [sa.func.coalesce(sa.func.sum(sa.case(
+        (Verification.submitted_at <= now - timedelta(days=days), 1), else_=0)), 0) for days in AGES]
+    flagged = sa.exists().where(Flag.verification_id == Verification.id)
+    summary = db.session.execute(_joined(
+        sa.func.count(Verification.id), *age_columns,
+        sa.func.coalesce(sa.func.sum(sa.case((_disagreement(), 1), else_=0)), 0),
+        sa.func.coalesce(sa.func.sum(sa.case((_pending(), 1), else_=0)), 0),
+        sa.func.coalesce(sa.func.sum(sa.case((flagged, 0), else_=1)), 0)).where(*base)).one()
+    counts.total = int(summary[0])
+    counts.ages = {days: int(summary[1 + i]) for i, days in enumerate(AGES)}
+    counts.disagree, counts.pending, counts.no_flag = (int(x) for x in summary[1 + len(AGES):])
+    counts.flags = {code: int(n) for code, n in db.session.execute(
+        _joined(Flag.code, sa.func.count(sa.distinct(Verification.id)))
+        .join(Flag, Flag.verification_id == Verification.id).where(*base).group_by(Flag.code))}
+    counts.examiners = [(i, display or name, int(n)) for i, name, display, n in db.session.execute(
+        _joined(User.id, User.username, User.display_name, sa.func.count(Verification.id))
+        .join(User, Verification.examiner_id == User.id).where(*base)
+        .group_by(User.id, User.username, User.display_name).order_by(User.username))]
+    counts.reports = [(i, title, int(n)) for i, title, n in db.session.execute(
+        _joined(Report.id, Report.title, sa.func.count(Verification.id)).where(*base)
+        .group_by(Report.id, Report.title).order_by(Report.title))]
+    counts.aspects = [(i, zh, en, int(n)) for i, zh, en, n in db.session.execute(
+        _joined(Aspect.id, Aspect.name_zh, Aspect.name_en, sa.func.count(Verification.id))
+        .join(Aspect, Claim.aspect_id == Aspect.id).where(*base)
+        .group_by(Aspect.id, Aspect.name_zh, Aspect.name_en).order_by(Aspect.name_zh))]
+    return counts
+
+
+def unflagged(reviewer: User, ids: list[int]) -> list[int]:
+    """Of these verification ids, those in the reviewer's queue with no warning, no disagreement and no
+    proposed rejection: the only ones bulk approval may take."""
+    if not ids:
+        return []
+    group = _unit_group(reviewer)
+    return list(db.session.scalars(_joined(Verification.id).where(
+        *_base(reviewer, group), Verification.id.in_(ids[:500]),
+        ~sa.exists().where(Flag.verification_id == Verification.id), ~_disagreement(), ~_pending())
+        .order_by(Verification.id)))
