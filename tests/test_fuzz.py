@@ -163,7 +163,7 @@ def read_forms(html: str, page: str) -> list[tuple[str, Form]]:
 
 @pytest.fixture(scope="module")
 def scene(postgres_url, tmp_path_factory):
-    from conftest import _truncate_postgres
+    from helpers import truncate_postgres
 
     from fieldcheck import create_app
     from fieldcheck.assignment.models import Task
@@ -176,7 +176,7 @@ def scene(postgres_url, tmp_path_factory):
     from fieldcheck.reports.operations import accept_proposals, import_report, proposals_for, report_text_from_input
     from fieldcheck.residents.operations import issue_token
 
-    _truncate_postgres(postgres_url)
+    truncate_postgres(postgres_url)
     app = create_app({"SQLALCHEMY_DATABASE_URI": postgres_url, "TESTING": True, "SECRET_KEY": "test-secret",
                       "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("fuzz-uploads")), "MAX_UPLOAD_MB": 5,
                       "RATELIMIT_ENABLED": False})

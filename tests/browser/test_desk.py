@@ -16,7 +16,7 @@ from helpers import csrf_token, login as client_login
 from playwright.sync_api import expect
 
 import story
-from conftest import TIMEOUT_MS
+TIMEOUT_MS = 15_000  # the same as tests/browser/conftest.py (two modules are called conftest)
 
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 DOCS = Path(__file__).resolve().parents[2] / "docs"
