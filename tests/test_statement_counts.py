@@ -85,8 +85,6 @@ def test_the_review_queue_is_bounded(app):
     same_count(app, client, "/review/", SMALL, LARGE - SMALL)
 
 
-@pytest.mark.xfail(strict=False, reason="the reviewer's desk (fieldcheck/review/*) is being redesigned by another "
-                                        "helper; its queue and page are bounded there")
 def test_a_review_page_is_bounded(app):
     build_world(app)
     first = grow(app, SMALL)
@@ -134,3 +132,27 @@ def test_a_submit_sends_as_many_statements_with_500_visits_stored_as_with_10(app
         assert response.status_code == 201, response.get_data(as_text=True)
         counts.append(len(statements))
     assert counts[0] == counts[1], f"submit: {counts[0]} statements at {SMALL} visits, {counts[1]} at {LARGE}"
+
+
+@pytest.mark.parametrize("path,user", [("/cycles/2025/assign", "org"), ("/p/2025", None)])
+def test_long_lists_come_a_page_at_a_time_and_the_pages_cover_the_sample_once(app, path, user):
+    import re
+
+    build_world(app)
+    grow(app, 450)
+    client = signed_in(app, user) if user else app.test_client()
+    with app.app_context():
+        from fieldcheck.extensions import db
+        from fieldcheck.sampling.models import SampleItem
+        import sqlalchemy as sa
+        expected = sorted(db.session.scalars(sa.select(SampleItem.public_id)))
+    seen, url, pages = [], path, 0
+    while url:
+        html = client.get(url).get_data(as_text=True)
+        ids = re.findall(r'class="mono">(2025/[^<]+)</', html)
+        assert 0 < len(ids) <= 200
+        seen.extend(ids)
+        pages += 1
+        nxt = re.search(r'href="([^"]*after=\d+)">下一页', html)
+        url = nxt.group(1).replace("&amp;", "&") if nxt else None
+    assert pages == 3 and sorted(seen) == expected and len(seen) == len(set(seen))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 from flask_babel import gettext as _
 
 from ..accounts.models import Unit, User
@@ -14,6 +15,7 @@ from ..cycles.states import can_assign as can_assign_in
 from ..db import utcnow
 from ..errors import OperationError
 from ..extensions import db
+from ..places.models import Place
 from ..reports.models import Claim, Report
 from .models import Task
 from .states import TASK, can_assign
@@ -59,9 +61,37 @@ def active_examiners() -> list[User]:
     return [u for u in users if u.has_role("examiner")]
 
 
+# What a task's card, route stop and public id read: claim, place and its parent, report, unit, cycle.
+_CLAIM = joinedload(Task.claim)
+_REPORT = _CLAIM.joinedload(Claim.report)
+TASK_SITE = (_CLAIM.joinedload(Claim.place).joinedload(Place.parent), _REPORT.joinedload(Report.unit),
+             _REPORT.joinedload(Report.cycle), joinedload(Task.examiner))
+
+
 def cycle_tasks(cycle: Cycle, kind: str = "primary") -> list[Task]:
+    """The cycle's tasks of one kind with everything a list of them shows, in one statement."""
     return list(db.session.scalars(sa.select(Task).join(Claim).join(Report)
-                                   .where(Report.cycle_id == cycle.id, Task.kind == kind).order_by(Task.id)))
+                                   .where(Report.cycle_id == cycle.id, Task.kind == kind)
+                                   .options(*TASK_SITE).order_by(Task.id)))
+
+
+def tasks_of_claims(claim_ids: list[int]) -> list[Task]:
+    """The primary tasks of these claims with their examiners, in one statement."""
+    if not claim_ids:
+        return []
+    return list(db.session.scalars(sa.select(Task).where(Task.claim_id.in_(claim_ids), Task.kind == "primary")
+                                   .options(joinedload(Task.examiner))))
+
+
+def tasks_by_id(cycle: Cycle, task_ids: list[int]) -> list[Task]:
+    """These tasks of the cycle (any other id is ignored), with claim, report and examiner, in id order."""
+    if not task_ids:
+        return []
+    return list(db.session.scalars(
+        sa.select(Task).join(Claim).join(Report).where(Report.cycle_id == cycle.id, Task.id.in_(task_ids),
+                                                          Task.kind == "primary")
+        .options(joinedload(Task.examiner), joinedload(Task.claim).joinedload(Claim.report).joinedload(Report.unit))
+        .order_by(Task.id)))
 
 
 def assign_task(task: Task, examiner: User | None, by: User | None = None) -> None:

@@ -13,7 +13,7 @@ from flask_login import current_user
 from ..access import roles_required
 from ..assignment.access import with_own_task
 from ..assignment.models import Task
-from ..assignment.operations import routes_for
+from ..assignment.operations import TASK_SITE, routes_for
 from ..assignment.states import can_submit
 from ..cycles.defaults import MAX_ROUTE_KM
 from ..cycles.settings import settings_of
@@ -38,7 +38,8 @@ def my_tasks():
     """The examiner's own tasks, returned ones first."""
     order = sa.case({"returned": 0, "assigned": 1, "submitted": 2}, value=Task.state, else_=3)
     tasks = db.session.scalars(
-        sa.select(Task).where(Task.examiner_id == current_user.id).order_by(order, Task.id)).all()
+        sa.select(Task).where(Task.examiner_id == current_user.id).options(*TASK_SITE)
+        .order_by(order, Task.id)).all()
     open_tasks = [t for t in tasks if can_submit(t)]
     radius = min((settings_of(t.claim.report.cycle).max_route_km for t in open_tasks), default=MAX_ROUTE_KM)
     routes = routes_for(current_user, open_tasks, radius) if open_tasks else []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from ..accounts.models import User
 from ..assignment.models import Task
@@ -15,6 +16,7 @@ from ..cycles.states import CYCLE
 from ..db import utcnow
 from ..extensions import db
 from ..errors import OperationError
+from ..places.models import Place
 from ..reports.models import Claim, Report
 from .draw import FrameRow, canonical_seed, frame_csv, frame_sha256, parse_frame_csv
 from .models import Sample, SampleItem, SeedEntry
@@ -124,11 +126,10 @@ def add_items(cycle: Cycle, sample: Sample, drawn) -> list[SampleItem]:
 
 def extensions_of(sample: Sample) -> dict[str, int]:
     """How many claims each stratum was extended by (published with the sample)."""
-    counts: dict[str, int] = {}
-    for item in sample.items:
-        if item.reason == "extension":
-            counts[item.stratum] = counts.get(item.stratum, 0) + 1
-    return counts
+    return dict(db.session.execute(
+        sa.select(SampleItem.stratum, sa.func.count()).where(SampleItem.sample_id == sample.id,
+                                                             SampleItem.reason == "extension")
+        .group_by(SampleItem.stratum)).all())
 
 
 def extend_stratum(cycle: Cycle, stratum: str, count: int, by: User | None = None) -> list[SampleItem]:
@@ -209,3 +210,31 @@ def ceremony_step(cycle: Cycle, action: str, seed: str, by: User, via: str):
 
 def get_sample(cycle: Cycle) -> Sample | None:
     return db.session.scalar(sa.select(Sample).where(Sample.cycle_id == cycle.id))
+
+
+SAMPLE_PAGE = 200
+
+
+def sample_page(sample: Sample, after: int | None = None, size: int = SAMPLE_PAGE) -> tuple[list[SampleItem], int | None]:
+    """One page of the sample in published order (stratum, rank), after the item with id `after`.
+
+    Keyset pagination: the page starts from the last item shown, so every page costs the same
+    whatever its depth. Returns the items (claim, place and its parent loaded) and the id to
+    continue after, or None on the last page.
+    """
+    query = sa.select(SampleItem).where(SampleItem.sample_id == sample.id)
+    if after is not None:
+        last = db.session.execute(sa.select(SampleItem.stratum, SampleItem.rank)
+                                  .where(SampleItem.id == after, SampleItem.sample_id == sample.id)).first()
+        if last is not None:
+            query = query.where(sa.or_(SampleItem.stratum > last.stratum,
+                                       sa.and_(SampleItem.stratum == last.stratum, SampleItem.rank > last.rank)))
+    items = list(db.session.scalars(
+        query.options(joinedload(SampleItem.claim).joinedload(Claim.place).joinedload(Place.parent))
+        .order_by(SampleItem.stratum, SampleItem.rank).limit(size + 1)))
+    return items[:size], (items[size - 1].id if len(items) > size else None)
+
+
+def strata_of(sample: Sample) -> list[str]:
+    return list(db.session.scalars(sa.select(SampleItem.stratum).where(SampleItem.sample_id == sample.id)
+                                   .distinct().order_by(SampleItem.stratum)))

@@ -15,7 +15,7 @@ from ..access import roles_required
 from ..accounts.models import User
 from ..assignment.models import Task
 from ..assignment.operations import (active_examiners, assign_task, cycle_tasks, draw_cycle_backchecks,
-                                     plan_and_assign, routes_for)
+                                     plan_and_assign, routes_for, tasks_by_id, tasks_of_claims)
 from ..assignment.states import can_assign
 from ..cycles.access import with_cycle
 from ..cycles.models import Cycle
@@ -24,7 +24,8 @@ from ..errors import OperationError
 from ..extensions import db
 from ..web import change_and_flash, change_or_error, keep_changes
 from .models import SeedEntry
-from .operations import ceremony_step, draw_rule_of, extend_stratum, get_sample, publish_cycle
+from .operations import (ceremony_step, draw_rule_of, extend_stratum, get_sample, publish_cycle, sample_page,
+                         strata_of)
 
 bp = Blueprint("sampling", __name__, url_prefix="/cycles/<code>")
 
@@ -133,18 +134,18 @@ def backchecks(cycle: Cycle):
 @roles_required("organizer")
 @with_cycle
 def assign(cycle: Cycle):
-    """Assign the sampled claims to examiners."""
+    """Assign the sampled claims to examiners, a page of the sample at a time."""
     sample = get_sample(cycle)
     examiners = [u for u in db.session.scalars(sa.select(User).order_by(User.username)) if u.has_role("examiner")]
-    tasks = {t.claim_id: t for t in cycle_tasks(cycle)}
+    after = request.args.get("after", type=int)
     errors = []
     if request.method == "POST":
         by_id = {str(u.id): u for u in examiners}
         changed = 0
-        for task in tasks.values():
+        # Only the tasks named in the form (one page of them), never the whole sample.
+        named = sorted({int(k[5:]) for k in request.form if k.startswith("task-") and k[5:].isdigit()})
+        for task in tasks_by_id(cycle, named):
             choice = request.form.get(f"task-{task.id}")
-            if choice is None:
-                continue
             examiner = by_id.get(choice) if choice else None
             if choice and examiner is None:
                 errors.append(_("Unknown examiner."))
@@ -161,7 +162,10 @@ def assign(cycle: Cycle):
         if changed:
             flash(_("%(n)d tasks assigned.", n=changed))
         if not errors:
-            return redirect(url_for("sampling.assign", code=cycle.code))
+            return redirect(url_for("sampling.assign", code=cycle.code, after=after))
         keep_changes()  # the page is shown again with the messages; what was assigned stays assigned
-    return render_template("sampling/assign.html", cycle=cycle, sample=sample, tasks=tasks,
+    items, next_after = sample_page(sample, after) if sample else ([], None)
+    tasks = {t.claim_id: t for t in tasks_of_claims([i.claim_id for i in items])}
+    return render_template("sampling/assign.html", cycle=cycle, sample=sample, items=items, tasks=tasks,
+                           next_after=next_after, after=after, strata=strata_of(sample) if sample else [],
                            examiners=examiners, errors=errors, can_assign=can_assign), (400 if errors else 200)
