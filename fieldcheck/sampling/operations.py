@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 from ..accounts.models import User
 from ..assignment.models import Task
 from ..audit.models import record
-from ..cycles.models import Cycle
+from ..cycles.models import Aspect, Cycle
 from ..cycles.settings import settings_of
 from ..cycles.states import CYCLE
 from ..db import utcnow
@@ -30,26 +30,42 @@ def draw_rule_of(cycle: Cycle) -> DrawRule:
 
 
 def frame_rows(cycle: Cycle) -> list[FrameRow]:
-    """The frozen frame: every confirmed claim with its stratum (report) and aspect."""
-    claims = db.session.scalars(
-        sa.select(Claim).join(Report).where(Report.cycle_id == cycle.id, Claim.state == "confirmed")
-    ).all()
-    return [FrameRow(c.public_id, c.report.slug, c.aspect.code) for c in claims]
+    """The frozen frame: every confirmed claim with its stratum (report) and aspect, as plain values."""
+    rows = db.session.execute(
+        sa.select(Report.slug, Claim.n, Aspect.code).select_from(Claim)
+        .join(Report, Report.id == Claim.report_id).join(Aspect, Aspect.id == Claim.aspect_id)
+        .where(Report.cycle_id == cycle.id, Claim.state == "confirmed"))
+    return [FrameRow(f"{cycle.code}/{slug}/{n}" if n is not None else None, slug, aspect)
+            for slug, n, aspect in rows]
 
 
 def publish_cycle(cycle: Cycle) -> str:
-    """Freeze the frame: number each report's confirmed claims in text order and record the hash."""
+    """Freeze the frame: number each report's confirmed claims in text order and record the hash.
+
+    In bulk: the checks are one grouped count, the numbering one UPDATE from a window function,
+    the frame one plain select; no claim is loaded as an object.
+    """
     if cycle.state != "draft":
         raise OperationError(_("The frame is already frozen."), status=409)
-    if not cycle.reports:
+    counts = db.session.execute(
+        sa.select(Report.slug, sa.func.count(Claim.id)).select_from(Report)
+        .outerjoin(Claim, sa.and_(Claim.report_id == Report.id, Claim.state == "confirmed"))
+        .where(Report.cycle_id == cycle.id).group_by(Report.slug).order_by(Report.slug)).all()
+    if not counts:
         raise OperationError(_("Import at least one report before publishing."))
-    for report in cycle.reports:
-        confirmed = [c for c in report.claims if c.state == "confirmed"]
+    for slug, confirmed in counts:
         if not confirmed:
-            raise OperationError(_("The report %(slug)s has no confirmed claims yet.", slug=report.slug))
-        for n, claim in enumerate(sorted(confirmed, key=lambda c: c.start), start=1):
-            claim.n = n
+            raise OperationError(_("The report %(slug)s has no confirmed claims yet.", slug=slug))
     db.session.flush()
+    numbered = (
+        sa.select(Claim.id.label("claim_id"),
+                  sa.func.row_number().over(partition_by=Claim.report_id, order_by=(Claim.start, Claim.id))
+                  .label("n"))
+        .join(Report, Report.id == Claim.report_id)
+        .where(Report.cycle_id == cycle.id, Claim.state == "confirmed")
+    ).subquery()
+    db.session.execute(sa.update(Claim).where(Claim.id == numbered.c.claim_id).values(n=numbered.c.n)
+                       .execution_options(synchronize_session="fetch"))
     cycle.frame_sha256 = frame_sha256(frame_rows(cycle))
     cycle.published_at = utcnow()
     CYCLE.move(cycle, "published", "cycle.publish", cycle.code)
