@@ -107,10 +107,11 @@ def grow(app, count: int, *, per_report: int = 5, interviews: int = 2, cycle_cod
                     if state == "submitted":
                         out["submitted_verification_ids"].append(v_id)
                     sha = hashlib.sha256(f"photo/{tag}/{i}".encode()).hexdigest()
+                    phash = f"{(i * 40503) % 65536:04x}{(i * 2654435761) % 2**48:012x}"
                     rows["photo"].append({
                         "id": photo_id, "sha256": sha, "size_bytes": 1000, "format": "JPEG", "width": 640,
-                        "height": 480, "camera": "", "phash": f"{i % 65536:04x}{(i * 2654435761) % 2**48:012x}",
-                        "uploaded_by_id": exa, "uploaded_at": now})
+                        "height": 480, "camera": "", "phash": phash, "uploaded_by_id": exa, "uploaded_at": now,
+                        **{f"phash_b{b}": phash[4 * b:4 * b + 4] for b in range(4)}})
                     rows["verification_photo"].append({"verification_id": v_id, "photo_id": photo_id})
                     for j in range(interviews):
                         iv_id = ids["interview"] + len(rows["interview"])

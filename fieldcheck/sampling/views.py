@@ -13,13 +13,12 @@ from wtforms.validators import DataRequired, Length
 
 from ..access import roles_required
 from ..accounts.models import User
-from ..assignment.models import Task
-from ..assignment.operations import (active_examiners, assign_task, cycle_tasks, draw_cycle_backchecks,
-                                     plan_and_assign, routes_for, tasks_by_id, tasks_of_claims)
+from ..assignment.operations import (active_examiners, assign_task, draw_cycle_backchecks,
+                                     plan_and_assign, tasks_by_id, tasks_of_claims)
+from ..assignment.routing import replan, stored_routes
 from ..assignment.states import can_assign
 from ..cycles.access import with_cycle
 from ..cycles.models import Cycle
-from ..cycles.settings import settings_of
 from ..errors import OperationError
 from ..extensions import db
 from ..web import change_and_flash, change_or_error, keep_changes
@@ -103,14 +102,9 @@ def plan(cycle: Cycle):
 @roles_required("organizer")
 @with_cycle
 def routes(cycle: Cycle):
-    """Each examiner's open tasks as day routes with distances."""
-    tasks = [t for kind in ("primary", "backcheck") for t in cycle_tasks(cycle, kind)
-             if t.state in ("assigned", "returned")]
-    plans = []
-    for user in active_examiners():
-        mine = [t for t in tasks if t.examiner_id == user.id]
-        if mine:
-            plans.append((user, routes_for(user, mine, settings_of(cycle).max_route_km)))
+    """Each examiner's open tasks as day routes with distances (planned when assigned, stored)."""
+    stored = stored_routes([cycle.id])
+    plans = [(user, stored[user.id]) for user in active_examiners() if user.id in stored]
     return render_template("sampling/routes.html", cycle=cycle, plans=plans)
 
 
@@ -144,6 +138,7 @@ def assign(cycle: Cycle):
         changed = 0
         # Only the tasks named in the form (one page of them), never the whole sample.
         named = sorted({int(k[5:]) for k in request.form if k.startswith("task-") and k[5:].isdigit()})
+        touched = set()
         for task in tasks_by_id(cycle, named):
             choice = request.form.get(f"task-{task.id}")
             examiner = by_id.get(choice) if choice else None
@@ -155,11 +150,14 @@ def assign(cycle: Cycle):
             try:
                 # Each row is its own change: one refused assignment leaves the others standing.
                 with db.session.begin_nested():
-                    assign_task(task, examiner, current_user._get_current_object())
+                    previous = task.examiner_id
+                    assign_task(task, examiner, current_user._get_current_object(), replan_routes=False)
+                touched.update((previous, task.examiner_id))
                 changed += 1
             except OperationError as exc:
                 errors.append(exc.message)
         if changed:
+            replan(cycle, touched)  # once for the page, not per row
             flash(_("%(n)d tasks assigned.", n=changed))
         if not errors:
             return redirect(url_for("sampling.assign", code=cycle.code, after=after))
