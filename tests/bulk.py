@@ -42,7 +42,8 @@ def _fix_sequences(conn) -> None:
 
 
 def grow(app, count: int, *, per_report: int = 5, interviews: int = 2, cycle_code: str = "2025",
-         examiner: str = "exa", reviewer: str = "rev", tag: str | None = None) -> dict:
+         examiner: str | list[str] = "exa", reviewer: str = "rev", tag: str | None = None,
+         states: tuple[str, ...] = STATES) -> dict:
     """Add `count` sampled claims with their field work; returns a few ids for the tests to use."""
     from fieldcheck.extensions import db
 
@@ -60,7 +61,9 @@ def grow(app, count: int, *, per_report: int = 5, interviews: int = 2, cycle_cod
                 "SELECT id FROM question WHERE cycle_id = :c ORDER BY position, id"), {"c": cycle_id})]
             places = [r[0] for r in conn.execute(sa.text("SELECT id FROM place ORDER BY id"))]
             sample_id = conn.execute(sa.text("SELECT id FROM sample WHERE cycle_id = :c"), {"c": cycle_id}).scalar_one()
-            exa = conn.execute(sa.text('SELECT id FROM "user" WHERE username = :u'), {"u": examiner}).scalar_one()
+            names = [examiner] if isinstance(examiner, str) else list(examiner)
+            staff = [conn.execute(sa.text('SELECT id FROM "user" WHERE username = :u'), {"u": name}).scalar_one()
+                     for name in names]
             rev = conn.execute(sa.text('SELECT id FROM "user" WHERE username = :u'), {"u": reviewer}).scalar_one()
             ids = {name: _next_id(conn, name) for name in TABLES if name not in ("verification_photo", "rating")}
             rows: dict[str, list[dict]] = {name: [] for name in TABLES}
@@ -89,7 +92,8 @@ def grow(app, count: int, *, per_report: int = 5, interviews: int = 2, cycle_cod
                         "id": ids["sample_item"] + i, "sample_id": sample_id, "claim_id": claim_id,
                         "public_id": f"{cycle_code}/{slug}/{k + 1}", "stratum": slug, "rank": k + 1,
                         "ticket_hex": hashlib.sha256(f"{tag}/{i}".encode()).hexdigest(), "reason": "size"})
-                    state = STATES[i % len(STATES)]
+                    state = states[i % len(states)]
+                    exa = staff[i % len(staff)]
                     rows["task"].append({
                         "id": task_id, "claim_id": claim_id, "kind": "primary", "examiner_id": exa, "state": state,
                         "assigned_at": now, "return_reason": "照片不清楚" if state == "returned" else "",
