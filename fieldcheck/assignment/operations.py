@@ -19,7 +19,7 @@ from ..reports.models import Claim, Report
 from .models import Task
 from .states import TASK, can_assign
 from .backcheck import backcheck_salt, disagreement, draw_backchecks, second_examiner
-from .plan import Examiner, Plan, Route, TaskSite, conflicts, day_routes, plan_assignment
+from .plan import Examiner, Plan, TaskSite, conflicts, plan_assignment
 from .routing import replan
 from .site import TASK_SITE, site_of
 
@@ -134,13 +134,6 @@ def plan_and_assign(cycle: Cycle, by: User | None = None) -> Plan:
     record("assignment.plan", "cycle", cycle.code, actor=by,
            after={"assigned": len(plan.assignments) - len(current), "unassignable": len(plan.unassignable)})
     return plan
-
-
-def routes_for(user: User, tasks: list[Task], max_route_km: float) -> list[tuple[Route, list[Task]]]:
-    """An examiner's open tasks grouped into day routes, each with its tasks in visiting order."""
-    by_key = {str(t.id): t for t in tasks}
-    routes = day_routes([site_of(t) for t in tasks], max_route_km)
-    return [(route, [by_key[k] for k in route.stops]) for route in routes]
 
 
 def draw_cycle_backchecks(cycle: Cycle, seed: str, by: User | None = None) -> list[Task]:

@@ -12,6 +12,7 @@ import math
 from collections.abc import Iterable
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from ..cycles.models import Cycle
 from ..cycles.settings import settings_of
@@ -84,9 +85,12 @@ def stored_routes(cycle_ids: Iterable[int] | None, examiner_id: int | None = Non
         by_cycle: dict[int, set[int]] = {}
         for cycle_id, examiner in missing:
             by_cycle.setdefault(cycle_id, set()).add(examiner)
-        for cycle_id, examiners in sorted(by_cycle.items()):
-            replan(db.session.get(Cycle, cycle_id), examiners)
-        db.session.flush()
+        try:
+            with db.session.begin_nested():
+                for cycle_id, examiners in sorted(by_cycle.items()):
+                    replan(db.session.get(Cycle, cycle_id), examiners)
+        except IntegrityError:
+            pass  # a concurrent request planned the same routes first; theirs are read below
     plans: dict[int, list[tuple[Route, list[Task]]]] = {}
     current: tuple[int, int, int] | None = None
     for stop, task in db.session.execute(query):
