@@ -63,7 +63,8 @@ verification_photo = sa.Table(
     "verification_photo",
     db.metadata,
     sa.Column("verification_id", sa.ForeignKey("verification.id"), primary_key=True),
-    sa.Column("photo_id", sa.ForeignKey("photo.id"), primary_key=True),
+    # Indexed on its own too: which visits used this photo (the duplicate-photo check).
+    sa.Column("photo_id", sa.ForeignKey("photo.id"), primary_key=True, index=True),
 )
 
 

@@ -53,15 +53,19 @@ def other_photos(verification: Verification, max_distance: int) -> list[OtherPho
     if match:
         columns = (Photo.phash_b0, Photo.phash_b1, Photo.phash_b2, Photo.phash_b3)
         match.extend(column.in_(sorted(wanted)) for column, wanted in zip(columns, bands) if wanted)
+    query = sa.select(Photo.sha256, Photo.phash, Report.slug, Claim.n)
+    if match:
+        # The candidates first, each condition by its own index (a UNION, not an OR the planner
+        # might answer by walking the cycle), then the few of them used in this cycle.
+        candidates = sa.union(*(sa.select(Photo.id).where(condition) for condition in match)).subquery()
+        query = query.select_from(candidates).join(Photo, Photo.id == candidates.c.id)
     query = (
-        sa.select(Photo.sha256, Photo.phash, Report.slug, Claim.n)
+        query
         .join(verification_photo, verification_photo.c.photo_id == Photo.id)
         .join(Verification, Verification.id == verification_photo.c.verification_id)
         .join(Task, Task.id == Verification.task_id).join(Claim, Claim.id == Task.claim_id)
         .join(Report, Report.id == Claim.report_id)
         .where(Report.cycle_id == cycle.id, Verification.task_id != verification.task_id))
-    if match:
-        query = query.where(sa.or_(*match))
     return [OtherPhoto(sha, phash or "", f"{cycle.code}/{slug}/{n}") for sha, phash, slug, n in db.session.execute(query)]
 
 

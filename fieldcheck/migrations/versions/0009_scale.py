@@ -40,11 +40,13 @@ def upgrade():
         for band in range(BANDS):
             batch_op.add_column(sa.Column(f'phash_b{band}', sa.String(length=4), nullable=True))
             batch_op.create_index(batch_op.f(f'ix_photo_phash_b{band}'), [f'phash_b{band}'], unique=False)
+    op.create_index(op.f('ix_verification_photo_photo_id'), 'verification_photo', ['photo_id'], unique=False)
     op.execute("UPDATE photo SET " + ", ".join(f"phash_b{b} = lower(substr(phash, {1 + 4 * b}, 4))" for b in range(BANDS))
                + " WHERE length(phash) = 16")
 
 
 def downgrade():
+    op.drop_index(op.f('ix_verification_photo_photo_id'), table_name='verification_photo')
     with op.batch_alter_table('photo', schema=None) as batch_op:
         for band in range(BANDS):
             batch_op.drop_index(batch_op.f(f'ix_photo_phash_b{band}'))
