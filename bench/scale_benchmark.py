@@ -285,7 +285,15 @@ def page_times(session: requests.Session, url: str, n: int, budget_s: float = 60
 
 
 SCORES_CHILD = r"""
-import json, resource, sys, time
+import json, sys, time
+
+def vm(field):
+    # VmHWM (the peak) and VmRSS of this process; getrusage's ru_maxrss would count the parent's
+    # peak too, since Linux keeps it across fork and exec.
+    for line in open("/proc/self/status"):
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+
 sys.path.insert(0, sys.argv[2])
 from fieldcheck import create_app
 from fieldcheck.extensions import db
@@ -296,13 +304,13 @@ with app.test_request_context():
     from fieldcheck.scores.compute import approved_results, claim_rows, report_rows
     cycle = db.session.scalar(sa.select(Cycle).where(Cycle.code == "2025"))
     db.session.execute(sa.text("SELECT 1"))
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    base = vm("VmRSS")
     t0 = time.perf_counter()
     rows = report_rows(cycle)
     t1 = time.perf_counter()
     claims = claim_rows(cycle)
     t2 = time.perf_counter()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = vm("VmHWM")
     print(json.dumps({"reports": len(rows), "claims": len(claims), "ratings": sum(r["ratings"] for r in rows),
                       "report_s": t1 - t0, "claim_s": t2 - t1, "base_mb": base, "peak_mb": peak}))
 """

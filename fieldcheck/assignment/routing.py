@@ -35,6 +35,14 @@ def open_tasks(cycle_id: int, examiner_ids: Iterable[int]) -> list[Task]:
         .options(*TASK_SITE).order_by(Task.id)))
 
 
+def open_task_counts(cycle: Cycle) -> dict[int, int]:
+    """Open tasks per examiner id in the cycle, counted by the database."""
+    return dict(db.session.execute(
+        sa.select(Task.examiner_id, sa.func.count()).join(Claim).join(Report)
+        .where(Report.cycle_id == cycle.id, Task.state.in_(OPEN), Task.examiner_id.is_not(None))
+        .group_by(Task.examiner_id)).all())
+
+
 def replan(cycle: Cycle, examiner_ids: Iterable[int]) -> None:
     """Recompute and store the day routes of these examiners' open tasks in the cycle."""
     ids = sorted({i for i in examiner_ids if i is not None})

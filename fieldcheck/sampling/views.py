@@ -15,7 +15,7 @@ from ..access import roles_required
 from ..accounts.models import User
 from ..assignment.operations import (active_examiners, assign_task, draw_cycle_backchecks,
                                      plan_and_assign, tasks_by_id, tasks_of_claims)
-from ..assignment.routing import replan, stored_routes
+from ..assignment.routing import open_task_counts, replan, stored_routes
 from ..assignment.states import can_assign
 from ..cycles.access import with_cycle
 from ..cycles.models import Cycle
@@ -102,10 +102,16 @@ def plan(cycle: Cycle):
 @roles_required("organizer")
 @with_cycle
 def routes(cycle: Cycle):
-    """Each examiner's open tasks as day routes with distances (planned when assigned, stored)."""
-    stored = stored_routes([cycle.id])
-    plans = [(user, stored[user.id]) for user in active_examiners() if user.id in stored]
-    return render_template("sampling/routes.html", cycle=cycle, plans=plans)
+    """Each examiner's open tasks as day routes with distances (planned when assigned, stored), one examiner
+    at a time: the page lists the examiners with their open tasks and shows the chosen one's routes."""
+    counts = open_task_counts(cycle)
+    examiners = [(user, counts[user.id]) for user in active_examiners() if counts.get(user.id)]
+    chosen = request.args.get("examiner", type=int)
+    if chosen not in counts:
+        chosen = examiners[0][0].id if examiners else None
+    stored = stored_routes([cycle.id], chosen) if chosen is not None else {}
+    plans = [(user, stored[user.id]) for user, _n in examiners if user.id in stored]
+    return render_template("sampling/routes.html", cycle=cycle, plans=plans, examiners=examiners, chosen=chosen)
 
 
 @bp.route("/backchecks", methods=["POST"])
