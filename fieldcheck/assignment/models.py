@@ -38,3 +38,22 @@ class Task(db.Model):
     @property
     def latest(self) -> "Verification | None":  # noqa: F821
         return self.verifications[-1] if self.verifications else None
+
+
+class RouteStop(db.Model):
+    """One open task's place in its examiner's planned day routes (per cycle), stored when planned.
+
+    Routes are computed when assignments change (assignment.routing.replan), not on every page view;
+    a page finding an open task without a stop replans that examiner once.
+    """
+
+    __tablename__ = "route_stop"
+    __table_args__ = (sa.Index("ix_route_stop_cycle_examiner", "cycle_id", "examiner_id", "day", "position"),)
+
+    task_id: Mapped[int] = mapped_column(sa.ForeignKey("task.id", ondelete="CASCADE"), primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(sa.ForeignKey("cycle.id", ondelete="CASCADE"))
+    examiner_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
+    day: Mapped[int]
+    position: Mapped[int]
+    # Geodesic km from the previous stop of the day (0 for a day's first stop and for placeless tasks).
+    leg_km: Mapped[float]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 from flask_babel import gettext as _
 
 from ..accounts.models import Unit, User
@@ -18,7 +19,9 @@ from ..reports.models import Claim, Report
 from .models import Task
 from .states import TASK, can_assign
 from .backcheck import backcheck_salt, disagreement, draw_backchecks, second_examiner
-from .plan import Examiner, Plan, Route, TaskSite, conflicts, day_routes, plan_assignment
+from .plan import Examiner, Plan, TaskSite, conflicts, plan_assignment
+from .routing import replan
+from .site import TASK_SITE, site_of
 
 
 def related_units() -> dict[str, set[str]]:
@@ -39,12 +42,6 @@ def examiner_of(user: User) -> Examiner:
     return Examiner(user.username, unit.name if unit else None)
 
 
-def site_of(task: Task) -> TaskSite:
-    place = task.claim.place
-    lat, lon = place.wgs84() if place else (None, None)
-    return TaskSite(str(task.id), task.claim.report.unit.name, lat, lon)
-
-
 def has_conflict(user: User, claim: Claim) -> bool:
     """The person belongs to the claim's unit or to a unit the cycle marks as related."""
     if user.unit_id is None:
@@ -60,12 +57,37 @@ def active_examiners() -> list[User]:
 
 
 def cycle_tasks(cycle: Cycle, kind: str = "primary") -> list[Task]:
+    """The cycle's tasks of one kind with everything a list of them shows, in one statement."""
     return list(db.session.scalars(sa.select(Task).join(Claim).join(Report)
-                                   .where(Report.cycle_id == cycle.id, Task.kind == kind).order_by(Task.id)))
+                                   .where(Report.cycle_id == cycle.id, Task.kind == kind)
+                                   .options(*TASK_SITE).order_by(Task.id)))
 
 
-def assign_task(task: Task, examiner: User | None, by: User | None = None) -> None:
-    """Give a sampled claim to an examiner (or take it back while nothing was submitted)."""
+def tasks_of_claims(claim_ids: list[int]) -> list[Task]:
+    """The primary tasks of these claims with their examiners, in one statement."""
+    if not claim_ids:
+        return []
+    return list(db.session.scalars(sa.select(Task).where(Task.claim_id.in_(claim_ids), Task.kind == "primary")
+                                   .options(joinedload(Task.examiner))))
+
+
+def tasks_by_id(cycle: Cycle, task_ids: list[int]) -> list[Task]:
+    """These tasks of the cycle (any other id is ignored), with claim, report and examiner, in id order."""
+    if not task_ids:
+        return []
+    return list(db.session.scalars(
+        sa.select(Task).join(Claim).join(Report).where(Report.cycle_id == cycle.id, Task.id.in_(task_ids),
+                                                          Task.kind == "primary")
+        .options(joinedload(Task.examiner), joinedload(Task.claim).joinedload(Claim.report).joinedload(Report.unit))
+        .order_by(Task.id)))
+
+
+def assign_task(task: Task, examiner: User | None, by: User | None = None, *, replan_routes: bool = True) -> None:
+    """Give a sampled claim to an examiner (or take it back while nothing was submitted).
+
+    The day routes of the examiners concerned are planned again and stored; a caller assigning
+    many tasks passes replan_routes=False and calls `replan` once at the end.
+    """
     cycle = task.claim.report.cycle
     if not can_assign_in(cycle):
         raise OperationError(_("Tasks are assigned after the draw and until fieldwork ends."), status=409)
@@ -83,11 +105,14 @@ def assign_task(task: Task, examiner: User | None, by: User | None = None) -> No
     if task.examiner_id != values["examiner_id"]:
         values.update(blind_qty=None, revealed_at=None)  # the count was the previous examiner's
     previous = task.examiner.username if task.examiner else None
+    previous_id = task.examiner_id
     TASK.move(task, "assigned" if examiner is not None else "unassigned", "task.assign", task.claim.public_id,
               actor=by, before_data={"examiner": previous},
               after_data={"examiner": examiner.username if examiner else None}, **values)
     if examiner is not None and cycle.state == "sampled":
         CYCLE.move(cycle, "fieldwork", "cycle.fieldwork", cycle.code, actor=by)
+    if replan_routes:
+        replan(cycle, [previous_id, task.examiner_id])
 
 
 def plan_and_assign(cycle: Cycle, by: User | None = None) -> Plan:
@@ -100,19 +125,15 @@ def plan_and_assign(cycle: Cycle, by: User | None = None) -> Plan:
     plan = plan_assignment([site_of(t) for t in tasks], [examiner_of(u) for u in users.values()],
                            related_units(), max_route_km=settings_of(cycle).max_route_km, current=current)
     by_id = {str(t.id): t for t in tasks}
+    touched = set()
     for key, username in sorted(plan.assignments.items()):
         if key not in current:
-            assign_task(by_id[key], users[username], by)
+            touched.update((by_id[key].examiner_id, users[username].id))
+            assign_task(by_id[key], users[username], by, replan_routes=False)
+    replan(cycle, touched)
     record("assignment.plan", "cycle", cycle.code, actor=by,
            after={"assigned": len(plan.assignments) - len(current), "unassignable": len(plan.unassignable)})
     return plan
-
-
-def routes_for(user: User, tasks: list[Task], max_route_km: float) -> list[tuple[Route, list[Task]]]:
-    """An examiner's open tasks grouped into day routes, each with its tasks in visiting order."""
-    by_key = {str(t.id): t for t in tasks}
-    routes = day_routes([site_of(t) for t in tasks], max_route_km)
-    return [(route, [by_key[k] for k in route.stops]) for route in routes]
 
 
 def draw_cycle_backchecks(cycle: Cycle, seed: str, by: User | None = None) -> list[Task]:
@@ -149,6 +170,7 @@ def draw_cycle_backchecks(cycle: Cycle, seed: str, by: User | None = None) -> li
         record("task.backcheck", "task", public_id, actor=by, before=None,
                after={"examiner": second, "salt": salt, "ticket": f"{ticket:064x}"})
     db.session.flush()
+    replan(cycle, {t.examiner_id for t in created})
     return created
 
 

@@ -2,7 +2,10 @@
 
 Pure functions over plain values. Tasks and examiners are sorted by key
 before use and ties are broken by key, so the same input in any order gives
-the same plan. Distances are geodesic (WGS-84) through ``places.geo``.
+the same plan. Planning (nearest neighbours, clusters) uses the haversine distance on a sphere of
+the mean Earth radius: cheap, and within 0.5 % of the ellipsoid. The distances shown, the legs of
+a route and the radius each route is kept within, are geodesic (WGS-84) through ``places.geo``,
+one per stop.
 """
 
 from __future__ import annotations
@@ -81,7 +84,18 @@ def conflicts(examiner: Examiner, task: TaskSite, related_units: Mapping[str, se
     return unit == own or unit in related_units.get(own, ()) or own in related_units.get(unit, ())
 
 
+EARTH_RADIUS_KM = 6371.0088  # the IUGG mean radius
+
+
+def haversine_km(a: Point, b: Point) -> float:
+    """Great-circle distance on the mean-radius sphere: for choosing, never for showing."""
+    lat1, lon1, lat2, lon2 = map(math.radians, (a[0], a[1], b[0], b[1]))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
+
+
 def _km(a: Point, b: Point) -> float:
+    """The geodesic distance shown to people (and the radius is kept in)."""
     return geodesic_distance_m(a, b) / 1000.0
 
 
@@ -121,9 +135,11 @@ def day_routes(sites: Sequence[TaskSite], max_route_km: float, start: Point | No
             site, leg = pending[0], 0.0
         else:
             site, leg = min(
-                ((s, _km(origin, s.position)) for s in pending),  # type: ignore[arg-type]
+                ((s, haversine_km(origin, s.position)) for s in pending),  # type: ignore[arg-type]
                 key=lambda item: (item[1], item[0].task_key),
             )
+        if here is not None:
+            leg = _km(here, site.position)  # type: ignore[arg-type]  # the chosen leg, measured properly
         if here is None:
             leg = 0.0
         elif math.fsum(legs) + leg > max_route_km:
@@ -152,7 +168,7 @@ def _clusters(tasks: Sequence[TaskSite], radius_km: float) -> list[list[TaskSite
     while remaining:
         seed = remaining[0]
         near = sorted(
-            (0.0 if t is seed else _km(seed.position, t.position), t.task_key, t)  # type: ignore[arg-type]
+            (0.0 if t is seed else haversine_km(seed.position, t.position), t.task_key, t)  # type: ignore[arg-type]
             for t in remaining
         )
         members = [t for dist, _, t in near if dist <= radius_km]

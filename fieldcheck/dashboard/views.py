@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 from flask import Blueprint, Response, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -16,6 +17,7 @@ from ..cycles.operations import close_cycle, end_fieldwork
 from ..cycles.states import CYCLE
 from ..extensions import db
 from ..reports.models import Claim, Report
+from ..sampling.models import SampleItem
 from ..sampling.operations import draw_rule_of, get_sample
 from ..web import change_and_flash
 from .audit import AuditFilter, csv_lines, page_of
@@ -31,7 +33,17 @@ def cycle(cycle: Cycle):
     counts = dict(db.session.execute(
         sa.select(Task.state, sa.func.count()).join(Claim).join(Report)
         .where(Report.cycle_id == cycle.id, Task.kind == "primary").group_by(Task.state)).all())
-    return render_template("dashboard/cycle.html", cycle=cycle, task_counts=counts, sample=get_sample(cycle),
+    # Counted by the database: the page never loads the claims or sample items themselves.
+    confirmed = dict(db.session.execute(
+        sa.select(Claim.report_id, sa.func.count()).join(Report, Report.id == Claim.report_id)
+        .where(Report.cycle_id == cycle.id, Claim.state == "confirmed").group_by(Claim.report_id)).all())
+    reports = db.session.scalars(sa.select(Report).where(Report.cycle_id == cycle.id)
+                                 .options(joinedload(Report.unit)).order_by(Report.slug)).all()
+    sample = get_sample(cycle)
+    sampled = db.session.scalar(sa.select(sa.func.count()).select_from(SampleItem)
+                                .where(SampleItem.sample_id == sample.id)) if sample else 0
+    return render_template("dashboard/cycle.html", cycle=cycle, task_counts=counts, sample=sample,
+                           reports=reports, confirmed=confirmed, sampled=sampled,
                            method=draw_rule_of(cycle).method, can_move=CYCLE.can, chain=chain_head(db.session))
 
 

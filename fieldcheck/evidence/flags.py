@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import combinations
 from datetime import datetime, timedelta, timezone
 from typing import NamedTuple
 
@@ -251,3 +252,30 @@ def _m(metres: float) -> float:
 
 def _h(delta: timedelta) -> float:
     return round(delta / timedelta(hours=1), 2)
+
+
+BAND_BITS = 16
+MAX_BAND_VALUES = 1000  # beyond this many candidate values per band the prefilter is not worth it
+
+
+def phash_band_values(phash: str, max_distance: int) -> list[set[str]] | None:
+    """Per 16-bit band of a 64-bit hex pHash, every band value within max_distance // 4 bits.
+
+    Two hashes at most d bits apart differ in at most d // 4 bits in one of the four bands
+    (pigeonhole), so a photo sharing no band with these values cannot be within d bits: the
+    database can be asked for the candidates through an index. None when the hash is malformed
+    or the radius makes the lists too long to be a filter.
+    """
+    if not phash or len(phash) != 16:
+        return None
+    try:
+        bands = [int(phash[i:i + 4], 16) for i in range(0, 16, 4)]
+    except ValueError:
+        return None
+    radius = max(0, max_distance) // 4
+    masks = [0]
+    for k in range(1, radius + 1):
+        masks.extend(sum(1 << b for b in bits) for bits in combinations(range(BAND_BITS), k))
+        if len(masks) > MAX_BAND_VALUES:
+            return None
+    return [{f"{band ^ mask:04x}" for mask in masks} for band in bands]

@@ -191,14 +191,20 @@ def _srgb_profile() -> ImageCms.ImageCmsProfile:
     return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 
 
+@lru_cache(maxsize=16)
+def _transform_to_srgb(icc: bytes, mode: str) -> ImageCms.ImageCmsTransform:
+    """The colour transform from one embedded profile, built once per process (a phone model's
+    photos all carry the same profile). NOCACHE: the transform is shared by a worker's threads,
+    and LittleCMS's one-pixel cache is not safe to share."""
+    source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+    return ImageCms.buildTransform(source, _srgb_profile(), mode, "RGB", flags=ImageCms.Flags.NOCACHE)
+
+
 def _to_srgb(img: Image.Image, icc: bytes | None) -> Image.Image:
     """Convert from the embedded ICC profile (phones shoot Display P3, print files CMYK)."""
     if icc and img.mode in ("RGB", "CMYK", "L"):
         try:
-            source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
-            out = ImageCms.profileToProfile(img, source, _srgb_profile(), outputMode="RGB")
-            if out is not None:
-                return out
+            return ImageCms.applyTransform(img, _transform_to_srgb(icc, img.mode))
         except Exception:  # unusable or mismatched profile: plain conversion below is fine
             pass
     return img

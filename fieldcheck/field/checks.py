@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from ..assignment.models import Task
 from ..cycles.settings import settings_of
-from ..evidence.flags import FlagSettings, OtherPhoto, PhotoEvidence, VisitEvidence, compute_flags
-from ..evidence.models import Flag, Photo, verification_photo
+from ..evidence.flags import FlagSettings, OtherPhoto, PhotoEvidence, VisitEvidence, compute_flags, phash_band_values
+from ..evidence.models import PHASH_BANDS, Flag, Photo, verification_photo
 from ..extensions import db
 from ..reports.models import Claim, Report
 from .models import Verification
@@ -29,21 +29,44 @@ def photo_time(photo: Photo) -> datetime | None:
     return value
 
 
-def other_photos(verification: Verification) -> list[OtherPhoto]:
-    """Photos used as evidence for other tasks of the same cycle (a resubmission may reuse its own).
+def other_photos(verification: Verification, max_distance: int) -> list[OtherPhoto]:
+    """Candidate photos used as evidence for other tasks of the same cycle (a resubmission may reuse its own).
 
-    One query, whatever the size of the cycle: each row carries the claim's public id parts.
+    One query, whatever the size of the cycle: the database returns only photos with the same
+    SHA-256 or sharing a pHash band within reach of `max_distance` bits (indexed columns); the
+    pure check then measures the exact distance. Each row carries the claim's public id parts.
     """
     task = verification.task
     cycle = task.claim.report.cycle
-    rows = db.session.execute(
-        sa.select(Photo.sha256, Photo.phash, Report.slug, Claim.n)
+    mine = list(verification.photos)
+    if not mine:
+        return []
+    match = [Photo.sha256.in_([p.sha256 for p in mine])]
+    bands: list[set[str]] = [set() for _ in range(PHASH_BANDS)]
+    for photo in mine:
+        values = phash_band_values(photo.phash or "", max_distance)
+        if values is None and photo.phash:
+            match = []  # a radius too wide for the bands: every photo of the cycle is a candidate
+            break
+        for band, wanted in zip(bands, values or ()):
+            band.update(wanted)
+    if match:
+        columns = (Photo.phash_b0, Photo.phash_b1, Photo.phash_b2, Photo.phash_b3)
+        match.extend(column.in_(sorted(wanted)) for column, wanted in zip(columns, bands) if wanted)
+    query = sa.select(Photo.sha256, Photo.phash, Report.slug, Claim.n)
+    if match:
+        # The candidates first, each condition by its own index (a UNION, not an OR the planner
+        # might answer by walking the cycle), then the few of them used in this cycle.
+        candidates = sa.union(*(sa.select(Photo.id).where(condition) for condition in match)).subquery()
+        query = query.select_from(candidates).join(Photo, Photo.id == candidates.c.id)
+    query = (
+        query
         .join(verification_photo, verification_photo.c.photo_id == Photo.id)
         .join(Verification, Verification.id == verification_photo.c.verification_id)
         .join(Task, Task.id == Verification.task_id).join(Claim, Claim.id == Task.claim_id)
         .join(Report, Report.id == Claim.report_id)
-        .where(Report.cycle_id == cycle.id, Verification.task_id != verification.task_id)).all()
-    return [OtherPhoto(sha, phash or "", f"{cycle.code}/{slug}/{n}") for sha, phash, slug, n in rows]
+        .where(Report.cycle_id == cycle.id, Verification.task_id != verification.task_id))
+    return [OtherPhoto(sha, phash or "", f"{cycle.code}/{slug}/{n}") for sha, phash, slug, n in db.session.execute(query)]
 
 
 def evidence_of(verification: Verification) -> tuple[VisitEvidence, FlagSettings]:
@@ -58,7 +81,7 @@ def evidence_of(verification: Verification) -> tuple[VisitEvidence, FlagSettings
         started_at=verification.started_at, submitted_at=verification.submitted_at,
         photos=[PhotoEvidence(p.sha256, photo_time(p), (p.gps_lat, p.gps_lon) if p.gps_lat is not None else None,
                               p.phash or "") for p in verification.photos],
-        other_photos=other_photos(verification),
+        other_photos=other_photos(verification, settings.phash_max_distance),
         interviews=[[r.value for r in i.ratings] for i in verification.interviews],
         min_interviews=settings.min_interviews)
     return visit, FlagSettings(**settings.flag_thresholds())

@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 import sqlalchemy as sa
 from flask import url_for
 from flask_babel import gettext as _
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload, subqueryload
 
 from ..accounts.models import User
 from ..assignment.models import Task
@@ -97,9 +97,11 @@ def _tasks(user: User) -> list[Task]:
             report.joinedload(Report.cycle).selectinload(Cycle.questions),
             report.joinedload(Report.unit),
             claim.joinedload(Claim.place).joinedload(Place.parent),
-            selectinload(Task.verifications).options(
-                selectinload(Verification.photos),
-                selectinload(Verification.interviews).selectinload(Interview.ratings),
+            # subqueryload: one statement per level whatever the number of tasks (selectinload
+            # would send one more for every 500).
+            subqueryload(Task.verifications).options(
+                subqueryload(Verification.photos),
+                subqueryload(Verification.interviews).subqueryload(Interview.ratings),
             ),
         )
         .order_by(sa.case(STATE_ORDER, value=Task.state, else_=3), Task.id)

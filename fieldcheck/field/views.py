@@ -13,10 +13,9 @@ from flask_login import current_user
 from ..access import roles_required
 from ..assignment.access import with_own_task
 from ..assignment.models import Task
-from ..assignment.operations import routes_for
+from ..assignment.routing import stored_routes
+from ..assignment.site import TASK_SITE
 from ..assignment.states import can_submit
-from ..cycles.defaults import MAX_ROUTE_KM
-from ..cycles.settings import settings_of
 from ..errors import OperationError
 from ..evidence.models import Photo
 from ..evidence.store import photo_store
@@ -38,10 +37,11 @@ def my_tasks():
     """The examiner's own tasks, returned ones first."""
     order = sa.case({"returned": 0, "assigned": 1, "submitted": 2}, value=Task.state, else_=3)
     tasks = db.session.scalars(
-        sa.select(Task).where(Task.examiner_id == current_user.id).order_by(order, Task.id)).all()
+        sa.select(Task).where(Task.examiner_id == current_user.id).options(*TASK_SITE)
+        .order_by(order, Task.id)).all()
     open_tasks = [t for t in tasks if can_submit(t)]
-    radius = min((settings_of(t.claim.report.cycle).max_route_km for t in open_tasks), default=MAX_ROUTE_KM)
-    routes = routes_for(current_user, open_tasks, radius) if open_tasks else []
+    # Planned when the tasks were assigned and stored: read, not recomputed, on every view.
+    routes = stored_routes(None, current_user.id).get(current_user.id, []) if open_tasks else []
     done = [t for t in tasks if not can_submit(t)]
     return render_template("field/tasks.html", routes=routes, done=done,
                            returned=[t for t in open_tasks if t.state == "returned"])

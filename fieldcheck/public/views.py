@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
@@ -17,7 +18,8 @@ from ..reports.access import with_published_claim, with_published_report
 from ..reports.highlight import report_blocks
 from ..reports.models import Claim, Report
 from ..sampling.draw import frame_csv
-from ..sampling.operations import extensions_of, frame_rows, get_sample
+from ..sampling.models import SampleItem
+from ..sampling.operations import extensions_of, frame_rows, get_sample, sample_page
 from ..sampling.rule import Drawn, sample_csv
 from ..web import change_and_flash
 from .feedback import HONEYPOT_FIELD, leave_feedback
@@ -47,8 +49,12 @@ def healthz():
 def cycle(cycle: Cycle):
     """A cycle's reports, and after the draw its seed, frame hash and sample."""
     sample = get_sample(cycle)
-    return render_template("public/cycle.html", cycle=cycle, sample=sample,
-                           extensions=extensions_of(sample) if sample else {})
+    after = request.args.get("after", type=int)
+    items, next_after = sample_page(sample, after) if sample else ([], None)
+    reports = db.session.scalars(sa.select(Report).where(Report.cycle_id == cycle.id)
+                                 .options(joinedload(Report.unit)).order_by(Report.slug)).all()
+    return render_template("public/cycle.html", cycle=cycle, sample=sample, reports=reports, items=items,
+                           after=after, next_after=next_after, extensions=extensions_of(sample) if sample else {})
 
 
 @bp.route("/p/<code>/frame.csv")
@@ -107,7 +113,10 @@ def report(report: Report):
     """A published report with its claims highlighted."""
     cycle = report.cycle
     sample = get_sample(cycle)
-    sampled = {item.claim_id for item in sample.items} if sample else set()
+    # This report's sampled claims only, never the whole cycle's sample.
+    sampled = set(db.session.scalars(sa.select(SampleItem.claim_id).join(Claim, Claim.id == SampleItem.claim_id)
+                                     .where(SampleItem.sample_id == sample.id, Claim.report_id == report.id))) \
+        if sample else set()
     return render_template("public/report.html", cycle=cycle, report=report, blocks=report_blocks(report),
                            sampled=sampled)
 

@@ -22,7 +22,8 @@ class Sample(db.Model):
     seed: Mapped[str] = mapped_column(sa.String(200))
     canonical_seed: Mapped[str] = mapped_column(sa.String(200))
     frame_sha256: Mapped[str] = mapped_column(sa.String(64))
-    frame_csv: Mapped[str] = mapped_column(sa.Text)
+    # Loaded only where the bytes are served or re-read (a large cycle's frame is megabytes).
+    frame_csv: Mapped[str] = mapped_column(sa.Text, deferred=True)
     method: Mapped[str] = mapped_column(sa.String(200))
     drawn_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     drawn_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))

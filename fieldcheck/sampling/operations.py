@@ -5,16 +5,18 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from ..accounts.models import User
 from ..assignment.models import Task
 from ..audit.models import record
-from ..cycles.models import Cycle
+from ..cycles.models import Aspect, Cycle
 from ..cycles.settings import settings_of
 from ..cycles.states import CYCLE
 from ..db import utcnow
 from ..extensions import db
 from ..errors import OperationError
+from ..places.models import Place
 from ..reports.models import Claim, Report
 from .draw import FrameRow, canonical_seed, frame_csv, frame_sha256, parse_frame_csv
 from .models import Sample, SampleItem, SeedEntry
@@ -28,26 +30,42 @@ def draw_rule_of(cycle: Cycle) -> DrawRule:
 
 
 def frame_rows(cycle: Cycle) -> list[FrameRow]:
-    """The frozen frame: every confirmed claim with its stratum (report) and aspect."""
-    claims = db.session.scalars(
-        sa.select(Claim).join(Report).where(Report.cycle_id == cycle.id, Claim.state == "confirmed")
-    ).all()
-    return [FrameRow(c.public_id, c.report.slug, c.aspect.code) for c in claims]
+    """The frozen frame: every confirmed claim with its stratum (report) and aspect, as plain values."""
+    rows = db.session.execute(
+        sa.select(Report.slug, Claim.n, Aspect.code).select_from(Claim)
+        .join(Report, Report.id == Claim.report_id).join(Aspect, Aspect.id == Claim.aspect_id)
+        .where(Report.cycle_id == cycle.id, Claim.state == "confirmed"))
+    return [FrameRow(f"{cycle.code}/{slug}/{n}" if n is not None else None, slug, aspect)
+            for slug, n, aspect in rows]
 
 
 def publish_cycle(cycle: Cycle) -> str:
-    """Freeze the frame: number each report's confirmed claims in text order and record the hash."""
+    """Freeze the frame: number each report's confirmed claims in text order and record the hash.
+
+    In bulk: the checks are one grouped count, the numbering one UPDATE from a window function,
+    the frame one plain select; no claim is loaded as an object.
+    """
     if cycle.state != "draft":
         raise OperationError(_("The frame is already frozen."), status=409)
-    if not cycle.reports:
+    counts = db.session.execute(
+        sa.select(Report.slug, sa.func.count(Claim.id)).select_from(Report)
+        .outerjoin(Claim, sa.and_(Claim.report_id == Report.id, Claim.state == "confirmed"))
+        .where(Report.cycle_id == cycle.id).group_by(Report.slug).order_by(Report.slug)).all()
+    if not counts:
         raise OperationError(_("Import at least one report before publishing."))
-    for report in cycle.reports:
-        confirmed = [c for c in report.claims if c.state == "confirmed"]
+    for slug, confirmed in counts:
         if not confirmed:
-            raise OperationError(_("The report %(slug)s has no confirmed claims yet.", slug=report.slug))
-        for n, claim in enumerate(sorted(confirmed, key=lambda c: c.start), start=1):
-            claim.n = n
+            raise OperationError(_("The report %(slug)s has no confirmed claims yet.", slug=slug))
     db.session.flush()
+    numbered = (
+        sa.select(Claim.id.label("claim_id"),
+                  sa.func.row_number().over(partition_by=Claim.report_id, order_by=(Claim.start, Claim.id))
+                  .label("n"))
+        .join(Report, Report.id == Claim.report_id)
+        .where(Report.cycle_id == cycle.id, Claim.state == "confirmed")
+    ).subquery()
+    db.session.execute(sa.update(Claim).where(Claim.id == numbered.c.claim_id).values(n=numbered.c.n)
+                       .execution_options(synchronize_session="fetch"))
     cycle.frame_sha256 = frame_sha256(frame_rows(cycle))
     cycle.published_at = utcnow()
     CYCLE.move(cycle, "published", "cycle.publish", cycle.code)
@@ -124,11 +142,10 @@ def add_items(cycle: Cycle, sample: Sample, drawn) -> list[SampleItem]:
 
 def extensions_of(sample: Sample) -> dict[str, int]:
     """How many claims each stratum was extended by (published with the sample)."""
-    counts: dict[str, int] = {}
-    for item in sample.items:
-        if item.reason == "extension":
-            counts[item.stratum] = counts.get(item.stratum, 0) + 1
-    return counts
+    return dict(db.session.execute(
+        sa.select(SampleItem.stratum, sa.func.count()).where(SampleItem.sample_id == sample.id,
+                                                             SampleItem.reason == "extension")
+        .group_by(SampleItem.stratum)).all())
 
 
 def extend_stratum(cycle: Cycle, stratum: str, count: int, by: User | None = None) -> list[SampleItem]:
@@ -209,3 +226,31 @@ def ceremony_step(cycle: Cycle, action: str, seed: str, by: User, via: str):
 
 def get_sample(cycle: Cycle) -> Sample | None:
     return db.session.scalar(sa.select(Sample).where(Sample.cycle_id == cycle.id))
+
+
+SAMPLE_PAGE = 200
+
+
+def sample_page(sample: Sample, after: int | None = None, size: int = SAMPLE_PAGE) -> tuple[list[SampleItem], int | None]:
+    """One page of the sample in published order (stratum, rank), after the item with id `after`.
+
+    Keyset pagination: the page starts from the last item shown, so every page costs the same
+    whatever its depth. Returns the items (claim, place and its parent loaded) and the id to
+    continue after, or None on the last page.
+    """
+    query = sa.select(SampleItem).where(SampleItem.sample_id == sample.id)
+    if after is not None:
+        last = db.session.execute(sa.select(SampleItem.stratum, SampleItem.rank)
+                                  .where(SampleItem.id == after, SampleItem.sample_id == sample.id)).first()
+        if last is not None:
+            query = query.where(sa.or_(SampleItem.stratum > last.stratum,
+                                       sa.and_(SampleItem.stratum == last.stratum, SampleItem.rank > last.rank)))
+    items = list(db.session.scalars(
+        query.options(joinedload(SampleItem.claim).joinedload(Claim.place).joinedload(Place.parent))
+        .order_by(SampleItem.stratum, SampleItem.rank).limit(size + 1)))
+    return items[:size], (items[size - 1].id if len(items) > size else None)
+
+
+def strata_of(sample: Sample) -> list[str]:
+    return list(db.session.scalars(sa.select(SampleItem.stratum).where(SampleItem.sample_id == sample.id)
+                                   .distinct().order_by(SampleItem.stratum)))

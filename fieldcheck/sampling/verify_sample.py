@@ -42,8 +42,13 @@ def size(population, share, confidence, minimum):
         return 0
     bad = math.ceil(Fraction(share) * population)
     limit = 1 - Fraction(confidence)
+    # P(n) = C(N-K, n) / C(N, n), the chance that n draws miss all K false claims, kept exact as
+    # num/den and updated incrementally: P(n+1) = P(n) * (N-K-n) / (N-n).
+    num = den = 1
     n = 0
-    while n < population and Fraction(math.comb(population - bad, n), math.comb(population, n)) > limit:
+    while n < population and num * limit.denominator > limit.numerator * den:
+        num *= population - bad - n
+        den *= population - n
         n += 1
     return min(population, max(n, minimum))
 

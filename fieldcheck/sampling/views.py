@@ -13,18 +13,18 @@ from wtforms.validators import DataRequired, Length
 
 from ..access import roles_required
 from ..accounts.models import User
-from ..assignment.models import Task
-from ..assignment.operations import (active_examiners, assign_task, cycle_tasks, draw_cycle_backchecks,
-                                     plan_and_assign, routes_for)
+from ..assignment.operations import (active_examiners, assign_task, draw_cycle_backchecks,
+                                     plan_and_assign, tasks_by_id, tasks_of_claims)
+from ..assignment.routing import open_task_counts, replan, stored_routes
 from ..assignment.states import can_assign
 from ..cycles.access import with_cycle
 from ..cycles.models import Cycle
-from ..cycles.settings import settings_of
 from ..errors import OperationError
 from ..extensions import db
 from ..web import change_and_flash, change_or_error, keep_changes
 from .models import SeedEntry
-from .operations import ceremony_step, draw_rule_of, extend_stratum, get_sample, publish_cycle
+from .operations import (ceremony_step, draw_rule_of, extend_stratum, get_sample, publish_cycle, sample_page,
+                         strata_of)
 
 bp = Blueprint("sampling", __name__, url_prefix="/cycles/<code>")
 
@@ -112,15 +112,16 @@ def plan(cycle: Cycle):
 @roles_required("organizer")
 @with_cycle
 def routes(cycle: Cycle):
-    """Each examiner's open tasks as day routes with distances."""
-    tasks = [t for kind in ("primary", "backcheck") for t in cycle_tasks(cycle, kind)
-             if t.state in ("assigned", "returned")]
-    plans = []
-    for user in active_examiners():
-        mine = [t for t in tasks if t.examiner_id == user.id]
-        if mine:
-            plans.append((user, routes_for(user, mine, settings_of(cycle).max_route_km)))
-    return render_template("sampling/routes.html", cycle=cycle, plans=plans)
+    """Each examiner's open tasks as day routes with distances (planned when assigned, stored), one examiner
+    at a time: the page lists the examiners with their open tasks and shows the chosen one's routes."""
+    counts = open_task_counts(cycle)
+    examiners = [(user, counts[user.id]) for user in active_examiners() if counts.get(user.id)]
+    chosen = request.args.get("examiner", type=int)
+    if chosen not in counts:
+        chosen = examiners[0][0].id if examiners else None
+    stored = stored_routes([cycle.id], chosen) if chosen is not None else {}
+    plans = [(user, stored[user.id]) for user, _n in examiners if user.id in stored]
+    return render_template("sampling/routes.html", cycle=cycle, plans=plans, examiners=examiners, chosen=chosen)
 
 
 @bp.route("/backchecks", methods=["POST"])
@@ -143,18 +144,19 @@ def backchecks(cycle: Cycle):
 @roles_required("organizer")
 @with_cycle
 def assign(cycle: Cycle):
-    """Assign the sampled claims to examiners."""
+    """Assign the sampled claims to examiners, a page of the sample at a time."""
     sample = get_sample(cycle)
     examiners = [u for u in db.session.scalars(sa.select(User).order_by(User.username)) if u.has_role("examiner")]
-    tasks = {t.claim_id: t for t in cycle_tasks(cycle)}
+    after = request.args.get("after", type=int)
     errors = []
     if request.method == "POST":
         by_id = {str(u.id): u for u in examiners}
         changed = 0
-        for task in tasks.values():
+        # Only the tasks named in the form (one page of them), never the whole sample.
+        named = sorted({int(k[5:]) for k in request.form if k.startswith("task-") and k[5:].isdigit()})
+        touched = set()
+        for task in tasks_by_id(cycle, named):
             choice = request.form.get(f"task-{task.id}")
-            if choice is None:
-                continue
             examiner = by_id.get(choice) if choice else None
             if choice and examiner is None:
                 errors.append(_("Unknown examiner."))
@@ -164,14 +166,20 @@ def assign(cycle: Cycle):
             try:
                 # Each row is its own change: one refused assignment leaves the others standing.
                 with db.session.begin_nested():
-                    assign_task(task, examiner, current_user._get_current_object())
+                    previous = task.examiner_id
+                    assign_task(task, examiner, current_user._get_current_object(), replan_routes=False)
+                touched.update((previous, task.examiner_id))
                 changed += 1
             except OperationError as exc:
                 errors.append(exc.message)
         if changed:
+            replan(cycle, touched)  # once for the page, not per row
             flash(_("%(n)d tasks assigned.", n=changed))
         if not errors:
-            return redirect(url_for("sampling.assign", code=cycle.code))
+            return redirect(url_for("sampling.assign", code=cycle.code, after=after))
         keep_changes()  # the page is shown again with the messages; what was assigned stays assigned
-    return render_template("sampling/assign.html", cycle=cycle, sample=sample, tasks=tasks,
+    items, next_after = sample_page(sample, after) if sample else ([], None)
+    tasks = {t.claim_id: t for t in tasks_of_claims([i.claim_id for i in items])}
+    return render_template("sampling/assign.html", cycle=cycle, sample=sample, items=items, tasks=tasks,
+                           next_after=next_after, after=after, strata=strata_of(sample) if sample else [],
                            examiners=examiners, errors=errors, can_assign=can_assign), (400 if errors else 200)

@@ -8,32 +8,70 @@ import json
 from dataclasses import asdict, fields
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
-from ..cycles.models import Cycle
+from ..cycles.models import Aspect, Cycle
 from ..cycles.settings import CycleSettings, settings_of
 from ..extensions import db
 from ..assignment.models import Task
+from ..field.models import Interview, Rating, Verification
 from ..reports.models import Claim, Report
 from ..sampling.estimates import clopper_pearson, point_estimate
 from ..sampling.operations import get_sample
 from .scoring import FALSE_BELOW, ClaimResult, ClaimScore, ReportScore, ScoreWeights, score_report
 
 
+def latest_verifications(cycle: Cycle):
+    """A subquery: each approved primary task of the cycle with its latest verification (by time, then id)."""
+    ranked = (
+        sa.select(Verification.id.label("verification_id"), Verification.task_id.label("task_id"),
+                  sa.func.row_number().over(partition_by=Verification.task_id,
+                                            order_by=(Verification.submitted_at.desc(), Verification.id.desc()))
+                  .label("position"))
+        .join(Task, Task.id == Verification.task_id).join(Claim, Claim.id == Task.claim_id)
+        .join(Report, Report.id == Claim.report_id)
+        .where(Report.cycle_id == cycle.id, Task.state == "approved", Task.kind == "primary")
+    ).subquery()
+    return sa.select(ranked.c.verification_id, ranked.c.task_id).where(ranked.c.position == 1).subquery()
+
+
 def approved_results(cycle: Cycle) -> dict[str, list[ClaimResult]]:
-    """The approved sampled claims of a cycle, by report slug."""
-    tasks = db.session.scalars(
-        sa.select(Task).join(Claim).join(Report).where(Report.cycle_id == cycle.id, Task.state == "approved",
-                                                     Task.kind == "primary")
-    ).all()
+    """The approved sampled claims of a cycle, by report slug: two grouped statements, whatever the size.
+
+    One row per claim (its latest verification's finding and quantity), and the count and sum of
+    the ratings per verification added up by the database; the pure scoring gets plain values.
+    """
+    latest = latest_verifications(cycle)
+    totals = dict((vid, (n, total)) for vid, n, total in db.session.execute(
+        sa.select(Interview.verification_id, sa.func.count(Rating.value), sa.func.coalesce(sa.func.sum(Rating.value), 0))
+        .join(Rating, Rating.interview_id == Interview.id)
+        .join(latest, latest.c.verification_id == Interview.verification_id)
+        .group_by(Interview.verification_id)))
+    rows = db.session.execute(
+        sa.select(Report.slug, Claim.n, Aspect.code, Claim.claimed_qty, Verification.id, Verification.finding,
+                  Verification.observed_qty)
+        .select_from(latest).join(Verification, Verification.id == latest.c.verification_id)
+        .join(Task, Task.id == latest.c.task_id).join(Claim, Claim.id == Task.claim_id)
+        .join(Report, Report.id == Claim.report_id).join(Aspect, Aspect.id == Claim.aspect_id))
     results: dict[str, list[ClaimResult]] = {}
-    for task in tasks:
-        claim, verification = task.claim, task.latest
-        ratings = [r.value for interview in verification.interviews for r in interview.ratings]
-        results.setdefault(claim.report.slug, []).append(ClaimResult(
-            public_id=claim.public_id, report=claim.report.slug, aspect=claim.aspect.code,
-            finding=verification.finding, claimed_qty=claim.claimed_qty,
-            observed_qty=verification.observed_qty, ratings=ratings))
+    for slug, n, aspect, claimed, vid, finding, observed in rows:
+        results.setdefault(slug, []).append(ClaimResult(
+            public_id=f"{cycle.code}/{slug}/{n}", report=slug, aspect=aspect, finding=finding,
+            claimed_qty=claimed, observed_qty=observed, rating_totals=totals.get(vid, (0, 0))))
     return results
+
+
+def cycle_reports(cycle: Cycle) -> list[Report]:
+    """The cycle's reports with their units, in one statement."""
+    return list(db.session.scalars(sa.select(Report).where(Report.cycle_id == cycle.id)
+                                   .options(joinedload(Report.unit)).order_by(Report.slug)))
+
+
+def confirmed_counts(cycle: Cycle) -> dict[int, int]:
+    """Confirmed claims per report id (the population each report is scored against)."""
+    return dict(db.session.execute(
+        sa.select(Claim.report_id, sa.func.count()).join(Report, Report.id == Claim.report_id)
+        .where(Report.cycle_id == cycle.id, Claim.state == "confirmed").group_by(Claim.report_id)).all())
 
 
 def cycle_scores(cycle: Cycle) -> list[tuple[Report, ReportScore]]:
@@ -41,11 +79,12 @@ def cycle_scores(cycle: Cycle) -> list[tuple[Report, ReportScore]]:
     settings = settings_of(cycle)
     weights = ScoreWeights(settings.finding_weight, settings.satisfaction_weight)
     results = approved_results(cycle)
+    population = confirmed_counts(cycle)
+    aspect_weights = settings.aspect_weight_map()
     scores = []
-    for report in cycle.reports:
-        population = sum(1 for c in report.claims if c.state == "confirmed")
-        scores.append((report, score_report(report.slug, population, sorted(
-            results.get(report.slug, []), key=lambda r: r.public_id), settings.aspect_weight_map(), weights,
+    for report in cycle_reports(cycle):
+        scores.append((report, score_report(report.slug, population.get(report.id, 0), sorted(
+            results.get(report.slug, []), key=lambda r: r.public_id), aspect_weights, weights,
             confidence=settings.confidence, partly_value=settings.partly_value)))
     return scores
 

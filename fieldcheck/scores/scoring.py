@@ -51,7 +51,18 @@ def satisfaction(ratings: Sequence[int]) -> float | None:
     for rating in ratings:
         if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
             raise ValueError(f"rating must be an integer 1..5, got {rating!r}")
-    mean = sum(ratings) / len(ratings)
+    return satisfaction_of(len(ratings), sum(ratings))
+
+
+def satisfaction_of(count: int, total: int) -> float | None:
+    """The same figure from the number of 1–5 ratings and their sum (as the database adds them up)."""
+    if count < 0 or isinstance(count, bool) or isinstance(total, bool):
+        raise ValueError("rating count and sum must be whole numbers")
+    if not count:
+        return None
+    if not count <= total <= 5 * count:
+        raise ValueError(f"a sum of {total} cannot come from {count} ratings of 1..5")
+    mean = total / count
     return (mean - 1) / 4 * 100
 
 
@@ -100,6 +111,17 @@ class ClaimResult:
     claimed_qty: float | None
     observed_qty: float | None
     ratings: list[int] = field(default_factory=list)
+    # The ratings as the database sums them up (count, sum); when given, `ratings` is not used.
+    rating_totals: tuple[int, int] | None = None
+
+    def totals(self) -> tuple[int, int]:
+        """(number of ratings, their sum), the ratings checked one by one when given as a list."""
+        if self.rating_totals is not None:
+            count, total = (int(v) for v in self.rating_totals)
+            satisfaction_of(count, total)  # checks that the sum can come from ratings 1..5
+            return count, total
+        satisfaction(self.ratings)  # checks each rating
+        return len(self.ratings), sum(self.ratings)
 
 
 @dataclass(frozen=True)
@@ -163,7 +185,7 @@ def score_report(
     seen: set[str] = set()
     claims: list[ClaimScore] = []
     by_aspect: dict[str, list[float]] = {aspect: [] for aspect in aspect_weights}
-    all_ratings: list[int] = []
+    all_count = all_sum = 0
     for result in results:
         if result.report != report:
             raise ValueError(f"claim {result.public_id!r} belongs to report {result.report!r}")
@@ -174,11 +196,13 @@ def score_report(
             # Dropping it silently would change the total without anyone noticing.
             raise ValueError(f"claim {result.public_id!r} has unweighted aspect {result.aspect!r}")
         f = finding_value(result.finding, result.claimed_qty, result.observed_qty, partly_value)
-        s = satisfaction(result.ratings)
+        count, total = result.totals()
+        s = satisfaction_of(count, total)
         score = claim_score(f, s, weights)
-        claims.append(ClaimScore(result.public_id, result.aspect, f, s, len(result.ratings), score))
+        claims.append(ClaimScore(result.public_id, result.aspect, f, s, count, score))
         by_aspect[result.aspect].append(score)
-        all_ratings.extend(result.ratings)
+        all_count += count
+        all_sum += total
 
     aspect_scores = {a: (sum(v) / len(v) if v else None) for a, v in by_aspect.items()}
     scored = {a: s for a, s in aspect_scores.items() if s is not None}
@@ -211,6 +235,6 @@ def score_report(
         verified_share_lower=lower,
         false_upper_bound=upper,
         confidence=confidence,
-        satisfaction=satisfaction(all_ratings),
-        satisfaction_count=len(all_ratings),
+        satisfaction=satisfaction_of(all_count, all_sum),
+        satisfaction_count=all_count,
     )

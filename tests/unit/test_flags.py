@@ -274,3 +274,23 @@ def test_everything_at_once_in_stable_order() -> None:
                    "identical_ratings"]
     assert set(got) | {"no_geotag"} == set(FLAG_CODES)
     assert codes(replace(visit, geotag=None))[0] == "no_geotag"
+
+
+def test_the_phash_band_prefilter_never_misses_a_hash_within_the_distance():
+    import random
+
+    from fieldcheck.evidence.flags import phash_band_values, phash_distance
+
+    rng = random.Random(14)
+    for max_distance in (0, 3, 6, 9):
+        for _ in range(300):
+            a = rng.getrandbits(64)
+            flips = rng.sample(range(64), rng.randint(0, max_distance))
+            b = a ^ sum(1 << bit for bit in flips)
+            ha, hb = f"{a:016x}", f"{b:016x}"
+            assert phash_distance(ha, hb) <= max_distance
+            values = phash_band_values(ha, max_distance)
+            assert any(hb[4 * i:4 * i + 4] in values[i] for i in range(4)), (ha, hb, max_distance)
+    assert phash_band_values("", 6) is None and phash_band_values("xyz", 6) is None
+    assert phash_band_values("0" * 16, 32) is None  # eight bits a band: no longer a filter
+    assert [len(v) for v in phash_band_values("0123456789abcdef", 6)] == [17] * 4

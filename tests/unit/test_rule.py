@@ -58,3 +58,26 @@ def test_the_standalone_script_agrees_with_the_app(n_reports, n_claims, aspects,
     ours = sample_csv(draw_frame(rows, seed, rule, extensions))
     theirs = standalone()
     assert theirs.to_csv(theirs.derive(frame_csv(rows), seed, rule.method, extensions)) == ours
+
+
+def test_the_standalone_sample_size_equals_the_binomial_definition():
+    """verify_sample.size updates C(N-K,n)/C(N,n) incrementally; it must give the n of the definition."""
+    import math
+    from fractions import Fraction
+
+    from fieldcheck.sampling import verify_sample
+
+    def by_definition(population, share, confidence, minimum):
+        if population == 0:
+            return 0
+        bad, limit, n = math.ceil(Fraction(share) * population), 1 - Fraction(confidence), 0
+        while n < population and Fraction(math.comb(population - bad, n), math.comb(population, n)) > limit:
+            n += 1
+        return min(population, max(n, minimum))
+
+    for population in (0, 1, 2, 7, 30, 61, 250, 1200):
+        for share in ("0", "0.01", "0.05", "0.2", "1"):
+            for confidence in ("0.5", "0.9", "0.99"):
+                for minimum in (0, 3):
+                    args = (population, share, confidence, minimum)
+                    assert verify_sample.size(*args) == by_definition(*args), args

@@ -171,3 +171,16 @@ def test_score_report_rejects_small_population_and_bad_weights() -> None:
         score_report("qingshan-county", 4, RESULTS, WEIGHTS)
     with pytest.raises(ValueError):
         score_report("qingshan-county", 12, RESULTS, {**WEIGHTS, "生态": -1.0})
+
+
+def test_rating_totals_from_the_database_give_the_same_figures_as_the_ratings():
+    from fieldcheck.scores.scoring import satisfaction_of
+
+    ratings = [5, 4, 4, 2, 1, 3, 5]
+    assert satisfaction_of(len(ratings), sum(ratings)) == satisfaction(ratings)
+    assert satisfaction_of(0, 0) is None
+    with pytest.raises(ValueError):
+        satisfaction_of(2, 11)  # two ratings of at most 5 cannot add up to 11
+    listed = ClaimResult("2025/r/1", "r", "党建", "partly", 10.0, 4.0, ratings)
+    summed = ClaimResult("2025/r/1", "r", "党建", "partly", 10.0, 4.0, rating_totals=(len(ratings), sum(ratings)))
+    assert score_report("r", 5, [listed], {"党建": 1.0}) == score_report("r", 5, [summed], {"党建": 1.0})

@@ -1,7 +1,7 @@
 """review: the cycle's reason codes, second reviewer for rejections, time zone; a review's reason code
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0010'
-down_revision = '0008'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
