@@ -55,6 +55,14 @@ FALLBACK_FORMS = {
     "dashboard.close": [("reason", "done", False)],
     "sampling.publish": [],
     "sampling.draw": [("seed", SEED, False), ("action", "enter", False)],
+    # Forms that appear only in states this world does not reach (a queue with items to approve,
+    # a ballot open, fieldwork ended) or that the People page offers per person.
+    "review.bulk_approve": [("v", "1", False), ("confirm", "1", False)],
+    "ballots.vote": [("r1", "好", False)],
+    "ballots.paper": [("csv", "", True)],
+    "grading.decide": [("grade", "好", False), ("reason", "", False)],
+    "accounts.person_unit": [("unit", "", False)],
+    "accounts.person_password": [("password", "", False)],
 }
 
 
