@@ -103,6 +103,7 @@ def build_app(test_config: dict | None = None) -> Flask:
     init_photo_store(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
+    init_guard(app)  # before CSRF: its check reads the form, which the guard must see first
     csrf.init_app(app)
     compress.init_app(app)
     init_static(app)
@@ -111,7 +112,6 @@ def build_app(test_config: dict | None = None) -> Flask:
         limiter.reset()  # each test app starts with fresh counters
     babel.init_app(app, locale_selector=select_locale)
     _init_login(app)
-    init_guard(app)
     init_audit_chain()
     _register_blueprints(app)
     _register_errors(app)

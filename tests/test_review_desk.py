@@ -84,7 +84,9 @@ def test_the_review_page_names_photos_by_number_plots_the_evidence_and_gives_tim
     assert "照片1" in page and 'id="photo-1"' in page
     warnings = page[page.index('id="flags"'):page.index('id="location"')]
     assert not re.search(r"[0-9a-f]{12}", warnings)  # no photo named by its hash
-    assert '<svg id="plot"' in page and 'class="pt-photo"' in page and "8,472 km" in page
+    assert '<svg id="plot"' in page and 'class="pt-photo"' in page
+    # The far photo is about 8,500 km from the claimed place (which village depends on the draw).
+    assert re.search(r"8,[45][0-9]{2} km", page), re.findall(r"[0-9,.]+ k?m", page)
     near = desk["clients"]["rev"].get(f"/review/{desk['near'][0]}").get_data(as_text=True)
     assert 'class="accuracy"' in near and 'class="pt-geotag"' in near and 'class="pt-place"' in near
     assert "Asia/Shanghai, UTC+08:00" in page
