@@ -84,6 +84,8 @@ def build_app(test_config: dict | None = None) -> Flask:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "zh")
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)  # Retry-After on every 429
+    # Said for every app: Flask-Limiter's one extension object otherwise keeps the last app's choice.
+    app.config.setdefault("RATELIMIT_ENABLED", True)
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # a form filled over a long visit must still submit
     app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
     app.config.setdefault("COMPRESS_MIMETYPES", COMPRESS_MIMETYPES)
