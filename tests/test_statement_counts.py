@@ -77,8 +77,6 @@ def test_a_task_page_is_bounded(app):
     same_count(app, client, f"/tasks/{task}", 0, LARGE - SMALL)
 
 
-@pytest.mark.xfail(strict=False, reason="the reviewer's desk (fieldcheck/review/*) is being redesigned by another "
-                                        "helper; its queue and page are bounded there")
 def test_the_review_queue_is_bounded(app):
     build_world(app)
     client = signed_in(app, "rev")
