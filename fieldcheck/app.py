@@ -44,6 +44,7 @@ from .reports import views as report_views  # noqa: F401
 from .reports.blueprint import bp as reports_bp
 from .residents.views import bp as residents_bp
 from .review.evidence import metres
+from .review.evidence import local_time
 from .review.views import bp as review_bp
 from .sampling.api import bp as sampling_api_bp
 from .sampling.views import bp as sampling_bp
@@ -200,10 +201,11 @@ def _register_template_helpers(app: Flask) -> None:
     @app.template_filter("localtime")
     def localtime(value, cycle=None) -> str:
         """A UTC time as people there read it: the cycle's local time (Asia/Shanghai by default)."""
+        zone = (cycle.time_zone if cycle is not None else None) or TIME_ZONE
         if value is None:
             return "—"
-        local = value.astimezone(ZoneInfo(TIME_ZONE))
-        return local.strftime("%Y-%m-%d %H:%M") + " " + local.strftime("%Z").replace("CST", _("Beijing time"))
+        label = _("Beijing time") if zone == TIME_ZONE else zone
+        return f"{local_time(value, ZoneInfo(zone))} {label}"
 
     @app.template_filter("blind_mask")
     def blind_mask(text: str, task) -> str:

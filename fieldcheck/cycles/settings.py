@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .defaults import TIME_ZONE
 from .models import Cycle
 
 
@@ -104,7 +105,7 @@ def settings_of(cycle: Cycle) -> CycleSettings:
         max_route_km=float(cycle.max_route_km),
         review_reasons=tuple(parse_reason_lines(cycle.review_reasons or "")),
         second_reviewer_reject=bool(cycle.second_reviewer_reject),
-        time_zone=cycle.time_zone or "Asia/Shanghai",
+        time_zone=cycle.time_zone or TIME_ZONE,
     )
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm import joinedload, selectinload, subqueryload
 from ..accounts.models import User
 from ..assignment.models import Task
 from ..assignment.states import can_submit
+from ..cycles.defaults import TIME_ZONE
 from ..cycles.models import Cycle
 from ..extensions import db
 from ..places.models import Place
@@ -116,7 +117,7 @@ def finding_label(finding: str) -> str:
 def _cycle_json(cycle: Cycle) -> dict:
     labels = {"member": _("Party member"), "resident": _("Resident")}
     return {
-        "code": cycle.code, "title": cycle.title, "tz": "Asia/Shanghai", "blind": cycle.blind,
+        "code": cycle.code, "title": cycle.title, "tz": cycle.time_zone or TIME_ZONE, "blind": cycle.blind,
         "min_interviews": cycle.min_interviews, "accuracy_threshold_m": cycle.accuracy_threshold_m,
         "geo_wait_s": cycle.geo_wait_s, "max_distance_m": cycle.max_distance_m,
         "qr_token_hours": cycle.qr_token_hours,

@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 
 from ..audit.chain import chain_head
 from ..evidence.storage import PhotoStore
@@ -53,17 +53,24 @@ def libpq_url(engine: Engine) -> str:
     return engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+def sqlite_copy(source: Path, target: Path) -> None:
+    """SQLite's online backup API: a consistent copy of `source` while others keep writing to it."""
+    reader = sqlite3.connect(source)
+    try:
+        writer = sqlite3.connect(target)
+        try:
+            with writer:
+                reader.backup(writer)
+        finally:
+            writer.close()
+    finally:
+        reader.close()
+
+
 def _dump_database(engine: Engine, target: Path) -> str:
     if engine.dialect.name == "sqlite":
         out = target / "database.sqlite3"
-        source = sqlite3.connect(engine.url.database)
-        try:
-            copy = sqlite3.connect(out)
-            with copy:
-                source.backup(copy)
-            copy.close()
-        finally:
-            source.close()
+        sqlite_copy(Path(engine.url.database), out)
         return out.name
     if engine.dialect.name == "postgresql":
         out = target / "database.pgdump"
@@ -162,15 +169,7 @@ def restore_backup(source: Path, store: PhotoStore) -> dict:
     database = Path(source) / manifest["database"]["path"]
     if engine.dialect.name == "sqlite":
         engine.dispose()
-        target = Path(make_url(str(engine.url)).database)
-        restored = sqlite3.connect(database)
-        try:
-            into = sqlite3.connect(target)
-            with into:
-                restored.backup(into)
-            into.close()
-        finally:
-            restored.close()
+        sqlite_copy(database, Path(engine.url.database))
     else:
         engine.dispose()
         with engine.begin() as conn:  # pg_restore --clean would need the same objects; start from nothing
