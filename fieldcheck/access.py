@@ -20,7 +20,8 @@ from flask import abort, jsonify, redirect, request, url_for
 from flask_login import current_user
 
 PUBLIC = frozenset({"public"})
-ROLES = ("organizer", "examiner", "reviewer")
+# `unit`: a reporting unit's contact (述职单位联络员), bound to one unit and seeing only its own things.
+ROLES = ("organizer", "examiner", "reviewer", "unit")
 ROLES_ATTR = "fieldcheck_roles"
 
 

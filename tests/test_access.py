@@ -2,7 +2,7 @@
 
 The world is real: a drawn cycle whose first task was visited by `exa` (photo PA) and whose second
 task was given to `selfrev` (an examiner who also reviews) and visited (photo PB). `revu` reviews
-but belongs to the reporting unit; `exb` examines but owns none of these tasks. Requests that would
+but belongs to the reporting unit; `unitc` is that unit's contact; `exb` examines but owns none of these tasks. Requests that would
 change the world are sent with input the view refuses, so the table's answers do not depend on order.
 
 Each row lists the status for every signed-in person who holds one of the route's roles; everybody
@@ -22,7 +22,7 @@ from helpers import csrf_token, login
 from story import FIXTURES, PASSWORD, build_world
 
 HOLDS = {"org": {"organizer"}, "exa": {"examiner"}, "exb": {"examiner"}, "rev": {"reviewer"},
-         "revu": {"reviewer"}, "selfrev": {"examiner", "reviewer"}}
+         "revu": {"reviewer"}, "selfrev": {"examiner", "reviewer"}, "unitc": {"unit"}}
 PUBLIC_ROLE = "public"
 
 
@@ -76,6 +76,8 @@ def scene(app):
     with app.test_request_context():
         create_user("revu", PASSWORD, ["reviewer"])
         create_user("selfrev", PASSWORD, ["examiner", "reviewer"])
+        # The reporting unit's own contact: sees nothing but what is its unit's.
+        set_user_unit(create_user("unitc", PASSWORD, ["unit"]), "中共青山县委")
         set_user_unit(db.session.scalar(sa.select(User).where(User.username == "revu")), "中共青山县委")
         assign_task(db.session.get(Task, task_b), db.session.scalar(sa.select(User).where(User.username == "selfrev")))
         questions = [q.id for q in db.session.get(Task, task_a).claim.report.cycle.questions]

@@ -111,3 +111,25 @@ def test_the_report_import_offers_township_and_subdistrict(app):
     login(org, "org")
     page = org.get(f"/cycles/{world.cycle_code}/reports/new").get_data(as_text=True)
     assert 'value="township"' in page and ">乡镇<" in page and 'value="subdistrict"' in page and ">街道<" in page
+
+
+def test_a_unit_contact_belongs_to_one_unit_and_holds_no_other_role(app):
+    build_world(app, draw=False)
+    org = app.test_client()
+    login(org, "org")
+    token = csrf_token(org, "/people")
+    r = org.post("/people/new", data={"csrf_token": token, "username": "lianluo", "roles": ["unit"], "unit": ""})
+    assert r.status_code == 400 and "必须属于一个单位" in r.get_data(as_text=True)
+    assert user_named(app, "lianluo") is None
+    r = org.post("/people/new", data={"csrf_token": token, "username": "lianluo", "roles": ["unit", "examiner"],
+                                      "unit": "中共青山县委"})
+    assert r.status_code == 400 and "不能兼任" in r.get_data(as_text=True)
+    assert user_named(app, "lianluo") is None
+    r = org.post("/people/new", data={"csrf_token": token, "username": "lianluo", "roles": ["unit"],
+                                      "unit": "中共青山县委"})
+    assert r.status_code == 200
+    contact_id, roles, unit = user_named(app, "lianluo")
+    assert roles == {"unit"} and unit is not None
+    # Taking the unit away is refused and leaves the contact as they were.
+    org.post(f"/people/{contact_id}", data={"csrf_token": token, "roles": ["unit"], "unit": ""})
+    assert user_named(app, "lianluo") == (contact_id, {"unit"}, unit)

@@ -13,7 +13,7 @@ from .actor import acting_as
 from ..commands import CommandError, run_operation
 from ..extensions import db
 from .models import User
-from .operations import create_user, set_unit_group, set_user_unit
+from .operations import check_unit_contact, create_user, set_unit_group, set_user_unit
 
 users = click.Group("users", help="Accounts.")
 units = click.Group("units", help="Units and which are related.")
@@ -21,7 +21,7 @@ units = click.Group("units", help="Units and which are related.")
 
 @users.command("create")
 @click.argument("username")
-@click.option("--roles", required=True, help="Comma-separated: organizer,examiner,reviewer")
+@click.option("--roles", required=True, help="Comma-separated: organizer,examiner,reviewer,unit (a unit contact needs --unit)")
 @click.option("--password", help="Default: a random password, printed once.")
 @click.option("--name", "display_name", default="")
 @click.option("--unit", default="", help="The unit the person belongs to (never checks or reviews its claims)")
@@ -35,6 +35,7 @@ def users_create(username, roles, password, display_name, unit):
         user = create_user(username, password, [r.strip() for r in roles.split(",") if r.strip()], display_name)
         if unit:
             set_user_unit(user, unit)
+        check_unit_contact(user)
         return user
 
     run_operation(create)
@@ -51,7 +52,11 @@ def users_unit(username, unit):
     user = db.session.scalar(sa.select(User).where(User.username == username))
     if user is None:
         raise CommandError(_("There is no user %(name)s.", name=username))
-    run_operation(set_user_unit, user, unit)
+    def change():
+        set_user_unit(user, unit)
+        check_unit_contact(user)
+
+    run_operation(change)
 
 
 @units.command("relate")

@@ -53,6 +53,20 @@ def set_user_roles(user: User, roles: list[str], by: User | None = None) -> None
         record("user.roles", "user", user.username, before={"roles": before}, after={"roles": user.roles})
 
 
+def check_unit_contact(user: User) -> None:
+    """A unit contact belongs to exactly one unit and holds no other role.
+
+    They are the assessed side: they see their own unit's findings and work off its rectification
+    list, so they can neither examine, review nor organize, and without a unit they would see nothing.
+    """
+    if not user.has_role("unit"):
+        return
+    if user.unit_id is None:
+        raise OperationError(_("A unit contact must belong to a unit: name the unit."))
+    if user.role_set - {"unit"}:
+        raise OperationError(_("A unit contact holds no other role (they are the unit being assessed)."))
+
+
 def reset_password(user: User) -> str:
     """Give the person a new random password (returned once) and end their sessions."""
     password = new_password()

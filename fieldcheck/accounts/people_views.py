@@ -16,7 +16,7 @@ from ..extensions import db
 from ..web import change_and_flash, change_or_error
 from .blueprint import bp
 from .models import Unit, User
-from .operations import create_user, new_password, reset_password, set_unit_group, set_user_roles, set_user_unit
+from .operations import check_unit_contact, create_user, new_password, reset_password, set_unit_group, set_user_roles, set_user_unit
 
 with_user = loads("user", lambda user_id: db.session.get(User, user_id), "user_id")
 
@@ -49,7 +49,9 @@ def person_new():
     password = new_password()
 
     def create():
-        set_user_unit(create_user(form["username"], password, form["roles"], form["display_name"]), form["unit"])
+        user = create_user(form["username"], password, form["roles"], form["display_name"])
+        set_user_unit(user, form["unit"])
+        check_unit_contact(user)
 
     error = change_or_error(create)
     if error is not None:
@@ -65,6 +67,7 @@ def person_edit(user: User):
     def change():
         set_user_roles(user, request.form.getlist("roles"), by=current_user)
         set_user_unit(user, request.form.get("unit", ""))
+        check_unit_contact(user)
 
     change_and_flash(change, lambda _r: _("Saved %(name)s.", name=user.username))
     return redirect(url_for("accounts.people") + f"#user-{user.id}")
@@ -83,7 +86,11 @@ def person_password(user: User):
 @with_user
 def person_unit(user: User):
     """Record the unit a person belongs to."""
-    change_and_flash(lambda: set_user_unit(user, request.form.get("unit", "")), lambda _r: _("Saved."))
+    def change():
+        set_user_unit(user, request.form.get("unit", ""))
+        check_unit_contact(user)
+
+    change_and_flash(change, lambda _r: _("Saved."))
     return redirect(url_for("accounts.people"))
 
 

@@ -41,6 +41,8 @@ def home_for(user) -> str:
         return url_for("field.my_tasks")
     if user.has_role("reviewer"):
         return url_for("review.queue")
+    if user.has_role("unit"):
+        return url_for("public.index")
     return url_for("cycles.index")
 
 
