@@ -255,7 +255,8 @@ def test_an_export_before_any_approval_still_has_its_header(app):
     org = app.test_client()
     login(org, "org")
     body = org.get("/cycles/2025/scores/export.csv?level=claim").get_data(as_text=True)
-    assert body.lstrip("\ufeff").splitlines() == ["cycle,report,public_id,aspect,finding_value,satisfaction,ratings_count,score"]
+    assert body.lstrip("\ufeff").splitlines() == ["cycle,report,public_id,aspect,finding_value,satisfaction,ratings_count,score,finding,unverified_reason,"
+                                                    "interviews"]
 
 
 def test_two_racing_submits_of_one_task_store_one_visit(app):

@@ -21,7 +21,8 @@ def orm_results(cycle):
         claim, verification = task.claim, max(task.verifications, key=lambda v: (v.submitted_at, v.id))
         results.setdefault(claim.report.slug, []).append(ClaimResult(
             claim.public_id, claim.report.slug, claim.aspect.code, verification.finding, claim.claimed_qty,
-            verification.observed_qty, [r.value for i in verification.interviews for r in i.ratings]))
+            verification.observed_qty, [r.value for i in verification.interviews for r in i.ratings],
+            interviews=len(verification.interviews)))
     return results
 
 
@@ -46,3 +47,4 @@ def test_grouped_scores_equal_the_row_by_row_figures(app):
             assert a == b
         rows = report_rows(cycle)
         assert sum(r["approved"] for r in rows) == 30 and sum(r["ratings"] for r in rows) == 30 * 2 * 3
+        assert sum(r["interviews"] for r in rows) == 30 * 2  # people, not ratings

@@ -16,7 +16,7 @@ from ..cycles.models import Cycle
 from ..errors import OperationError
 from ..extensions import db
 from ..reports.models import Report
-from ..scores.compute import cycle_scores, drawn_states
+from ..scores.compute import cycle_scores
 from .models import GradeDecision, RoutineScore
 from .rules import GradeInput, GradeRules, check_override, consequences, propose_grades
 
@@ -73,7 +73,6 @@ def grade_table(cycle: Cycle) -> list[dict]:
     """Per report: the three parts, the composite, the proposed and the confirmed grade, and what follows."""
     rules = rules_of(cycle)
     scores = dict(cycle_scores(cycle))
-    states = drawn_states(cycle)
     rounds = rounds_of(cycle)
     counts = tally(rounds[-1]) if rounds else {}
     routine = {s.report_id: s.score for s in db.session.scalars(
@@ -86,8 +85,6 @@ def grade_table(cycle: Cycle) -> list[dict]:
     rows = []
     for report, proposal in zip(reports, proposals):
         score = scores[report]
-        drawn = sum(states.get(report.slug, {}).values())
-        decided_states = sum(n for s, n in states.get(report.slug, {}).items() if s in ("approved", "rejected"))
         decision = decided.get(report.id)
         grade = decision.grade if decision else None
         rows.append({
@@ -99,10 +96,10 @@ def grade_table(cycle: Cycle) -> list[dict]:
             "composite": None if proposal.composite is None else round(proposal.composite, 2),
             "proposed_grade": proposal.grade, "reasons": proposal.reasons, "grade": grade,
             "grade_reason": decision.reason if decision else "",
-            "provisional": proposal.provisional or cycle.state != "closed" or decided_states < drawn,
+            "provisional": proposal.provisional or score.provisional or score.decided < score.drawn,
             **consequences(grade if grade else None),
-            "sample_size": drawn, "decided": decided_states, "population": score.population,
-            "not_verified": drawn - score.sample_size + score.failures,
+            "sample_size": score.drawn, "decided": score.decided, "population": score.population,
+            "not_verified": len(score.not_verified),
             "confidence": score.confidence,
             "verified_share_lower": score.verified_share_lower, "false_claims_upper": score.false_upper_bound,
         })

@@ -18,7 +18,7 @@ from ..field.models import Interview, Rating, Verification
 from ..reports.models import Claim, Report
 from ..sampling.estimates import clopper_pearson, point_estimate
 from ..sampling.operations import get_sample
-from .scoring import FALSE_BELOW, ClaimResult, ClaimScore, ReportScore, ScoreWeights, score_report
+from .scoring import FALSE_BELOW, ClaimResult, ClaimScore, ReportScore, ScoreWeights, UnverifiedClaim, score_report
 
 
 def latest_verifications(cycle: Cycle):
@@ -42,11 +42,12 @@ def approved_results(cycle: Cycle) -> dict[str, list[ClaimResult]]:
     the ratings per verification added up by the database; the pure scoring gets plain values.
     """
     latest = latest_verifications(cycle)
-    totals = dict((vid, (n, total)) for vid, n, total in db.session.execute(
-        sa.select(Interview.verification_id, sa.func.count(Rating.value), sa.func.coalesce(sa.func.sum(Rating.value), 0))
-        .join(Rating, Rating.interview_id == Interview.id)
+    totals = {vid: (n, total, people) for vid, n, total, people in db.session.execute(
+        sa.select(Interview.verification_id, sa.func.count(Rating.value), sa.func.coalesce(sa.func.sum(Rating.value), 0),
+                  sa.func.count(sa.distinct(Interview.id)))
+        .outerjoin(Rating, Rating.interview_id == Interview.id)
         .join(latest, latest.c.verification_id == Interview.verification_id)
-        .group_by(Interview.verification_id)))
+        .group_by(Interview.verification_id))}
     rows = db.session.execute(
         sa.select(Report.slug, Claim.n, Aspect.code, Claim.claimed_qty, Verification.id, Verification.finding,
                   Verification.observed_qty)
@@ -55,10 +56,46 @@ def approved_results(cycle: Cycle) -> dict[str, list[ClaimResult]]:
         .join(Report, Report.id == Claim.report_id).join(Aspect, Aspect.id == Claim.aspect_id))
     results: dict[str, list[ClaimResult]] = {}
     for slug, n, aspect, claimed, vid, finding, observed in rows:
+        count, total, people = totals.get(vid, (0, 0, 0))
         results.setdefault(slug, []).append(ClaimResult(
             public_id=f"{cycle.code}/{slug}/{n}", report=slug, aspect=aspect, finding=finding,
-            claimed_qty=claimed, observed_qty=observed, rating_totals=totals.get(vid, (0, 0))))
+            claimed_qty=claimed, observed_qty=observed, rating_totals=(count, total), interviews=people))
     return results
+
+
+# A drawn claim's primary task state → why it has no approved verification.
+UNVERIFIED_BY_STATE = {"rejected": "rejected", "unassigned": "not_visited", "assigned": "not_visited",
+                       "submitted": "not_decided", "returned": "not_decided"}
+
+
+def unverified_claims(cycle: Cycle) -> dict[str, list[UnverifiedClaim]]:
+    """Drawn claims without an approved verification that count as not verified, by report slug.
+
+    A rejected visit counts at once; at close every drawn claim still without an approved verification
+    counts too. One statement.
+    """
+    counted = ["rejected"] if cycle.state != "closed" else list(UNVERIFIED_BY_STATE)
+    rows = db.session.execute(
+        sa.select(Report.slug, Claim.n, Aspect.code, Task.state).select_from(Task)
+        .join(Claim, Claim.id == Task.claim_id).join(Report, Report.id == Claim.report_id)
+        .join(Aspect, Aspect.id == Claim.aspect_id)
+        .where(Report.cycle_id == cycle.id, Task.kind == "primary", Task.state.in_(counted)))
+    claims: dict[str, list[UnverifiedClaim]] = {}
+    for slug, n, aspect, state in rows:
+        claims.setdefault(slug, []).append(UnverifiedClaim(f"{cycle.code}/{slug}/{n}", slug, aspect,
+                                                           UNVERIFIED_BY_STATE[state]))
+    return claims
+
+
+def aspect_populations(cycle: Cycle) -> dict[int, dict[str, int]]:
+    """Confirmed claims per report id and aspect code (each aspect's population)."""
+    counts: dict[int, dict[str, int]] = {}
+    for report_id, aspect, n in db.session.execute(
+            sa.select(Claim.report_id, Aspect.code, sa.func.count()).join(Report, Report.id == Claim.report_id)
+            .join(Aspect, Aspect.id == Claim.aspect_id)
+            .where(Report.cycle_id == cycle.id, Claim.state == "confirmed").group_by(Claim.report_id, Aspect.code)):
+        counts.setdefault(report_id, {})[aspect] = n
+    return counts
 
 
 def cycle_reports(cycle: Cycle) -> list[Report]:
@@ -75,17 +112,29 @@ def confirmed_counts(cycle: Cycle) -> dict[int, int]:
 
 
 def cycle_scores(cycle: Cycle) -> list[tuple[Report, ReportScore]]:
-    """Every report of the cycle with its score (possibly with nothing approved yet), by the cycle's settings."""
+    """Every report of the cycle with its score (possibly with nothing approved yet), by the cycle's settings.
+
+    Every drawn claim counts in its report's sample size: rejected ones at once, and at close every one
+    without an approved verification; until then the figures are provisional (decided / drawn shown).
+    A fixed number of statements, whatever the size of the cycle.
+    """
     settings = settings_of(cycle)
     weights = ScoreWeights(settings.finding_weight, settings.satisfaction_weight)
     results = approved_results(cycle)
+    unverified = unverified_claims(cycle)
     population = confirmed_counts(cycle)
+    per_aspect = aspect_populations(cycle)
+    drawn = {slug: sum(states.values()) for slug, states in drawn_states(cycle).items()}
     aspect_weights = settings.aspect_weight_map()
     scores = []
     for report in cycle_reports(cycle):
-        scores.append((report, score_report(report.slug, population.get(report.id, 0), sorted(
-            results.get(report.slug, []), key=lambda r: r.public_id), aspect_weights, weights,
-            confidence=settings.confidence, partly_value=settings.partly_value)))
+        scores.append((report, score_report(
+            report.slug, population.get(report.id, 0),
+            sorted(results.get(report.slug, []), key=lambda r: r.public_id), aspect_weights, weights,
+            confidence=settings.confidence, partly_value=settings.partly_value,
+            unverified=sorted(unverified.get(report.slug, []), key=lambda c: c.public_id),
+            drawn=drawn.get(report.slug, 0), closed=cycle.state == "closed",
+            aspect_populations={a: per_aspect.get(report.id, {}).get(a, 0) for a in aspect_weights})))
     return scores
 
 
@@ -115,11 +164,13 @@ def report_rows(cycle: Cycle) -> list[dict]:
             "cycle": cycle.code, "report": report.slug, "unit": report.unit.name,
             "secretary": report.secretary, "report_sha256": report.sha256,
             "population": score.population, "sample_size": score.sample_size,
-            # Drawn claims not (yet) approved are shown, never silently dropped.
-            "drawn": sum(states.get(report.slug, {}).values()),
-            "approved": score.sample_size,
+            # Every drawn claim is shown, never silently dropped: decided / drawn until the close.
+            "drawn": score.drawn, "decided": score.decided,
+            "approved": states.get(report.slug, {}).get("approved", 0),
             "rejected": states.get(report.slug, {}).get("rejected", 0),
             "open": sum(n for s, n in states.get(report.slug, {}).items() if s not in ("approved", "rejected")),
+            "not_verified": len(score.not_verified),
+            "provisional": score.provisional,
             "failures": score.failures,
             "verified_share": _round(score.verified_share, 4),
             "verified_share_lower": _round(score.verified_share_lower, 4),
@@ -129,12 +180,16 @@ def report_rows(cycle: Cycle) -> list[dict]:
             "verified_share_cp_lower": _round(cp[0], 4) if cp else None,
             "verified_share_cp_upper": _round(cp[1], 4) if cp else None,
             "confidence": score.confidence,
-            "satisfaction": _round(score.satisfaction), "ratings": score.satisfaction_count,
+            "satisfaction": _round(score.satisfaction), "interviews": score.interviews,
+            "ratings": score.satisfaction_count,
             "total": _round(score.total),
         }
         for aspect in cycle.aspects:
-            row[f"aspect_{aspect.code}"] = _round(score.aspect_scores.get(aspect.code))
-            row[f"aspect_{aspect.code}_n"] = score.aspect_counts.get(aspect.code, 0)
+            figures = score.aspects[aspect.code]
+            row[f"aspect_{aspect.code}"] = _round(figures.score)
+            row[f"aspect_{aspect.code}_n"] = figures.sample_size
+            row[f"aspect_{aspect.code}_verified_share"] = _round(figures.verified_share, 4)
+            row[f"aspect_{aspect.code}_verified_share_lower"] = _round(figures.verified_share_lower, 4)
         rows.append(row)
     return rows
 
