@@ -11,7 +11,7 @@ from .cycles.cli import cycle_cli
 from .dashboard.cli import audit_export
 from .demo.load import demo_command
 from .evidence.cli import photo_cli
-from .grading.cli import grade, routine_cli
+from .grading.cli import cycle_close, cycle_reopen, grade, routine_cli
 from .maintenance.cli import backup_cli, doctor
 from .places.cli import places_cli
 from .reports.cli import claims_cli, report_cli
@@ -30,6 +30,9 @@ def main() -> None:
 def register_commands(app) -> None:
     """Every area's commands on the app's `flask` / `fieldcheck` command line."""
     cycle_cli.add_command(cycle_publish)  # publishing freezes the frame, which the sampling area owns
+    # Closing stores a snapshot of the grades too, which the grading area owns.
+    cycle_cli.add_command(cycle_close)
+    cycle_cli.add_command(cycle_reopen)
     audit_cli.add_command(audit_export)  # the export names people, which the audit area does not know
     for command in (photo_cli, users, units, cycle_cli, report_cli, claims_cli, places_cli, sample_cli, tasks_cli, export,
                     audit_cli, backup_cli, doctor, ballot_cli, grade, routine_cli, demo_command):

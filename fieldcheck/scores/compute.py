@@ -8,6 +8,7 @@ import json
 from dataclasses import asdict, fields
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from ..cycles.models import Aspect, Cycle
@@ -224,6 +225,15 @@ def formula(settings: CycleSettings) -> str:
             f"({settings.partly_value:g} if not quantitative), not verified 0, site not found 0; "
             f"s = 100*(mean rating - 1)/4; aspect = mean claim score; "
             f"total = sum(weight*aspect)/sum(weights used)")
+
+
+def formula_text(settings: CycleSettings) -> str:
+    """The same formula in the reader's language, for the pages (the export keeps the plain one above)."""
+    return _("Claim score = 100 × (%(wf)s × finding + %(ws)s × satisfaction/100), or 100 × finding without "
+             "ratings; finding: verified 1, partly = observed/claimed up to 1 (%(p)s without quantities), not "
+             "verified or site not found 0; satisfaction = 100 × (mean rating − 1)/4; aspect = mean of its claims; "
+             "total = weighted mean of the aspects scored.", wf=f"{settings.finding_weight:g}",
+             ws=f"{settings.satisfaction_weight:g}", p=f"{settings.partly_value:g}")
 
 
 def method(settings: CycleSettings) -> str:

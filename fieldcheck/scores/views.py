@@ -7,7 +7,8 @@ from flask import Blueprint, Response, abort, render_template, request
 from ..access import roles_required
 from ..cycles.access import with_cycle
 from ..cycles.models import Cycle
-from .compute import claim_rows, cycle_scores, drawn_states, report_rows, to_csv, to_json
+from ..cycles.settings import settings_of
+from .compute import claim_rows, cycle_scores, formula_text, report_rows, to_csv, to_json
 
 bp = Blueprint("scores", __name__, url_prefix="/cycles/<code>/scores")
 
@@ -17,7 +18,9 @@ bp = Blueprint("scores", __name__, url_prefix="/cycles/<code>/scores")
 @with_cycle
 def show(cycle: Cycle):
     """Per report, per aspect and per claim scores with their basis."""
-    return render_template("scores/show.html", cycle=cycle, scores=cycle_scores(cycle), states=drawn_states(cycle))
+    settings = settings_of(cycle)
+    return render_template("scores/show.html", cycle=cycle, scores=cycle_scores(cycle), settings=settings,
+                           formula=formula_text(settings))
 
 
 @bp.route("/export.<fmt>")
