@@ -28,28 +28,28 @@ def _x(value: float) -> float:
 def _row(index: int, row: Mapping, labels: Mapping[str, str]) -> list[str]:
     top = index * ROW + 4
     parts = [f'<g class="report" data-report="{escape(str(row["report"]))}">',
-             f'<text x="{LEFT}" y="{top + 12}" class="name">{escape(str(row["unit"]))}</text>']
+             f'<text x="{LEFT}" y="{top + 12}" class="name" font-size="12" font-weight="600" font-family="sans-serif">{escape(str(row["unit"]))}</text>']
     axis_y = top + 28
-    parts.append(f'<line x1="{_x(0)}" y1="{axis_y}" x2="{_x(100)}" y2="{axis_y}" class="axis"/>')
+    parts.append(f'<line x1="{_x(0)}" y1="{axis_y}" x2="{_x(100)}" y2="{axis_y}" class="axis" stroke="#767676" stroke-width="1"/>')
     for tick in (0, 50, 100):
-        parts.append(f'<line x1="{_x(tick):.1f}" y1="{axis_y - 3}" x2="{_x(tick):.1f}" y2="{axis_y + 3}" class="axis"/>')
+        parts.append(f'<line x1="{_x(tick):.1f}" y1="{axis_y - 3}" x2="{_x(tick):.1f}" y2="{axis_y + 3}" class="axis" stroke="#767676" stroke-width="1"/>')
     lower, share = row.get("verified_share_lower"), row.get("verified_share")
     if lower is not None and share is not None:
         parts.append(f'<line x1="{_x(100 * lower):.1f}" y1="{axis_y}" x2="{_x(100 * share):.1f}" y2="{axis_y}" '
-                     f'class="interval"><title>{escape(labels["share"])} {100 * lower:.0f}%–{100 * share:.0f}%'
+                     f'class="interval" stroke="#0d47a1" stroke-width="6" stroke-linecap="round" opacity="0.45"><title>{escape(labels["share"])} {100 * lower:.0f}%–{100 * share:.0f}%'
                      f'</title></line>')
     total = row.get("verification_total")
     if total is not None:
-        parts.append(f'<circle cx="{_x(total):.1f}" cy="{axis_y}" r="5" class="total">'
+        parts.append(f'<circle cx="{_x(total):.1f}" cy="{axis_y}" r="5" class="total" fill="#0d47a1">'
                      f'<title>{escape(labels["total"])} {total:.1f}</title></circle>')
     grade = row.get("grade") or (f'({row["proposed_grade"]})' if row.get("proposed_grade") else "—")
-    parts.append(f'<text x="{WIDTH - LEFT}" y="{axis_y + 5}" class="grade" text-anchor="end">{escape(grade)}</text>')
+    parts.append(f'<text x="{WIDTH - LEFT}" y="{axis_y + 5}" class="grade" text-anchor="end" font-size="14" font-weight="700" font-family="sans-serif">{escape(grade)}</text>')
     # Fieldwork progress.
     drawn, decided = row.get("sample_size") or 0, row.get("decided") or 0
     bar_y = top + 42
-    parts.append(f'<rect x="{_x(0)}" y="{bar_y}" width="{SCALE}" height="6" class="todo"/>')
+    parts.append(f'<rect x="{_x(0)}" y="{bar_y}" width="{SCALE}" height="6" class="todo" fill="#e0e0e0"/>')
     if drawn:
-        parts.append(f'<rect x="{_x(0)}" y="{bar_y}" width="{SCALE * decided / drawn:.1f}" height="6" class="done">'
+        parts.append(f'<rect x="{_x(0)}" y="{bar_y}" width="{SCALE * decided / drawn:.1f}" height="6" class="done" fill="#455a64">'
                      f'<title>{escape(labels["progress"])} {decided}/{drawn}</title></rect>')
     # The ballot's distribution.
     counts = row.get("ballot_counts") or {}
@@ -60,11 +60,11 @@ def _row(index: int, row: Mapping, labels: Mapping[str, str]) -> list[str]:
         n = counts.get(g, 0)
         if votes and n:
             width = SCALE * n / votes
-            parts.append(f'<rect x="{x:.1f}" y="{ballot_y}" width="{width:.1f}" height="10" fill="{BALLOT_COLOURS[g]}">'
+            parts.append(f'<rect x="{x:.1f}" y="{ballot_y}" width="{width:.1f}" height="10" class="ballot" fill="{BALLOT_COLOURS[g]}">'
                          f'<title>{escape(g)} {n}</title></rect>')
             x += width
     if not votes:
-        parts.append(f'<text x="{_x(0)}" y="{ballot_y + 9}" class="muted">{escape(labels["no_ballot"])}</text>')
+        parts.append(f'<text x="{_x(0)}" y="{ballot_y + 9}" class="muted" font-size="10" font-family="sans-serif" fill="#555">{escape(labels["no_ballot"])}</text>')
     parts.append("</g>")
     return parts
 
@@ -75,9 +75,7 @@ def board_svg(rows: Sequence[Mapping], labels: Mapping[str, str]) -> str:
     height = max(1, len(rows)) * ROW + 8
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="100%" '
              f'role="img" aria-label="{escape(labels["title"])}" class="board-chart">',
-             "<style>.name{font:600 12px sans-serif}.grade{font:700 14px sans-serif}.muted{font:10px sans-serif;"
-             "fill:#555}.axis{stroke:#767676;stroke-width:1}.interval{stroke:#0d47a1;stroke-width:6;"
-             "stroke-linecap:round;opacity:.45}.total{fill:#0d47a1}.todo{fill:#e0e0e0}.done{fill:#455a64}</style>"]
+             ]
     for index, row in enumerate(rows):
         parts.extend(_row(index, row, labels))
     parts.append("</svg>")

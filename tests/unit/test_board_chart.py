@@ -27,7 +27,7 @@ def test_the_dot_the_interval_and_the_bars_sit_where_the_figures_say():
                                                                        round(LEFT + SCALE * 0.9, 1))
     done = svg.find(f".//{NS}rect[@class='done']")
     assert float(done.get("width")) == round(SCALE * 0.4, 1)
-    ballot = [r for r in svg.iter(f"{NS}rect") if r.get("fill")]
+    ballot = [r for r in svg.iter(f"{NS}rect") if r.get("class") == "ballot"]
     assert [round(float(r.get("width")), 1) for r in ballot] == [round(SCALE * 0.6, 1), round(SCALE * 0.3, 1),
                                                                   round(SCALE * 0.1, 1)]
     texts = [t.text for t in svg.iter(f"{NS}text")]
