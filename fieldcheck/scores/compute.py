@@ -22,7 +22,12 @@ from ..sampling.operations import get_sample
 from .scoring import FALSE_BELOW, ClaimResult, ClaimScore, ReportScore, ScoreWeights, UnverifiedClaim, score_report
 
 
-def latest_verifications(cycle: Cycle):
+def _scope(report_ids) -> list:
+    """No condition for the whole cycle; else only the reports given (a page of the scores)."""
+    return [] if report_ids is None else [Report.id.in_(list(report_ids))]
+
+
+def latest_verifications(cycle: Cycle, report_ids=None):
     """A subquery: each approved primary task of the cycle with its latest verification (by time, then id)."""
     ranked = (
         sa.select(Verification.id.label("verification_id"), Verification.task_id.label("task_id"),
@@ -31,18 +36,18 @@ def latest_verifications(cycle: Cycle):
                   .label("position"))
         .join(Task, Task.id == Verification.task_id).join(Claim, Claim.id == Task.claim_id)
         .join(Report, Report.id == Claim.report_id)
-        .where(Report.cycle_id == cycle.id, Task.state == "approved", Task.kind == "primary")
+        .where(Report.cycle_id == cycle.id, Task.state == "approved", Task.kind == "primary", *_scope(report_ids))
     ).subquery()
     return sa.select(ranked.c.verification_id, ranked.c.task_id).where(ranked.c.position == 1).subquery()
 
 
-def approved_results(cycle: Cycle) -> dict[str, list[ClaimResult]]:
+def approved_results(cycle: Cycle, report_ids=None) -> dict[str, list[ClaimResult]]:
     """The approved sampled claims of a cycle, by report slug: two grouped statements, whatever the size.
 
     One row per claim (its latest verification's finding and quantity), and the count and sum of
     the ratings per verification added up by the database; the pure scoring gets plain values.
     """
-    latest = latest_verifications(cycle)
+    latest = latest_verifications(cycle, report_ids)
     totals = {vid: (n, total, people) for vid, n, total, people in db.session.execute(
         sa.select(Interview.verification_id, sa.func.count(Rating.value), sa.func.coalesce(sa.func.sum(Rating.value), 0),
                   sa.func.count(sa.distinct(Interview.id)))
@@ -69,7 +74,7 @@ UNVERIFIED_BY_STATE = {"rejected": "rejected", "unassigned": "not_visited", "ass
                        "submitted": "not_decided", "returned": "not_decided"}
 
 
-def unverified_claims(cycle: Cycle) -> dict[str, list[UnverifiedClaim]]:
+def unverified_claims(cycle: Cycle, report_ids=None) -> dict[str, list[UnverifiedClaim]]:
     """Drawn claims without an approved verification that count as not verified, by report slug.
 
     A rejected visit counts at once; at close every drawn claim still without an approved verification
@@ -80,7 +85,7 @@ def unverified_claims(cycle: Cycle) -> dict[str, list[UnverifiedClaim]]:
         sa.select(Report.slug, Claim.n, Aspect.code, Task.state).select_from(Task)
         .join(Claim, Claim.id == Task.claim_id).join(Report, Report.id == Claim.report_id)
         .join(Aspect, Aspect.id == Claim.aspect_id)
-        .where(Report.cycle_id == cycle.id, Task.kind == "primary", Task.state.in_(counted)))
+        .where(Report.cycle_id == cycle.id, Task.kind == "primary", Task.state.in_(counted), *_scope(report_ids)))
     claims: dict[str, list[UnverifiedClaim]] = {}
     for slug, n, aspect, state in rows:
         claims.setdefault(slug, []).append(UnverifiedClaim(f"{cycle.code}/{slug}/{n}", slug, aspect,
@@ -88,47 +93,49 @@ def unverified_claims(cycle: Cycle) -> dict[str, list[UnverifiedClaim]]:
     return claims
 
 
-def aspect_populations(cycle: Cycle) -> dict[int, dict[str, int]]:
+def aspect_populations(cycle: Cycle, report_ids=None) -> dict[int, dict[str, int]]:
     """Confirmed claims per report id and aspect code (each aspect's population)."""
     counts: dict[int, dict[str, int]] = {}
     for report_id, aspect, n in db.session.execute(
             sa.select(Claim.report_id, Aspect.code, sa.func.count()).join(Report, Report.id == Claim.report_id)
             .join(Aspect, Aspect.id == Claim.aspect_id)
-            .where(Report.cycle_id == cycle.id, Claim.state == "confirmed").group_by(Claim.report_id, Aspect.code)):
+            .where(Report.cycle_id == cycle.id, Claim.state == "confirmed", *_scope(report_ids))
+            .group_by(Claim.report_id, Aspect.code)):
         counts.setdefault(report_id, {})[aspect] = n
     return counts
 
 
-def cycle_reports(cycle: Cycle) -> list[Report]:
+def cycle_reports(cycle: Cycle, report_ids=None) -> list[Report]:
     """The cycle's reports with their units, in one statement."""
-    return list(db.session.scalars(sa.select(Report).where(Report.cycle_id == cycle.id)
+    return list(db.session.scalars(sa.select(Report).where(Report.cycle_id == cycle.id, *_scope(report_ids))
                                    .options(joinedload(Report.unit)).order_by(Report.slug)))
 
 
-def confirmed_counts(cycle: Cycle) -> dict[int, int]:
+def confirmed_counts(cycle: Cycle, report_ids=None) -> dict[int, int]:
     """Confirmed claims per report id (the population each report is scored against)."""
     return dict(db.session.execute(
         sa.select(Claim.report_id, sa.func.count()).join(Report, Report.id == Claim.report_id)
-        .where(Report.cycle_id == cycle.id, Claim.state == "confirmed").group_by(Claim.report_id)).all())
+        .where(Report.cycle_id == cycle.id, Claim.state == "confirmed", *_scope(report_ids))
+        .group_by(Claim.report_id)).all())
 
 
-def cycle_scores(cycle: Cycle) -> list[tuple[Report, ReportScore]]:
+def cycle_scores(cycle: Cycle, report_ids=None) -> list[tuple[Report, ReportScore]]:
     """Every report of the cycle with its score (possibly with nothing approved yet), by the cycle's settings.
 
     Every drawn claim counts in its report's sample size: rejected ones at once, and at close every one
     without an approved verification; until then the figures are provisional (decided / drawn shown).
-    A fixed number of statements, whatever the size of the cycle.
+    A fixed number of statements, whatever the size of the cycle; `report_ids` limits the work to a page.
     """
     settings = settings_of(cycle)
     weights = ScoreWeights(settings.finding_weight, settings.satisfaction_weight)
-    results = approved_results(cycle)
-    unverified = unverified_claims(cycle)
-    population = confirmed_counts(cycle)
-    per_aspect = aspect_populations(cycle)
-    drawn = {slug: sum(states.values()) for slug, states in drawn_states(cycle).items()}
+    results = approved_results(cycle, report_ids)
+    unverified = unverified_claims(cycle, report_ids)
+    population = confirmed_counts(cycle, report_ids)
+    per_aspect = aspect_populations(cycle, report_ids)
+    drawn = {slug: sum(states.values()) for slug, states in drawn_states(cycle, report_ids).items()}
     aspect_weights = settings.aspect_weight_map()
     scores = []
-    for report in cycle_reports(cycle):
+    for report in cycle_reports(cycle, report_ids):
         scores.append((report, score_report(
             report.slug, population.get(report.id, 0),
             sorted(results.get(report.slug, []), key=lambda r: r.public_id), aspect_weights, weights,
@@ -143,12 +150,13 @@ def _round(value, digits=2):
     return None if value is None else round(value, digits)
 
 
-def drawn_states(cycle: Cycle) -> dict[str, dict[str, int]]:
+def drawn_states(cycle: Cycle, report_ids=None) -> dict[str, dict[str, int]]:
     """Per report, how many sampled claims are in each task state (primary visits)."""
     counts: dict[str, dict[str, int]] = {}
     for slug, state, n in db.session.execute(
             sa.select(Report.slug, Task.state, sa.func.count()).select_from(Task).join(Claim).join(Report)
-            .where(Report.cycle_id == cycle.id, Task.kind == "primary").group_by(Report.slug, Task.state)):
+            .where(Report.cycle_id == cycle.id, Task.kind == "primary", *_scope(report_ids))
+            .group_by(Report.slug, Task.state)):
         counts.setdefault(slug, {})[state] = n
     return counts
 
