@@ -15,7 +15,7 @@ from .grading.cli import cycle_close, cycle_reopen, grade, routine_cli
 from .maintenance.cli import backup_cli, doctor
 from .places.cli import places_cli
 from .reports.cli import claims_cli, report_cli
-from .sampling.cli import cycle_publish, sample_cli, tasks_cli
+from .sampling.cli import cycle_end_fieldwork, cycle_publish, sample_cli, tasks_cli
 from .scores.cli import export
 
 
@@ -31,6 +31,7 @@ def register_commands(app) -> None:
     """Every area's commands on the app's `flask` / `fieldcheck` command line."""
     cycle_cli.add_command(cycle_publish)  # publishing freezes the frame, which the sampling area owns
     # Closing stores a snapshot of the grades too, which the grading area owns.
+    cycle_cli.add_command(cycle_end_fieldwork)  # counts the undecided visits, which the assignment area owns
     cycle_cli.add_command(cycle_close)
     cycle_cli.add_command(cycle_reopen)
     audit_cli.add_command(audit_export)  # the export names people, which the audit area does not know

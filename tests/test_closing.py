@@ -186,3 +186,24 @@ def test_weights_and_grade_rules_are_edited_until_the_close_on_the_record(app):
     export = json.loads(org.get("/cycles/2025/scores/export.json").get_data(as_text=True))
     assert export["score_weights"]["finding"] == 0.7 and "0.7*f" in export["formula"]
     assert row["report"] == world.report_slug
+
+
+def test_fieldwork_ends_without_a_reason_only_when_every_drawn_claim_is_decided(app):
+    from fieldcheck.assignment.models import Task
+    from fieldcheck.cycles.models import Cycle
+    from fieldcheck.extensions import db
+
+    world = build_world(app)
+    runner = app.test_cli_runner()
+    refused = runner.invoke(args=["cycle", "end-fieldwork", world.cycle_code, "--as", "org"])
+    assert refused.exit_code != 0 and f"{len(world.task_ids)} 项" in refused.output
+    with app.app_context():
+        assert db.session.scalar(sa.select(Cycle.state)) == "fieldwork"
+        # Every visit decided (set directly: the pages' decisions are tested elsewhere).
+        db.session.execute(sa.update(Task).values(state="approved"))
+        db.session.execute(sa.update(Task).where(Task.id == world.task_ids[0]).values(state="rejected"))
+        db.session.commit()
+    done = runner.invoke(args=["cycle", "end-fieldwork", world.cycle_code, "--as", "org"])
+    assert done.exit_code == 0, done.output
+    with app.app_context():
+        assert db.session.scalar(sa.select(Cycle.state)) == "review"

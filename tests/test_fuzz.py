@@ -217,7 +217,7 @@ def scene(postgres_url, tmp_path_factory):
                 "verification_id": db.session.scalar(sa.select(Verification.id)),
                 "user_id": db.session.scalar(sa.select(User.id).where(User.username == "org")),
                 "sha256": db.session.scalar(sa.select(Photo.sha256)), "kind": "thumb", "fmt": "csv",
-                "token": raw_token, "round_id": 1}
+                "token": raw_token, "round_id": 1, "snapshot_id": 1}
     param_sets = {"main": main, "counted": {**main, "task_id": counted},
                   "draft": {**main, "code": "draft", "claim_id": draft_claims}}
     s = Scene(app, clients, param_sets)

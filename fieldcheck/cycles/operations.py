@@ -192,14 +192,6 @@ def get_cycle(code: str) -> Cycle:
     return cycle
 
 
-def end_fieldwork(cycle: Cycle, reason: str, by=None) -> None:
-    """Stop taking visits: the cycle moves to review (the reason is kept on the record)."""
-    reason = reason.strip()
-    if not reason:
-        raise OperationError(_("Say why fieldwork ends now."))
-    CYCLE.move(cycle, "review", "cycle.review", cycle.code, actor=by, after_data={"reason": reason[:500]})
-
-
 def require_not_closed(cycle: Cycle) -> None:
     """A closed cycle's figures are frozen: ballots, routine scores, weights and grades stay as closed."""
     if cycle.state == "closed":

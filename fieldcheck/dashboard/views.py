@@ -13,7 +13,8 @@ from ..assignment.models import Task
 from ..audit.chain import chain_head
 from ..cycles.access import with_cycle
 from ..cycles.models import Cycle
-from ..cycles.operations import current_snapshot, end_fieldwork
+from ..assignment.operations import end_fieldwork
+from ..cycles.operations import current_snapshot
 from ..cycles.states import CYCLE
 from ..extensions import db
 from ..reports.models import Claim, Report
