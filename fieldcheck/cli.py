@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from flask.cli import FlaskGroup
 
+# Every model first: some areas build query options at import (assignment/site.py), which configures the
+# mappers, and the console script imports this module before the app factory imports the models.
+from . import models  # noqa: F401
+
 from .accounts.cli import units, users
 from .audit.cli import audit_cli
 from .ballots.cli import ballot_cli
