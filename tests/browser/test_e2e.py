@@ -208,6 +208,7 @@ def test_examiner_reviewer_organizer_story(app, live_server, phone, desktop, req
     page = organizer.new_page()
     login(page, "org")
     page.goto(f"/cycles/{world.cycle_code}/scores/")
+    page.locator(f"#report-{world.report_slug} a", has_text="计入的全部事项").click()  # the report's own page
     row = page.locator(f"#report-{world.report_slug} tr").filter(
         has=page.locator("td.mono", has_text=re.compile(rf"^{re.escape(public_id)}$")))
     expect(row.locator("td.claim-score")).to_have_text(f"{score:.1f}")
