@@ -143,7 +143,7 @@ def test_two_rounds_from_first_draft_to_the_filed_report(app, people):
     diff = page.split('id="diff"')[1].split("</table>")[0]
     assert '<mark class="changed">3月至11月，在河湾村、东岭村整改软弱涣散党组织2个，两村党员大会参会率由61%提高到92%。</mark>' \
         in diff
-    assert '<td class="old"><mark class="changed">全年召开党委会研究党建工作12次' in diff
+    assert '<td class="old"><mark class="changed comment">全年召开党委会研究党建工作12次' in diff
 
     assert post(org, f"{PAGE}/approve", {}, page=PAGE).status_code == 302
     d = drafting(app)
