@@ -45,7 +45,8 @@ def post(client, url, data, page=None, **kw):
 
 
 def first_draft(client, body=DRAFT_1, name="draft.md", slug="shiqiao-township"):
-    return post(client, BASE, {"secretary": "李强", "slug": slug, "title": "",
+    # A unit contact's typed unit is ignored: they draft for their own unit.
+    return post(client, BASE, {"unit": "中共青山县委", "secretary": "李强", "slug": slug, "title": "",
                                "upload": (io.BytesIO(body), name)}, page=BASE, content_type="multipart/form-data")
 
 

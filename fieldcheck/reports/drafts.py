@@ -179,11 +179,14 @@ def file_drafting(drafting: Drafting, by: User) -> Report:
     if not can_file(drafting):
         raise OperationError(_("Only a draft under review can be approved."), status=409)
     draft = last_draft(drafting)
+    # The state moves first: of two approvals racing, the second is told to reload before it
+    # imports anything.
+    DRAFTING.move(drafting, "filed", "drafting.file", label(drafting), actor=by, filed_at=utcnow(),
+                  filed_sha256=draft.sha256, after_data={"round": draft.n, "sha256": draft.sha256})
     report = import_report(drafting.cycle, unit_name=drafting.unit.name, secretary=drafting.secretary,
                            title=drafting.title, slug=drafting.slug, text=draft.text)
-    DRAFTING.move(drafting, "filed", "drafting.file", label(drafting), actor=by, report_id=report.id,
-                  filed_at=utcnow(), filed_sha256=draft.sha256,
-                  after_data={"round": draft.n, "sha256": draft.sha256})
+    drafting.report_id = report.id
+    db.session.flush()
     return report
 
 
