@@ -88,8 +88,7 @@ def carry_spans(old: str, new: str, spans) -> list[tuple[int, int] | None]:
     for start, end in spans:
         if not (0 <= start < end <= len(old)):
             raise ValueError(f"span {start}-{end} outside the draft (0-{len(old)})")
-    equal = [(i1, i2, j1) for tag, i1, i2, j1, _ in
-             SequenceMatcher(None, old, new, autojunk=False).get_opcodes() if tag == "equal"]
+    equal = _equal_runs(old, new)
     carried: list[tuple[int, int] | None] = []
     for start, end in spans:
         at = next((j1 + start - i1 for i1, i2, j1 in equal if i1 <= start and end <= i2), None)
@@ -98,6 +97,35 @@ def carry_spans(old: str, new: str, spans) -> list[tuple[int, int] | None]:
             at = new.index(quote) if new.count(quote) == 1 else None
         carried.append(None if at is None else (at, at + end - start))
     return carried
+
+
+def _equal_runs(old: str, new: str) -> list[tuple[int, int, int]]:
+    """The unchanged runs of two drafts as (old start, old end, new start): lines first, then the
+    characters of the changed lines only (a whole-text character diff grows with the square of the
+    length; most of a revised draft is unchanged lines)."""
+    old_spans, new_spans = _line_spans(old), _line_spans(new)
+    old_lines = [old[a:b] for a, b in old_spans]
+    new_lines = [new[a:b] for a, b in new_spans]
+    runs: list[tuple[int, int, int]] = []
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, old_lines, new_lines, autojunk=False).get_opcodes():
+        if i1 == i2 or j1 == j2:
+            continue  # lines only deleted or only inserted: nothing of the old text is kept there
+        o1, o2 = old_spans[i1][0], old_spans[i2 - 1][1]
+        n1, n2 = new_spans[j1][0], new_spans[j2 - 1][1]
+        if o2 < len(old) and n2 < len(new):
+            o2, n2 = o2 + 1, n2 + 1  # the line break after the block, on both sides
+        if tag == "equal":
+            found = [(o1, o2, n1)]
+        else:
+            matcher = SequenceMatcher(None, old[o1:o2], new[n1:n2], autojunk=False)
+            found = [(o1 + a, o1 + a + size, n1 + b) for a, b, size in matcher.get_matching_blocks() if size]
+        for run in found:
+            last = runs[-1] if runs else None
+            if last and last[1] == run[0] and last[2] + last[1] - last[0] == run[2]:
+                runs[-1] = (last[0], run[1], last[2])  # contiguous on both sides: one run
+            else:
+                runs.append(run)
+    return runs
 
 
 def mark_runs(text: str, start: int, end: int, layers) -> list[tuple[str, frozenset[str]]]:

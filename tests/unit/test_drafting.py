@@ -84,3 +84,36 @@ def test_mark_runs_cuts_a_line_by_every_layer_and_clips_to_it() -> None:
     assert "".join(t for t, _ in runs) == text[2:8]
     assert mark_runs(text, 0, 10, {}) == [(text, frozenset())]
     assert mark_runs(text, 3, 3, {"comment": [(0, 9)]}) == []
+
+
+def test_carrying_by_lines_first_agrees_with_a_whole_text_character_diff() -> None:
+    """carry_spans diffs lines, then the characters of changed lines only; on a long revised report it
+    carries every span exactly where a character diff of the whole text (written out here) does."""
+    from difflib import SequenceMatcher
+    from pathlib import Path
+
+    reports = sorted((Path(__file__).resolve().parents[1] / "fixtures" / "reports").glob("*.md"))
+    old = "\n\n".join(p.read_text(encoding="utf-8").strip() for p in reports)
+    lines = old.split("\n")
+    lines[5] = lines[5][:10] + "改写" + lines[5][20:]
+    del lines[9]
+    lines.insert(40, "新增一段：在河湾村新建道路3公里。")
+    rewritten = next(i for i in range(80, len(lines)) if len(lines[i]) > 20)
+    gone = lines[rewritten][2:14]
+    lines[rewritten] = "整段改写为具体数字12个。"
+    new = "\n".join(lines)
+    spans = [(i, i + 6) for i in range(0, len(old) - 6, len(old) // 400)]
+    spans += [_span(old, lines[3] + "\n" + lines[4]), _span(old, gone)]
+    equal = [(i1, i2, j1) for tag, i1, i2, j1, _ in SequenceMatcher(None, old, new, autojunk=False).get_opcodes()
+             if tag == "equal"]
+
+    def by_characters(start: int, end: int):
+        at = next((j1 + start - i1 for i1, i2, j1 in equal if i1 <= start and end <= i2), None)
+        if at is None:
+            quote = old[start:end]
+            at = new.index(quote) if new.count(quote) == 1 else None
+        return None if at is None else (at, at + end - start)
+
+    carried = carry_spans(old, new, spans)
+    assert carried == [by_characters(*s) for s in spans]
+    assert carried[-2] is not None and carried[-1] is None  # a passage across two lines; one rewritten
