@@ -146,7 +146,12 @@ def test_two_rounds_from_first_draft_to_the_filed_report(app, people):
         in diff
     assert '<td class="old"><mark class="changed comment">全年召开党委会研究党建工作12次' in diff
 
-    assert post(org, f"{PAGE}/approve", {}, page=PAGE).status_code == 302
+    # A page of round 1 left open: its approval (and comment) is refused, nothing is filed.
+    stale = post(org, f"{PAGE}/comments", {"passage": "老年食堂", "body": "x", "round": "1"}, page=PAGE)
+    assert stale.status_code == 409 and "reload" in stale.get_data(as_text=True)
+    assert post(org, f"{PAGE}/approve", {"round": "1"}, page=PAGE).status_code == 302
+    assert drafting(app).state == "submitted" and rows(app, Report) == 1
+    assert post(org, f"{PAGE}/approve", {"round": "2"}, page=PAGE).status_code == 302
     d = drafting(app)
     text2 = DRAFT_2.decode().strip()
     assert d.state == "filed" and d.filed_at is not None and d.filed_sha256 == report_sha256(text2)

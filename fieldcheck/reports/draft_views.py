@@ -113,24 +113,16 @@ def draft_comment(drafting: Drafting):
     form = DraftCommentForm()
     if not form.validate_on_submit():
         return _page(drafting, error=_("Check the highlighted fields."), comment_form=form, status=400)
-    start, end = form.start.data, form.end.data
-    passage = (form.passage.data or "").strip()
-    if passage and start is None:
-        text = last_draft(drafting).text
-        if text.count(passage) != 1:
-            message = _("That passage does not occur in the draft.") if passage not in text else \
-                _("That passage occurs more than once in the draft: select it instead.")
-            return _page(drafting, error=message, comment_form=form, status=400)
-        start = text.index(passage)
-        end = start + len(passage)
-    refused = _refusal(lambda: add_comment(drafting, current_user, start, end, form.body.data))
+    refused = _refusal(lambda: add_comment(drafting, current_user, form.start.data, form.end.data, form.body.data,
+                                           passage=form.passage.data or "", seen_round=_number("round")))
     if refused is not None:
         return _page(drafting, error=refused.message, comment_form=form, status=refused.status)
     flash(_("Comment added."))
     return redirect(url_for("reports.draft", code=drafting.cycle.code, slug=drafting.slug))
 
 
-def _offset(name: str) -> int | None:
+def _number(name: str) -> int | None:
+    """An optional whole number from the form (an offset, the round the page showed); 400 when not one."""
     value = request.form.get(name, "")
     if value == "":
         return None
@@ -148,8 +140,9 @@ def draft_suggestion(drafting: Drafting):
     decision = request.form.get("decision")
     if decision not in ("accept", "drop"):
         abort(400)
-    code, start, end = request.form.get("code", ""), _offset("start"), _offset("end")
-    change_and_flash(lambda: decide_suggestion(drafting, current_user, code, start, end, decision == "accept"),
+    code, start, end = request.form.get("code", ""), _number("start"), _number("end")
+    seen = _number("round")
+    change_and_flash(lambda: decide_suggestion(drafting, current_user, code, start, end, decision == "accept", seen),
                      lambda _c: _("Suggestion accepted.") if decision == "accept" else _("Suggestion dropped."))
     return redirect(url_for("reports.draft", code=drafting.cycle.code, slug=drafting.slug))
 
@@ -159,7 +152,8 @@ def draft_suggestion(drafting: Drafting):
 @with_drafting
 def draft_return(drafting: Drafting):
     """Return the last draft to the unit with this round's comments."""
-    change_and_flash(lambda: return_draft(drafting, current_user),
+    seen = _number("round")
+    change_and_flash(lambda: return_draft(drafting, current_user, seen),
                      lambda _r: _("Draft %(n)d returned to the unit with its comments.", n=drafting.round))
     return redirect(url_for("reports.draft", code=drafting.cycle.code, slug=drafting.slug))
 
@@ -169,7 +163,8 @@ def draft_return(drafting: Drafting):
 @with_drafting
 def draft_approve(drafting: Drafting):
     """Approve the last draft: it is filed (备案) and becomes the cycle's report."""
-    change_and_flash(lambda: file_drafting(drafting, current_user),
+    seen = _number("round")
+    change_and_flash(lambda: file_drafting(drafting, current_user, seen),
                      lambda report: _("Draft %(n)d approved and filed. SHA-256: %(sha)s", n=drafting.round,
                                       sha=report.sha256))
     return redirect(url_for("reports.draft", code=drafting.cycle.code, slug=drafting.slug))

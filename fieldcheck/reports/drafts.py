@@ -101,17 +101,34 @@ def upload_next(drafting: Drafting, by: User, text: str) -> Draft:
     return draft
 
 
-def _require_review(drafting: Drafting) -> None:
+def check_round(drafting: Drafting, seen_round: int | None) -> None:
+    """Refuse a change made from a page that showed an earlier round (its forms carry the round), so a
+    comment is never anchored to, nor an approval given for, a draft the organizer has not seen."""
+    if seen_round is not None and seen_round != drafting.round:
+        raise OperationError(_("A newer draft was uploaded since this page was loaded: reload it."), status=409,
+                             code="stale_round")
+
+
+def _require_review(drafting: Drafting, seen_round: int | None) -> None:
     require_draft(drafting.cycle)
+    check_round(drafting, seen_round)
     if not can_comment(drafting):
         raise OperationError(_("The draft has been returned or filed: comments wait for the next draft."),
                              status=409)
 
 
-def add_comment(drafting: Drafting, by: User, start: int | None, end: int | None, body: str) -> DraftComment:
-    """The office's comment on the passage start–end of the last draft."""
-    _require_review(drafting)
+def add_comment(drafting: Drafting, by: User, start: int | None, end: int | None, body: str, *,
+                passage: str = "", seen_round: int | None = None) -> DraftComment:
+    """The office's comment on the passage start–end of the last draft (or on `passage`, found once in it)."""
+    _require_review(drafting, seen_round)
     draft = last_draft(drafting)
+    passage = (passage or "").strip()
+    if passage and start is None:
+        if draft.text.count(passage) != 1:
+            raise OperationError(_("That passage does not occur in the draft.") if passage not in draft.text else
+                                 _("That passage occurs more than once in the draft: select it instead."))
+        start = draft.text.index(passage)
+        end = start + len(passage)
     if start is None or end is None:
         raise OperationError(_("Select a passage or enter its offsets."))
     if not (0 <= start < end <= len(draft.text)):
@@ -145,9 +162,9 @@ def open_suggestions(draft: Draft, decided: list[DraftComment]) -> list[Finding]
 
 
 def decide_suggestion(drafting: Drafting, by: User, code: str, start: int | None, end: int | None,
-                      accept: bool) -> DraftComment:
+                      accept: bool, seen_round: int | None = None) -> DraftComment:
     """Accept a suggested comment (it becomes a comment of the round) or drop it."""
-    _require_review(drafting)
+    _require_review(drafting, seen_round)
     draft = last_draft(drafting)
     decided = db.session.scalars(sa.select(DraftComment).where(DraftComment.draft_id == draft.id)).all()
     finding = next((f for f in open_suggestions(draft, decided) if (f.code, f.start, f.end) == (code, start, end)),
@@ -164,18 +181,20 @@ def decide_suggestion(drafting: Drafting, by: User, code: str, start: int | None
     return comment
 
 
-def return_draft(drafting: Drafting, by: User) -> None:
+def return_draft(drafting: Drafting, by: User, seen_round: int | None = None) -> None:
     """Send the last draft back to the unit with the round's comments."""
     require_draft(drafting.cycle)
+    check_round(drafting, seen_round)
     comments = db.session.scalar(sa.select(sa.func.count()).select_from(DraftComment).join(Draft).where(
         Draft.drafting_id == drafting.id, Draft.n == drafting.round, DraftComment.kind.in_(SHOWN)))
     DRAFTING.move(drafting, "returned", "drafting.return", label(drafting), actor=by,
                   after_data={"round": drafting.round, "comments": comments})
 
 
-def file_drafting(drafting: Drafting, by: User) -> Report:
+def file_drafting(drafting: Drafting, by: User, seen_round: int | None = None) -> Report:
     """Approve the last draft: file it (备案) frozen with its SHA-256 and date, as the cycle's report."""
     require_draft(drafting.cycle)
+    check_round(drafting, seen_round)
     if not can_file(drafting):
         raise OperationError(_("Only a draft under review can be approved."), status=409)
     draft = last_draft(drafting)
