@@ -65,7 +65,8 @@ class NewDraftForm(FlaskForm):
 
     unit = StringField(_l("Unit"), validators=[Optional(), Length(max=200)])
     secretary = StringField(_l("Secretary"), validators=[DataRequired(), Length(max=100)])
-    slug = StringField(_l("Short name (in claim ids, e.g. qingshan-county)"), validators=[DataRequired(), Length(max=64)])
+    slug = StringField(_l("Short name (in claim ids, e.g. qingshan-county)"),
+                       validators=[DataRequired(), Length(max=64)])
     title = StringField(_l("Title (default: the first line)"), validators=[Optional(), Length(max=300)])
     text = TextAreaField(_l("Paste the draft"), validators=[Optional()])
     upload = FileField(_l("…or upload the draft (.txt, .md, .docx, .html or .pdf)"))
