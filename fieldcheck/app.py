@@ -41,6 +41,7 @@ from .places.views import bp as places_bp
 from .public.views import bp as public_bp
 from .reports import claim_views  # noqa: F401  (add their routes to the reports blueprint)
 from .reports import views as report_views  # noqa: F401
+from .reports import draft_views  # noqa: F401  (add their routes to the reports blueprint)
 from .reports.blueprint import bp as reports_bp
 from .residents.views import bp as residents_bp
 from .review.evidence import metres

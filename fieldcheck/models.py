@@ -10,6 +10,7 @@ from .grading.models import GradeDecision, RoutineScore  # noqa: F401
 from .field.models import Interview, Rating, Verification  # noqa: F401
 from .places.models import Place  # noqa: F401
 from .reports.models import Claim, Feedback, Report  # noqa: F401
+from .reports.draft_models import Draft, DraftComment, Drafting  # noqa: F401
 from .residents.models import RatingToken  # noqa: F401
 from .review.models import Review  # noqa: F401
 from .sampling.models import Sample, SampleItem, SeedEntry  # noqa: F401

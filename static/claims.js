@@ -2,7 +2,8 @@
 // Offsets count Unicode code points, as Python's str indices do.
 (function () {
   var box = document.getElementById('reporttext');
-  var form = document.getElementById('claim-form');
+  // The claims editor's passage form, or the drafting page's comment form (the same fields).
+  var form = document.getElementById('claim-form') || document.getElementById('comment-form');
   if (!box || !form) return;
   function cpLength(s) { return Array.from(s).length; }
   function offsetOf(node, offset) {

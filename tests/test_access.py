@@ -81,6 +81,17 @@ def scene(app):
         set_user_unit(db.session.scalar(sa.select(User).where(User.username == "revu")), "中共青山县委")
         assign_task(db.session.get(Task, task_b), db.session.scalar(sa.select(User).where(User.username == "selfrev")))
         questions = [q.id for q in db.session.get(Task, task_a).claim.report.cycle.questions]
+        # The world's report was drafted and filed before the cycle was published (drafting rounds).
+        from fieldcheck.reports.draft_models import Draft, Drafting
+        from fieldcheck.reports.models import Report
+
+        report = db.session.scalar(sa.select(Report).where(Report.slug == world.report_slug))
+        drafting = Drafting(cycle_id=report.cycle_id, unit_id=report.unit_id, slug=report.slug, title=report.title,
+                            secretary=report.secretary, state="filed", round=1, report_id=report.id,
+                            filed_at=report.imported_at, filed_sha256=report.sha256)
+        db.session.add(drafting)
+        db.session.flush()
+        db.session.add(Draft(drafting_id=drafting.id, n=1, text=report.text, sha256=report.sha256))
         db.session.commit()
     clients = {}
     for name in HOLDS:
@@ -170,6 +181,21 @@ def rows(s) -> list[tuple[str, str, str, dict | None, dict[str, int]]]:
         ("reports.exclude", "POST", f"{r}/claims/{s['claim']}/exclude", {}, org(302)),
         ("reports.split", "POST", f"{r}/claims/{s['claim']}/split", {}, org(302)),
         ("reports.merge", "POST", f"{r}/claims/{s['claim']}/merge", {}, org(302)),
+        # Drafting rounds: the office, and the contact of the drafting's own unit (unitc: 中共青山县委).
+        ("reports.drafts", "GET", f"/cycles/{c}/reports/drafts", None, {**org(200), "unitc": 200}),
+        ("reports.drafts", "POST", f"/cycles/{c}/reports/drafts", {}, {**org(400), "unitc": 400}),
+        ("reports.drafts", "GET", "/cycles/no-such-cycle/reports/drafts", None, {**org(404), "unitc": 404}),
+        ("reports.draft", "GET", f"/cycles/{c}/reports/drafts/{s['slug']}", None, {**org(200), "unitc": 200}),
+        ("reports.draft", "GET", f"/cycles/{c}/reports/drafts/no-such-draft", None, {**org(404), "unitc": 404}),
+        ("reports.draft_upload", "POST", f"/cycles/{c}/reports/drafts/{s['slug']}/upload", {},
+         {**org(400), "unitc": 400}),
+        ("reports.draft_upload", "POST", f"/cycles/{c}/reports/drafts/no-such-draft/upload", {},
+         {**org(404), "unitc": 404}),
+        ("reports.draft_comment", "POST", f"/cycles/{c}/reports/drafts/{s['slug']}/comments", {}, org(400)),
+        ("reports.draft_suggestion", "POST", f"/cycles/{c}/reports/drafts/{s['slug']}/suggestions", {}, org(400)),
+        ("reports.draft_return", "POST", f"/cycles/{c}/reports/drafts/{s['slug']}/return", {}, org(302)),
+        ("reports.draft_approve", "POST", f"/cycles/{c}/reports/drafts/{s['slug']}/approve", {}, org(302)),
+        ("reports.draft_approve", "POST", f"/cycles/{c}/reports/drafts/no-such-draft/approve", {}, org(404)),
         ("dashboard.audit", "GET", f"/audit?cycle={c}&action=task.", None, org(200)),
         ("dashboard.audit_csv", "GET", "/audit.csv?actor=org", None, org(200)),
         ("ballots.index", "GET", f"/cycles/{c}/ballots", None, org(200)),

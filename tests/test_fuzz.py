@@ -64,6 +64,8 @@ FALLBACK_FORMS = {
     "grading.decide": [("grade", "好", False), ("reason", "", False)],
     "accounts.person_unit": [("unit", "", False)],
     "accounts.person_password": [("password", "", False)],
+    # The next draft is uploaded once the office returned the last one.
+    "reports.draft_upload": [("text", "二稿", False), ("upload", "", True)],
 }
 
 
@@ -206,6 +208,13 @@ def scene(postgres_url, tmp_path_factory):
         raw_token, _row = issue_token(db.session.get(Task, counted[0]), exa, str(uuid.uuid4()))
         # A second cycle still in draft: its reports and claims can be edited, published, drawn.
         draft = create_cycle("draft", "A draft cycle", min_per_stratum=3)
+        # A drafting under review, with the report's short name: its pages offer the drafting forms
+        # (approving it is refused, the short name being taken by the report imported below).
+        from fieldcheck.reports.drafts import start_drafting
+
+        org = db.session.scalar(sa.select(User).where(User.username == "org"))
+        start_drafting(draft, org, unit_name="中共青山县委", secretary="张明", title="", slug="qingshan-county",
+                       text=(FIXTURES / "drafts" / "shiqiao-draft-1.md").read_text(encoding="utf-8").strip())
         text = report_text_from_input(None, (FIXTURES / "reports" / "qingshan-county-2025.md").read_bytes())
         report = import_report(draft, unit_name="中共青山县委", secretary="张明", title="", slug="qingshan-county",
                                text=text)

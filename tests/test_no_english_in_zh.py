@@ -132,6 +132,30 @@ def draft_report_with_proposals(app) -> tuple[str, str]:
     return "2026", "qingshan-county"
 
 
+def drafting_in_second_round(app, code: str) -> str:
+    """A drafting of the draft cycle in its second round, with a comment carried over and one gone."""
+    from fieldcheck.accounts.models import User
+    from fieldcheck.accounts.operations import create_user, set_user_unit
+    from fieldcheck.cycles.models import Cycle
+    from fieldcheck.extensions import db
+    from fieldcheck.reports.drafts import add_comment, last_draft, return_draft, start_drafting, upload_next
+
+    first = (FIXTURES / "drafts" / "shiqiao-draft-1.md").read_text(encoding="utf-8").strip()
+    with app.test_request_context():
+        org = db.session.scalar(sa.select(User).where(User.username == "org"))
+        set_user_unit(create_user("shiqiao", "correct horse 1", ["unit"]), "中共青山县石桥镇委员会")
+        cycle = db.session.scalar(sa.select(Cycle).where(Cycle.code == code))
+        drafting = start_drafting(cycle, org, unit_name="中共青山县石桥镇委员会", secretary="李强", title="",
+                                  slug="shiqiao", text=first)
+        for passage in ("新建河湾村党群服务中心1个", "镇党委高度重视"):
+            at = last_draft(drafting).text.index(passage)
+            add_comment(drafting, org, at, at + len(passage), "请写具体")
+        return_draft(drafting, org)
+        upload_next(drafting, org, (FIXTURES / "drafts" / "shiqiao-draft-2.md").read_text(encoding="utf-8").strip())
+        db.session.commit()
+    return "shiqiao"
+
+
 def issue_resident_code(client, task_id) -> str:
     token = csrf_token(client, "/tasks")
     client.post(f"/tasks/{task_id}/reveal", data={"csrf_token": token, "observed_qty": "1"})
@@ -150,6 +174,9 @@ def test_no_english_phrase_on_the_main_pages(app):
     login(organizer, "org")
     login(examiner, "exa")
     login(reviewer, "rev")
+    drafting = drafting_in_second_round(app, draft_code)
+    unit_contact = app.test_client()
+    login(unit_contact, "shiqiao")
     raw = issue_resident_code(examiner, world.task_ids[1])
     verification_id = submit_visit(app, examiner, world.task_ids[0])
 
@@ -159,6 +186,9 @@ def test_no_english_phrase_on_the_main_pages(app):
                  f"/cycles/{code}/routes", f"/cycles/{code}/scores/", f"/cycles/{code}/grades",
                  f"/cycles/{code}/rules"):
         pages.append(("organizer", organizer, path))
+    for path in (f"/cycles/{draft_code}/reports/drafts", f"/cycles/{draft_code}/reports/drafts/{drafting}"):
+        pages.append(("organizer", organizer, path))
+        pages.append(("unit", unit_contact, path))
     for path in ("/tasks", f"/tasks/{world.task_ids[2]}"):
         pages.append(("examiner", examiner, path))
     for path in ("/review/", f"/review/{verification_id}"):

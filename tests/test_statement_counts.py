@@ -10,6 +10,7 @@ import io
 import uuid
 
 import pytest
+import sqlalchemy as sa
 from helpers import csrf_token, login
 
 from bulk import grow
@@ -154,3 +155,53 @@ def test_long_lists_come_a_page_at_a_time_and_the_pages_cover_the_sample_once(ap
         nxt = re.search(r'href="([^"]*after=\d+)">下一页', html)
         url = nxt.group(1).replace("&amp;", "&") if nxt else None
     assert pages == 3 and sorted(seen) == expected and len(seen) == len(set(seen))
+
+
+def _drafting_with_two_rounds(app) -> None:
+    """The story's draft cycle with a drafting in its second round (returned once, revised)."""
+    from fieldcheck.accounts.models import User
+    from fieldcheck.cycles.models import Cycle
+    from fieldcheck.extensions import db
+    from fieldcheck.reports.drafts import return_draft, start_drafting, upload_next
+
+    build_world(app, draw=False)
+    with app.test_request_context():
+        org = db.session.scalar(sa.select(User).where(User.username == "org"))
+        cycle = db.session.scalar(sa.select(Cycle).where(Cycle.code == "2025"))
+        drafting = start_drafting(cycle, org, unit_name="中共青山县石桥镇委员会", secretary="李强", title="",
+                                  slug="shiqiao", text=(FIXTURES / "drafts" / "shiqiao-draft-1.md").read_text().strip())
+        return_draft(drafting, org)
+        upload_next(drafting, org, (FIXTURES / "drafts" / "shiqiao-draft-2.md").read_text().strip())
+        db.session.commit()
+
+
+def _add_comments(app, count: int) -> None:
+    """`count` more comments, in bulk, on both drafts (half carried from draft 1, half on draft 2)."""
+    from fieldcheck.db import utcnow
+    from fieldcheck.extensions import db
+
+    with app.app_context():
+        table = db.metadata.tables["draft_comment"]
+        with db.engine.begin() as conn:
+            drafts = conn.execute(sa.text("SELECT id, text FROM draft ORDER BY n")).all()
+            rows = []
+            for i in range(count):
+                draft_id, text = drafts[i % 2]
+                at = text.index("新建河湾村") + i % 5
+                rows.append({"draft_id": draft_id, "start": at, "end": at + 3, "kind": "comment", "code": "",
+                             "body": f"意见{i}", "created_at": utcnow()})
+            conn.execute(table.insert(), rows)
+
+
+def test_the_drafting_page_is_bounded(app):
+    _drafting_with_two_rounds(app)
+    client = signed_in(app, "org")
+    counts = []
+    for extra in (SMALL, LARGE - SMALL):
+        _add_comments(app, extra)
+        client.get("/cycles/2025/reports/drafts/shiqiao")
+        response, statements = statements_of(app, lambda: client.get("/cycles/2025/reports/drafts/shiqiao"))
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200 and f"意见{extra - 1}<" in page
+        counts.append(len(statements))
+    assert counts[0] == counts[1], f"{counts[0]} statements at {SMALL} comments, {counts[1]} at {LARGE}"

@@ -14,9 +14,9 @@ from story import build_world
 def machines():
     from fieldcheck.assignment.states import TASK
     from fieldcheck.cycles.states import CYCLE
-    from fieldcheck.reports.states import CLAIM
+    from fieldcheck.reports.states import CLAIM, DRAFTING
 
-    return {"cycle": CYCLE, "claim": CLAIM, "task": TASK}
+    return {"cycle": CYCLE, "claim": CLAIM, "task": TASK, "drafting": DRAFTING}
 
 
 def test_the_tables_match_the_documented_states():
@@ -24,6 +24,8 @@ def test_the_tables_match_the_documented_states():
     assert m["cycle"].states == {"draft", "published", "sampled", "fieldwork", "review", "closed"}
     assert m["claim"].states == {"proposed", "confirmed", "excluded"}
     assert m["task"].states == {"unassigned", "assigned", "submitted", "approved", "returned", "rejected"}
+    assert m["drafting"].states == {"submitted", "returned", "filed"}
+    assert m["drafting"].transitions["filed"] == frozenset()  # a filed report is frozen
     # The cycle moves forward one step at a time; the one way back is reopening a closed cycle for review
     # (on the record, with a second organizer: grading/closing.py).
     order = ["draft", "published", "sampled", "fieldwork", "review", "closed"]
@@ -37,17 +39,25 @@ def rows_for(app):
     from fieldcheck.assignment.models import Task
     from fieldcheck.cycles.models import Cycle
     from fieldcheck.extensions import db
-    from fieldcheck.reports.models import Claim
+    from fieldcheck.reports.draft_models import Drafting
+    from fieldcheck.reports.models import Claim, Report
 
     world = build_world(app)
     with app.app_context():
         cycle_id = db.session.scalar(sa.select(Cycle.id).where(Cycle.code == world.cycle_code))
         task_id = world.task_ids[0]
         claim_id = db.session.get(Task, task_id).claim_id
-    return {"cycle": (Cycle, cycle_id), "claim": (Claim, claim_id), "task": (Task, task_id)}
+        report = db.session.scalar(sa.select(Report))
+        drafting = Drafting(cycle_id=cycle_id, unit_id=report.unit_id, slug="drafted", title="t", secretary="s",
+                            state="submitted", round=1, filed_sha256="")
+        db.session.add(drafting)
+        db.session.commit()
+        drafting_id = drafting.id
+    return {"cycle": (Cycle, cycle_id), "claim": (Claim, claim_id), "task": (Task, task_id),
+            "drafting": (Drafting, drafting_id)}
 
 
-@pytest.mark.parametrize("entity", ["cycle", "claim", "task"])
+@pytest.mark.parametrize("entity", ["cycle", "claim", "task", "drafting"])
 def test_every_illegal_transition_is_refused_and_changes_nothing(app, entity):
     from fieldcheck.audit.models import AuditEvent
     from fieldcheck.errors import OperationError

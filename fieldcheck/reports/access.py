@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_login import current_user
 
-from ..access import loads
+from ..access import deny, loads
 from ..cycles.access import cycle_by_code, published_cycle
 from ..extensions import db
+from .draft_models import Drafting
 from .models import Claim, Report
 
 
@@ -37,3 +39,21 @@ def published_claim(code: str, slug: str, n: int) -> Claim | None:
 
 
 with_published_claim = loads("claim", published_claim, "code", "slug", "n")
+
+
+def drafting_in(cycle, slug: str) -> Drafting | None:
+    """A drafting of the cycle, for the office or for the contact of its own unit (403 for another unit's)."""
+    if cycle is None:
+        return None
+    drafting = db.session.scalar(sa.select(Drafting).where(Drafting.cycle_id == cycle.id, Drafting.slug == slug))
+    if drafting is not None and not may_see_drafting(drafting.unit_id):
+        deny()
+    return drafting
+
+
+def may_see_drafting(unit_id: int) -> bool:
+    """The organizer sees every drafting; a unit contact only its own unit's."""
+    return current_user.has_role("organizer") or (current_user.has_role("unit") and current_user.unit_id == unit_id)
+
+
+with_drafting = loads("drafting", lambda code, slug: drafting_in(cycle_by_code(code), slug), "code", "slug")

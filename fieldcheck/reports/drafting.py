@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-__all__ = ["DiffRow", "carry_span", "side_by_side"]
+__all__ = ["DiffRow", "carry_span", "carry_spans", "mark_runs", "side_by_side"]
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,9 @@ def _marks(old: str, new: str, o: tuple[int, int], n: tuple[int, int]):
     """The changed character spans of a replaced line on each side."""
     old_marks, new_marks = [], []
     matcher = SequenceMatcher(None, old[o[0]:o[1]], new[n[0]:n[1]], autojunk=False)
+    if matcher.ratio() < 0.5:
+        # A line rewritten: the few characters it shares with the old one are chance, not kept text.
+        return ((o,) if o[1] > o[0] else ()), ((n,) if n[1] > n[0] else ())
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag != "equal":
             if i2 > i1:
@@ -70,19 +73,81 @@ def _marks(old: str, new: str, o: tuple[int, int], n: tuple[int, int]):
 
 
 def carry_span(old: str, new: str, start: int, end: int) -> tuple[int, int] | None:
-    """Where the passage old[start:end] stands in the next draft, or None when it did not survive.
+    """Where the passage old[start:end] stands in the next draft, or None (see `carry_spans`)."""
+    return carry_spans(old, new, [(start, end)])[0]
+
+
+def carry_spans(old: str, new: str, spans) -> list[tuple[int, int] | None]:
+    """Where each passage old[start:end] stands in the next draft, or None when it did not survive.
 
     The passage survives when it is unchanged: inside one unchanged run of the diff (it keeps its
     place), or else found exactly once in the next draft (a paragraph moved). A rewritten passage
-    is not carried: the comment stays with the round it was written on.
+    is not carried: the comment stays with the round it was written on. The two drafts are
+    compared once, however many spans are carried.
     """
-    if not (0 <= start < end <= len(old)):
-        raise ValueError(f"span {start}-{end} outside the draft (0-{len(old)})")
-    for tag, i1, i2, j1, _ in SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
-        if tag == "equal" and i1 <= start and end <= i2:
-            return j1 + start - i1, j1 + end - i1
-    quote = old[start:end]
-    if new.count(quote) == 1:
-        at = new.index(quote)
-        return at, at + len(quote)
-    return None
+    for start, end in spans:
+        if not (0 <= start < end <= len(old)):
+            raise ValueError(f"span {start}-{end} outside the draft (0-{len(old)})")
+    equal = _equal_runs(old, new)
+    carried: list[tuple[int, int] | None] = []
+    for start, end in spans:
+        at = next((j1 + start - i1 for i1, i2, j1 in equal if i1 <= start and end <= i2), None)
+        if at is None:
+            quote = old[start:end]
+            at = new.index(quote) if new.count(quote) == 1 else None
+        carried.append(None if at is None else (at, at + end - start))
+    return carried
+
+
+def _equal_runs(old: str, new: str) -> list[tuple[int, int, int]]:
+    """The unchanged runs of two drafts as (old start, old end, new start): lines first, then the
+    characters of the changed lines only (a whole-text character diff grows with the square of the
+    length; most of a revised draft is unchanged lines)."""
+    old_spans, new_spans = _line_spans(old), _line_spans(new)
+    old_lines = [old[a:b] for a, b in old_spans]
+    new_lines = [new[a:b] for a, b in new_spans]
+    runs: list[tuple[int, int, int]] = []
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, old_lines, new_lines, autojunk=False).get_opcodes():
+        if i1 == i2 or j1 == j2:
+            continue  # lines only deleted or only inserted: nothing of the old text is kept there
+        o1, o2 = old_spans[i1][0], old_spans[i2 - 1][1]
+        n1, n2 = new_spans[j1][0], new_spans[j2 - 1][1]
+        if o2 < len(old) and n2 < len(new):
+            o2, n2 = o2 + 1, n2 + 1  # the line break after the block, on both sides
+        if tag == "equal":
+            found = [(o1, o2, n1)]
+        else:
+            matcher = SequenceMatcher(None, old[o1:o2], new[n1:n2], autojunk=False)
+            found = [(o1 + a, o1 + a + size, n1 + b) for a, b, size in matcher.get_matching_blocks() if size]
+        for run in found:
+            last = runs[-1] if runs else None
+            if last and last[1] == run[0] and last[2] + last[1] - last[0] == run[2]:
+                runs[-1] = (last[0], run[1], last[2])  # contiguous on both sides: one run
+            else:
+                runs.append(run)
+    return runs
+
+
+def mark_runs(text: str, start: int, end: int, layers) -> list[tuple[str, frozenset[str]]]:
+    """text[start:end] cut into runs, each with the names of the layers covering it.
+
+    `layers` maps a name ("changed", "comment"…) to spans (offsets into `text`); spans reaching
+    outside start–end are clipped. Adjacent runs with the same layers are one run.
+    """
+    cuts = {start, end}
+    clipped: dict[str, list[tuple[int, int]]] = {}
+    for name, spans in layers.items():
+        for s, e in spans:
+            s, e = max(s, start), min(e, end)
+            if s < e:
+                clipped.setdefault(name, []).append((s, e))
+                cuts.update((s, e))
+    points = sorted(cuts)
+    runs: list[tuple[str, frozenset[str]]] = []
+    for a, b in zip(points, points[1:]):
+        names = frozenset(n for n, spans in clipped.items() if any(s <= a and b <= e for s, e in spans))
+        if runs and runs[-1][1] == names:
+            runs[-1] = (runs[-1][0] + text[a:b], names)
+        else:
+            runs.append((text[a:b], names))
+    return runs

@@ -58,3 +58,27 @@ def claim_form(cycle) -> ClaimForm:
     places = db.session.scalars(sa.select(Place).order_by(Place.name)).all()
     form.place.choices = [(0, _("(none)"))] + [(p.id, p.full_name) for p in places]
     return form
+
+
+class NewDraftForm(FlaskForm):
+    """The first draft of a unit's report (the office names the unit; a unit contact drafts for its own)."""
+
+    unit = StringField(_l("Unit"), validators=[Optional(), Length(max=200)])
+    secretary = StringField(_l("Secretary"), validators=[DataRequired(), Length(max=100)])
+    slug = StringField(_l("Short name (in claim ids, e.g. qingshan-county)"),
+                       validators=[DataRequired(), Length(max=64)])
+    title = StringField(_l("Title (default: the first line)"), validators=[Optional(), Length(max=300)])
+    text = TextAreaField(_l("Paste the draft"), validators=[Optional()])
+    upload = FileField(_l("…or upload the draft (.txt, .md, .docx, .html or .pdf)"))
+
+
+class NextDraftForm(FlaskForm):
+    text = TextAreaField(_l("Paste the next draft"), validators=[Optional()])
+    upload = FileField(_l("…or upload the next draft (.txt, .md, .docx, .html or .pdf)"))
+
+
+class DraftCommentForm(FlaskForm):
+    start = IntegerField(_l("Start offset"), validators=[Optional(), NumberRange(min=0)])
+    end = IntegerField(_l("End offset"), validators=[Optional(), NumberRange(min=1)])
+    passage = TextAreaField(_l("…or paste the exact passage"), validators=[Optional(), Length(max=2000)])
+    body = TextAreaField(_l("Comment"), validators=[DataRequired(), Length(max=2000)])
