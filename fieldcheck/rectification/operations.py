@@ -49,6 +49,11 @@ def item_status(item: RectificationItem, today: date) -> str:
     return status_of(item.state, item.deadline, today, done_on)
 
 
+def state_msgid(state: str) -> str:
+    """The msgid of an item state or status as shown (translated at run time; see dynamic.pot)."""
+    return f"rect_{state}"
+
+
 def item_label(item: RectificationItem) -> str:
     return f"{item.report.cycle.code}/{item.report.slug}#{item.id}"
 
@@ -207,7 +212,7 @@ def move_item(item: RectificationItem, after: str, by: User) -> RectificationIte
         if after == "signed_off" and not organizer:
             raise OperationError(_("Only an organizer signs off an item."), status=403, code="forbidden")
         raise OperationError(_("This cannot be done now: %(entity)s is %(before)s.",
-                               entity=_("rectification item"), before=_(item.state)), status=409,
+                               entity=_("rectification_item"), before=_(state_msgid(item.state))), status=409,
                              code="illegal_transition")
     if after == "done" and not item.measure:
         raise OperationError(_("Write the measure taken before marking the item done."))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ..states import StateMachine
 
-ITEM = StateMachine("rectification item", {
+ITEM = StateMachine("rectification_item", {
     "open": frozenset({"in_progress", "done"}),
     "in_progress": frozenset({"open", "done"}),
     "done": frozenset({"signed_off", "in_progress"}),

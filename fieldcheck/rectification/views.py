@@ -20,7 +20,7 @@ from .access import with_carried, with_item_photo, with_own_item, with_own_repor
 from .models import CarriedItem, RectificationItem
 from .operations import (add_item, carried_items, carry_over, claim_outcomes, confirm_lead, cycle_items,
                          generate_cycle, generate_items, grade_of, item_status, mark_carried, move_item,
-                         new_reports_by_unit, parse_deadline, put_into_frame, report_items, report_leads,
+                         new_reports_by_unit, parse_deadline, put_into_frame, state_msgid, report_items, report_leads,
                          talk_of, today_for, unit_reports, update_item, update_talk)
 from .states import may_move
 
@@ -147,7 +147,7 @@ def move(item: RectificationItem):
     """Start, finish (the unit), sign off, send back or reopen (an organizer)."""
     report = item.report
     change_and_flash(lambda: move_item(item, request.form.get("to", ""), me()),
-                     lambda i: _("The item is now %(state)s.", state=_(i.state)))
+                     lambda i: _("The item is now %(state)s.", state=_(state_msgid(i.state))))
     return redirect(url_for("rectification.item", code=report.cycle.code, slug=report.slug, item_id=item.id))
 
 
