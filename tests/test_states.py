@@ -14,9 +14,10 @@ from story import build_world
 def machines():
     from fieldcheck.assignment.states import TASK
     from fieldcheck.cycles.states import CYCLE
+    from fieldcheck.rectification.states import ITEM
     from fieldcheck.reports.states import CLAIM
 
-    return {"cycle": CYCLE, "claim": CLAIM, "task": TASK}
+    return {"cycle": CYCLE, "claim": CLAIM, "task": TASK, "rectification_item": ITEM}
 
 
 def test_the_tables_match_the_documented_states():
@@ -24,6 +25,8 @@ def test_the_tables_match_the_documented_states():
     assert m["cycle"].states == {"draft", "published", "sampled", "fieldwork", "review", "closed"}
     assert m["claim"].states == {"proposed", "confirmed", "excluded"}
     assert m["task"].states == {"unassigned", "assigned", "submitted", "approved", "returned", "rejected"}
+    # overdue is computed from the deadline, never a stored state.
+    assert m["rectification_item"].states == {"open", "in_progress", "done", "signed_off"}
     # The cycle only ever moves forward, one step at a time.
     order = ["draft", "published", "sampled", "fieldwork", "review", "closed"]
     for before, after in itertools.product(order, order):
@@ -37,15 +40,21 @@ def rows_for(app):
     from fieldcheck.extensions import db
     from fieldcheck.reports.models import Claim
 
+    from fieldcheck.rectification.models import RectificationItem
+    from fieldcheck.rectification.operations import add_item
+
     world = build_world(app)
-    with app.app_context():
+    with app.test_request_context():
         cycle_id = db.session.scalar(sa.select(Cycle.id).where(Cycle.code == world.cycle_code))
         task_id = world.task_ids[0]
         claim_id = db.session.get(Task, task_id).claim_id
-    return {"cycle": (Cycle, cycle_id), "claim": (Claim, claim_id), "task": (Task, task_id)}
+        item_id = add_item(db.session.get(Claim, claim_id).report, None, "问题").id
+        db.session.commit()
+    return {"cycle": (Cycle, cycle_id), "claim": (Claim, claim_id), "task": (Task, task_id),
+            "rectification_item": (RectificationItem, item_id)}
 
 
-@pytest.mark.parametrize("entity", ["cycle", "claim", "task"])
+@pytest.mark.parametrize("entity", ["cycle", "claim", "task", "rectification_item"])
 def test_every_illegal_transition_is_refused_and_changes_nothing(app, entity):
     from fieldcheck.audit.models import AuditEvent
     from fieldcheck.errors import OperationError
