@@ -340,6 +340,8 @@ def test_next_year_carries_the_units_items_and_puts_one_into_the_frame_as_its_ow
         first = carried[0].id
     page = org.get("/cycles/2026/rectification/carried").get_data(as_text=True)
     assert "公开栏未更新" in page and "去年刚整改" in page and "早已整改完毕" not in page
+    beside = org.get("/cycles/2026/reports/qingshan-2026/rectification").get_data(as_text=True)
+    assert "往年结转的整改事项" in beside and "公开栏未更新" in beside and "早已整改完毕" not in beside
     org.post(f"/cycles/2026/rectification/carried/{first}", data={"csrf_token": token, "answered": "no",
                                                                    "note": "报告未提及"})
     org.post(f"/cycles/2026/rectification/carried/{first}/frame", data={"csrf_token": token})

@@ -392,6 +392,15 @@ def carried_items(cycle: Cycle) -> list[CarriedItem]:
         .order_by(CarriedItem.unit_id, CarriedItem.id)))
 
 
+def carried_for(report: Report) -> list[CarriedItem]:
+    """The earlier items carried into this report's cycle for its unit (shown beside the new report)."""
+    return list(db.session.scalars(
+        sa.select(CarriedItem).where(CarriedItem.cycle_id == report.cycle_id, CarriedItem.unit_id == report.unit_id)
+        .options(joinedload(CarriedItem.item).joinedload(RectificationItem.report).joinedload(Report.cycle),
+                 joinedload(CarriedItem.unit), joinedload(CarriedItem.claim))
+        .order_by(CarriedItem.id)))
+
+
 def new_report_of(carried: CarriedItem) -> Report | None:
     return db.session.scalar(sa.select(Report).where(Report.cycle_id == carried.cycle_id,
                                                      Report.unit_id == carried.unit_id).order_by(Report.id))

@@ -18,7 +18,7 @@ from ..reports.models import Feedback, Report
 from ..web import change_and_flash, change_or_error
 from .access import with_carried, with_item_photo, with_own_item, with_own_report, with_report_lead
 from .models import CarriedItem, RectificationItem
-from .operations import (add_item, carried_items, carry_over, claim_outcomes, confirm_lead, cycle_items,
+from .operations import (add_item, carried_for, carried_items, carry_over, claim_outcomes, confirm_lead, cycle_items,
                          generate_cycle, generate_items, grade_of, item_status, mark_carried, move_item,
                          new_reports_by_unit, parse_deadline, put_into_frame, state_msgid, report_items, report_leads,
                          talk_of, today_for, unit_reports, update_item, update_talk)
@@ -66,6 +66,7 @@ def report_page(report: Report, error: str | None = None, status: int = 200):
         "rectification/report.html", report=report, cycle=report.cycle, items=items,
         status={i.id: item_status(i, today) for i in items}, outcomes=claim_outcomes(report),
         grade=grade_of(report), talk=talk_of(report), leads=report_leads(report) if organizer else [],
+        carried=carried_for(report) if organizer else [],
         organizer=organizer, error=error), status
 
 
