@@ -4,7 +4,7 @@ from .accounts.models import Unit, User  # noqa: F401
 from .assignment.models import RouteStop, Task  # noqa: F401
 from .audit.models import AuditEvent, AuditHead  # noqa: F401
 from .ballots.models import BallotCode, BallotCount, BallotRound  # noqa: F401
-from .cycles.models import Aspect, Cycle, Question  # noqa: F401
+from .cycles.models import Aspect, Cycle, CycleSnapshot, Question  # noqa: F401
 from .evidence.models import Flag, Photo, verification_photo  # noqa: F401
 from .grading.models import GradeDecision, RoutineScore  # noqa: F401
 from .field.models import Interview, Rating, Verification  # noqa: F401

@@ -77,3 +77,18 @@ def test_claims_propose_prints_json(runner):
     assert len(proposals) >= 10
     assert all(p["text"] in text for p in proposals)
     assert "text" not in doc and len(doc["text_sha256"]) == 64
+
+
+def test_the_console_script_starts_in_a_fresh_interpreter(tmp_path):
+    """`fieldcheck` imports the command modules before any app exists (the README's demo starts so)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(sys.executable).parent / "fieldcheck"
+    command = [str(script)] if script.exists() else [sys.executable, "-c", "from fieldcheck.cli import main; main()"]
+    env = {**os.environ, "FIELDCHECK_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+    result = subprocess.run([*command, "--help"], capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "demo" in result.stdout and "cycle" in result.stdout

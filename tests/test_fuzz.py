@@ -43,7 +43,7 @@ KEEPS_PARTIAL_CHANGES = {"sampling.assign"}
 # Tables a refusal may still write: the audit trail records failed sign-ins and refusals on file.
 MAY_GROW_ON_REFUSAL = {"audit_event", "audit_head"}
 # Run last: they end the sessions or move the cycle on, which would hide the routes behind them.
-LAST = ("dashboard.finish_fieldwork", "dashboard.close", "accounts.logout")
+LAST = ("dashboard.finish_fieldwork", "grading.close", "accounts.logout")
 MISSING = object()
 # Routes whose URL parameters come from the draft cycle or from the tasks with a blind count on file.
 DRAFT = {"reports.", "sampling.publish", "sampling.draw", "sampling_api.draw", "cycles.edit"}
@@ -52,7 +52,8 @@ FALLBACK_FORMS = {
     "field_api.upload_photo": [("photo", "", True), ("sha256", "", False), ("taken_at", "", False)],
     "reports.accept": [("start", "0", False), ("end", "10", False)],
     "reports.reject": [("start", "0", False), ("end", "10", False), ("reason", "not a claim", False)],
-    "dashboard.close": [("reason", "done", False)],
+    "grading.close": [("reason", "done", False)],
+    "grading.reopen": [("reason", "wrong figures", False), ("action", "confirm", False)],
     "sampling.publish": [],
     "sampling.draw": [("seed", SEED, False), ("action", "enter", False)],
     # Forms that appear only in states this world does not reach (a queue with items to approve,
@@ -245,7 +246,7 @@ def scene(postgres_url, tmp_path_factory):
                 "verification_id": db.session.scalar(sa.select(Verification.id)),
                 "user_id": db.session.scalar(sa.select(User.id).where(User.username == "org")),
                 "sha256": db.session.scalar(sa.select(Photo.sha256)), "kind": "thumb", "fmt": "csv",
-                "token": raw_token, "round_id": 1, **rect}
+                "token": raw_token, "round_id": 1, "snapshot_id": 1, **rect}
     param_sets = {"main": main, "counted": {**main, "task_id": counted},
                   "draft": {**main, "code": "draft", "claim_id": draft_claims}}
     s = Scene(app, clients, param_sets)

@@ -191,7 +191,7 @@ def test_examiner_submits_reviewer_returns_examiner_resubmits_then_approval_scor
     r = reviewer.post(f"/review/{vid2}", data={"csrf_token": rtoken, "decision": "approve", "reason": ""})
     assert r.status_code == 302
     # the score: verified (f=1), satisfaction of (5,5,5) = 100 -> 100
-    scores = reviewer.get("/cycles/2025/scores/").get_data(as_text=True)
+    scores = reviewer.get("/cycles/2025/scores/?report=qingshan-county").get_data(as_text=True)
     assert public_id in scores and "100.0" in scores
     doc = json.loads(reviewer.get("/cycles/2025/scores/export.json?level=claim").get_data(as_text=True))
     row = next(r for r in doc["rows"] if r["public_id"] == public_id)
@@ -255,7 +255,8 @@ def test_an_export_before_any_approval_still_has_its_header(app):
     org = app.test_client()
     login(org, "org")
     body = org.get("/cycles/2025/scores/export.csv?level=claim").get_data(as_text=True)
-    assert body.lstrip("\ufeff").splitlines() == ["cycle,report,public_id,aspect,finding_value,satisfaction,ratings_count,score"]
+    assert body.lstrip("\ufeff").splitlines() == ["cycle,report,public_id,aspect,finding_value,satisfaction,ratings_count,score,finding,unverified_reason,"
+                                                    "interviews"]
 
 
 def test_two_racing_submits_of_one_task_store_one_visit(app):

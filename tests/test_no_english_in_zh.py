@@ -156,7 +156,8 @@ def test_no_english_phrase_on_the_main_pages(app):
     for path in ("/cycles/", f"/cycles/{code}", f"/cycles/{code}/reports/{slug}",
                  f"/cycles/{draft_code}/reports/{draft_slug}", f"/cycles/{draft_code}/reports/new",
                  f"/cycles/{code}/edit", "/places/", "/people", f"/cycles/{code}/draw", f"/cycles/{code}/assign",
-                 f"/cycles/{code}/routes", f"/cycles/{code}/scores/"):
+                 f"/cycles/{code}/routes", f"/cycles/{code}/scores/", f"/cycles/{code}/grades",
+                 f"/cycles/{code}/rules"):
         pages.append(("organizer", organizer, path))
     for path in ("/tasks", f"/tasks/{world.task_ids[2]}"):
         pages.append(("examiner", examiner, path))

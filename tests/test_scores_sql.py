@@ -21,7 +21,8 @@ def orm_results(cycle):
         claim, verification = task.claim, max(task.verifications, key=lambda v: (v.submitted_at, v.id))
         results.setdefault(claim.report.slug, []).append(ClaimResult(
             claim.public_id, claim.report.slug, claim.aspect.code, verification.finding, claim.claimed_qty,
-            verification.observed_qty, [r.value for i in verification.interviews for r in i.ratings]))
+            verification.observed_qty, [r.value for i in verification.interviews for r in i.ratings],
+            interviews=len(verification.interviews)))
     return results
 
 
@@ -46,3 +47,27 @@ def test_grouped_scores_equal_the_row_by_row_figures(app):
             assert a == b
         rows = report_rows(cycle)
         assert sum(r["approved"] for r in rows) == 30 and sum(r["ratings"] for r in rows) == 30 * 2 * 3
+        assert sum(r["interviews"] for r in rows) == 30 * 2  # people, not ratings
+
+
+def test_the_scores_page_shows_a_page_of_reports_and_one_report_s_claims_on_its_own(app):
+    import re
+
+    from helpers import login
+
+    build_world(app)
+    grow(app, 250, per_report=5)  # 50 more reports
+    org = app.test_client()
+    login(org, "org")
+    first = org.get("/cycles/2025/scores/").get_data(as_text=True)
+    slugs = re.findall(r'<section class="card" id="report-([^"]+)"', first)
+    assert len(slugs) == 20 and slugs == sorted(slugs)
+    assert 'class="claim-score"' not in first  # the claims are on each report's own page
+    after = re.search(r'id="next-page" href="[^"]*after=([^"&]+)"', first).group(1)
+    second = org.get(f"/cycles/2025/scores/?after={after}").get_data(as_text=True)
+    more = re.findall(r'<section class="card" id="report-([^"]+)"', second)
+    assert len(more) == 20 and more[0] > slugs[-1] and not set(more) & set(slugs)
+    counted = int(re.search(rf'report={slugs[1]}">计入的全部事项（(\d+) 项）', first).group(1))
+    one = org.get(f"/cycles/2025/scores/?report={slugs[1]}").get_data(as_text=True)
+    assert counted >= 1 and one.count('class="claim-score"') == counted and 'id="next-page"' not in one
+    assert org.get("/cycles/2025/scores/?report=no-such-report").status_code == 404

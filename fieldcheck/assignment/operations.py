@@ -183,3 +183,20 @@ def counterpart_disagreement(task: Task) -> tuple[str | None, object]:
         return None, other
     mine, theirs = task.latest, other.latest
     return disagreement(mine.finding, theirs.finding, mine.observed_qty, theirs.observed_qty), other
+
+
+def end_fieldwork(cycle: Cycle, reason: str, by=None) -> None:
+    """Stop taking visits: the cycle moves to review.
+
+    Without a reason only when every drawn claim's visit is decided (approved or rejected); ending it
+    earlier needs a reason, kept on the record.
+    """
+    reason = reason.strip()
+    undecided = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Task).join(Claim, Claim.id == Task.claim_id)
+        .join(Report, Report.id == Claim.report_id)
+        .where(Report.cycle_id == cycle.id, Task.kind == "primary", Task.state.not_in(("approved", "rejected"))))
+    if not reason and undecided:
+        raise OperationError(_("%(n)d drawn claims are not decided yet: say why fieldwork ends now.", n=undecided))
+    CYCLE.move(cycle, "review", "cycle.review", cycle.code, actor=by,
+               after_data={"reason": reason[:500], "undecided": undecided})

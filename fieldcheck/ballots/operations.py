@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 
 from ..audit.models import record
 from ..cycles.models import Cycle
+from ..cycles.operations import require_not_closed
 from ..db import utcnow
 from ..errors import OperationError
 from ..extensions import db
@@ -30,6 +31,7 @@ def open_round(cycle: Cycle, title: str, count: int, closes_at: datetime) -> tup
     """A new ballot round with `count` one-time codes; returns the raw codes (shown once, never stored)."""
     if cycle.state == "draft" or not cycle.reports:
         raise OperationError(_("Ballots are for a published cycle with reports."), status=409)
+    require_not_closed(cycle)
     if not 1 <= count <= MAX_CODES:
         raise OperationError(_("Make between 1 and %(n)d codes.", n=MAX_CODES))
     if closes_at <= utcnow():
@@ -61,6 +63,7 @@ def find_code(raw: str) -> BallotCode:
 
 def add_counts(ballot: BallotRound, counts: dict[int, dict[str, int]], source: str) -> None:
     """Add to the counts, one conditional increment per cell (concurrent voters never lose a vote)."""
+    require_not_closed(ballot.cycle)
     for report_id, by_grade in counts.items():
         for grade, n in by_grade.items():
             if not n:

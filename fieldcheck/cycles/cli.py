@@ -1,4 +1,5 @@
-"""`fieldcheck cycle ...`: create, end fieldwork, close (publishing is the sampling area's `cycle publish`)."""
+"""`fieldcheck cycle ...`: create (publishing and ending fieldwork are the sampling area's `cycle publish` / `cycle end-fieldwork`; closing
+and reopening are the grading area's `cycle close` / `cycle reopen`: the close snapshot holds the grades)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from ..accounts.actor import acting_as
 from ..commands import CommandError, lookup, run_operation
 from ..errors import OperationError
 from . import defaults
-from .operations import close_cycle, create_cycle, end_fieldwork, get_cycle, parse_aspect_lines, parse_question_lines
+from .operations import create_cycle, get_cycle, parse_aspect_lines, parse_question_lines
 
 cycle_cli = click.Group("cycle", help="Assessment cycles.")
 
@@ -42,25 +43,3 @@ def cycle_create(code, title, minimum, tolerable_share, confidence, strata, no_c
     cycle = run_operation(create_cycle, code, title, aspects, questions, minimum, tolerable_share=tolerable_share,
                           confidence=confidence, cover_aspects=not no_cover_aspects, strata=strata)
     click.echo(cycle.code)
-
-
-@cycle_cli.command("end-fieldwork")
-@click.argument("code")
-@click.option("--reason", required=True, help="Why fieldwork ends now (kept on the record)")
-@with_appcontext
-@acting_as("organizer")
-def cycle_end_fieldwork(code, reason):
-    """End fieldwork: no more visits are taken; the cycle moves to review."""
-    run_operation(end_fieldwork, lookup(get_cycle, code), reason)
-    click.echo("review")
-
-
-@cycle_cli.command("close")
-@click.argument("code")
-@click.option("--reason", default="", help="A note kept on the record")
-@with_appcontext
-@acting_as("organizer")
-def cycle_close(code, reason):
-    """Close the cycle (from review): every figure is frozen."""
-    run_operation(close_cycle, lookup(get_cycle, code), reason)
-    click.echo("closed")

@@ -81,3 +81,18 @@ TIME_ZONE = "Asia/Shanghai"
 def review_reason_lines(reasons=REVIEW_REASONS) -> str:
     """The reasons as the cycle stores and the form shows them: code | 中文 | English per line."""
     return "\n".join(" | ".join(reason) for reason in reasons)
+
+# The combined evaluation (grading/rules.py): weights of the three parts, points per ballot grade,
+# the composite each grade needs, and two rules off by default (a cap on the share of 好; no 好 when
+# more than k claims of the report may be false). Cycle configuration, editable until the close.
+GRADE_WEIGHTS = {"verification": 0.5, "ballot": 0.3, "routine": 0.2}
+BALLOT_POINTS = {"好": 100.0, "较好": 80.0, "一般": 60.0, "差": 0.0}
+GRADE_THRESHOLDS = {"好": 90.0, "较好": 80.0, "一般": 60.0}
+GOOD_SHARE_CAP = None
+FALSE_BOUND_K = None
+
+
+def grade_rules() -> dict:
+    """The default grade rules as plain values (a new dict each time)."""
+    return {"weights": dict(GRADE_WEIGHTS), "ballot_points": dict(BALLOT_POINTS),
+            "thresholds": dict(GRADE_THRESHOLDS), "good_share_cap": GOOD_SHARE_CAP, "false_bound_k": FALSE_BOUND_K}

@@ -55,6 +55,8 @@ class Cycle(db.Model):
     review_reasons: Mapped[str] = mapped_column(sa.Text, default=lambda: defaults.review_reason_lines())
     second_reviewer_reject: Mapped[bool] = mapped_column(default=defaults.SECOND_REVIEWER_REJECT)
     time_zone: Mapped[str] = mapped_column(sa.String(64), default=defaults.TIME_ZONE)
+    # The combined evaluation's rules as JSON (grading/rules.py); None: the defaults in cycles/defaults.py.
+    grade_rules: Mapped[str | None] = mapped_column(sa.Text)
     frame_sha256: Mapped[str | None] = mapped_column(sa.String(64))
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -72,6 +74,30 @@ class Cycle(db.Model):
     @property
     def frozen(self) -> bool:
         return self.frame_sha256 is not None
+
+
+class CycleSnapshot(db.Model):
+    """The results as they stood when the cycle was closed, with the SHA-256 of their canonical JSON.
+
+    A reopening (a reason and a second organizer) marks the snapshot superseded; it is never deleted,
+    and its hash stays in the audit trail.
+    """
+
+    __tablename__ = "cycle_snapshot"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(sa.ForeignKey("cycle.id"), index=True)
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    body: Mapped[str] = mapped_column(sa.Text)
+    # The audit chain's head when the snapshot was taken: a later rewrite of the trail shows against it.
+    audit_head: Mapped[str | None] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    reopen_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    reopen_requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    reopen_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    superseded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
 
 
 class Aspect(db.Model):

@@ -14,7 +14,7 @@ from ..errors import OperationError
 from . import defaults
 from .forms import SETTINGS
 from .defaults import DEFAULT_ASPECTS, DEFAULT_QUESTIONS, STRATA
-from .models import Aspect, Cycle, Question
+from .models import Aspect, Cycle, CycleSnapshot, Question
 from .settings import parse_reason_lines
 from .states import CYCLE, can_configure
 
@@ -192,14 +192,16 @@ def get_cycle(code: str) -> Cycle:
     return cycle
 
 
-def end_fieldwork(cycle: Cycle, reason: str, by=None) -> None:
-    """Stop taking visits: the cycle moves to review (the reason is kept on the record)."""
-    reason = reason.strip()
-    if not reason:
-        raise OperationError(_("Say why fieldwork ends now."))
-    CYCLE.move(cycle, "review", "cycle.review", cycle.code, actor=by, after_data={"reason": reason[:500]})
+def require_not_closed(cycle: Cycle) -> None:
+    """A closed cycle's figures are frozen: ballots, routine scores, weights and grades stay as closed."""
+    if cycle.state == "closed":
+        raise OperationError(_("The cycle is closed: its figures are frozen."), status=409, code="cycle_closed")
 
 
-def close_cycle(cycle: Cycle, reason: str = "", by=None) -> None:
-    """Freeze the cycle: no more decisions, assignments or visits."""
-    CYCLE.move(cycle, "closed", "cycle.close", cycle.code, actor=by, after_data={"reason": reason.strip()[:500]})
+def current_snapshot(cycle: Cycle) -> CycleSnapshot | None:
+    """The close snapshot in force (None unless the cycle is closed); grading/closing.py makes it."""
+    if cycle.state != "closed":
+        return None
+    return db.session.scalar(sa.select(CycleSnapshot).where(CycleSnapshot.cycle_id == cycle.id,
+                                                           CycleSnapshot.superseded_at.is_(None))
+                             .order_by(CycleSnapshot.id.desc()).limit(1))

@@ -7,8 +7,10 @@ The defaults of a new cycle are in cycles/defaults.py.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
+from . import defaults
 from .defaults import TIME_ZONE
 from .models import Cycle
 
@@ -47,6 +49,8 @@ class CycleSettings:
     review_reasons: tuple[tuple[str, str, str], ...]
     second_reviewer_reject: bool
     time_zone: str
+    # The combined evaluation (grading/rules.py rules_from reads it)
+    grade_rules: dict
 
     def flag_thresholds(self) -> dict[str, float | int]:
         """The limits of the evidence checks, named as evidence.flags.FlagSettings names them."""
@@ -106,6 +110,7 @@ def settings_of(cycle: Cycle) -> CycleSettings:
         review_reasons=tuple(parse_reason_lines(cycle.review_reasons or "")),
         second_reviewer_reject=bool(cycle.second_reviewer_reject),
         time_zone=cycle.time_zone or TIME_ZONE,
+        grade_rules=json.loads(cycle.grade_rules) if cycle.grade_rules else defaults.grade_rules(),
     )
 
 

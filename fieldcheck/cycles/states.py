@@ -9,8 +9,9 @@ CYCLE = StateMachine("cycle", {
     "published": frozenset({"sampled"}),      # the public draw
     "sampled": frozenset({"fieldwork"}),      # the first task is given to an examiner
     "fieldwork": frozenset({"review"}),       # fieldwork ended: no more visits are taken
-    "review": frozenset({"closed"}),          # every figure frozen
-    "closed": frozenset(),
+    "review": frozenset({"closed"}),          # every figure frozen, with a snapshot and its SHA-256
+    # Reopening: a recorded reason and a second organizer (grading/closing.py); the snapshot stays.
+    "closed": frozenset({"review"}),
 })
 
 

@@ -13,7 +13,8 @@ from ..assignment.models import Task
 from ..audit.chain import chain_head
 from ..cycles.access import with_cycle
 from ..cycles.models import Cycle
-from ..cycles.operations import close_cycle, end_fieldwork
+from ..assignment.operations import end_fieldwork
+from ..cycles.operations import current_snapshot
 from ..cycles.states import CYCLE
 from ..extensions import db
 from ..reports.models import Claim, Report
@@ -44,7 +45,8 @@ def cycle(cycle: Cycle):
                                 .where(SampleItem.sample_id == sample.id)) if sample else 0
     return render_template("dashboard/cycle.html", cycle=cycle, task_counts=counts, sample=sample,
                            reports=reports, confirmed=confirmed, sampled=sampled,
-                           method=draw_rule_of(cycle).method, can_move=CYCLE.can, chain=chain_head(db.session))
+                           method=draw_rule_of(cycle).method, can_move=CYCLE.can, chain=chain_head(db.session),
+                           snapshot=current_snapshot(cycle))
 
 
 @bp.route("/cycles/<code>/end-fieldwork", methods=["POST"])
@@ -54,24 +56,6 @@ def finish_fieldwork(cycle: Cycle):
     """End fieldwork (no more visits are taken) and start the review of what came in."""
     change_and_flash(lambda: end_fieldwork(cycle, request.form.get("reason", ""), current_user),
                      lambda _r: _("Fieldwork ended; the cycle is in review."))
-    return redirect(url_for("dashboard.cycle", code=cycle.code))
-
-
-@bp.route("/cycles/<code>/close", methods=["POST"])
-@roles_required("organizer")
-@with_cycle
-def close(cycle: Cycle):
-    """Close the cycle: every figure is frozen (after a confirmation that says so)."""
-    if request.form.get("confirm") != "1" and CYCLE.can(cycle.state, "closed"):
-        return render_template("confirm.html", heading=_("Close %(code)s?", code=cycle.code),
-                               freezes=[_("every review decision: nothing more is approved, returned or rejected;"),
-                                        _("the scores and their bounds, as the public page and the export show them;"),
-                                        _("the audit trail of the cycle, sealed with the rest.")],
-                               url=url_for("dashboard.close", code=cycle.code),
-                               fields={"reason": request.form.get("reason", "")[:500]},
-                               button=_("Close the cycle"), back=url_for("dashboard.cycle", code=cycle.code))
-    change_and_flash(lambda: close_cycle(cycle, request.form.get("reason", ""), current_user),
-                     lambda _r: _("The cycle is closed."))
     return redirect(url_for("dashboard.cycle", code=cycle.code))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 
 import sqlalchemy as sa
@@ -13,22 +14,25 @@ from ..audit.models import record
 from ..ballots.models import GRADES
 from ..ballots.operations import rounds_of, tally
 from ..cycles.models import Cycle
+from ..cycles.settings import settings_of
+from ..cycles.operations import check_scoring, require_not_closed
 from ..errors import OperationError
 from ..extensions import db
 from ..rectification.operations import ensure_talk, item_counts
 from ..reports.models import Report
-from ..scores.compute import cycle_scores, drawn_states
+from ..scores.compute import cycle_scores
 from .models import GradeDecision, RoutineScore
-from .rules import GradeInput, GradeRules, check_override, consequences, propose_grades
+from .rules import GradeInput, GradeRules, check_override, consequences, propose_grades, rules_from, as_values
 
 
 def rules_of(cycle: Cycle) -> GradeRules:
-    """The cycle's grade rules (the defaults written on the results page until they are configurable)."""
-    return GradeRules()
+    """The cycle's grade rules (cycle configuration; the defaults in cycles/defaults.py until changed)."""
+    return rules_from(settings_of(cycle).grade_rules)
 
 
 def import_routine_scores(cycle: Cycle, data: bytes) -> int:
     """Routine research (平时调研): `unit,score,note` per line, 0–100, all lines or none."""
+    require_not_closed(cycle)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -74,7 +78,6 @@ def grade_table(cycle: Cycle) -> list[dict]:
     """Per report: the three parts, the composite, the proposed and the confirmed grade, and what follows."""
     rules = rules_of(cycle)
     scores = dict(cycle_scores(cycle))
-    states = drawn_states(cycle)
     rounds = rounds_of(cycle)
     counts = tally(rounds[-1]) if rounds else {}
     routine = {s.report_id: s.score for s in db.session.scalars(
@@ -88,8 +91,6 @@ def grade_table(cycle: Cycle) -> list[dict]:
     rows = []
     for report, proposal in zip(reports, proposals):
         score = scores[report]
-        drawn = sum(states.get(report.slug, {}).values())
-        decided_states = sum(n for s, n in states.get(report.slug, {}).items() if s in ("approved", "rejected"))
         decision = decided.get(report.id)
         grade = decision.grade if decision else None
         rows.append({
@@ -101,11 +102,12 @@ def grade_table(cycle: Cycle) -> list[dict]:
             "composite": None if proposal.composite is None else round(proposal.composite, 2),
             "proposed_grade": proposal.grade, "reasons": proposal.reasons, "grade": grade,
             "grade_reason": decision.reason if decision else "",
-            "provisional": proposal.provisional or cycle.state != "closed" or decided_states < drawn,
+            "provisional": proposal.provisional or score.provisional or score.decided < score.drawn,
             **consequences(grade if grade else None), "rectification_items": items.get(report.id, 0),
-            "sample_size": drawn, "decided": decided_states, "population": score.population,
-            "not_verified": drawn - score.sample_size + score.failures,
+            "sample_size": score.drawn, "decided": score.decided, "population": score.population,
+            "not_verified": len(score.not_verified),
             "confidence": score.confidence,
+            "verified_share": score.verified_share,
             "verified_share_lower": score.verified_share_lower, "false_claims_upper": score.false_upper_bound,
         })
     return rows
@@ -115,7 +117,8 @@ def decide_grade(cycle: Cycle, report: Report, grade: str, reason: str, by=None)
     """The organizer confirms the proposed grade, or sets another one with a written reason."""
     if report.cycle_id != cycle.id:
         raise OperationError(_("There is nothing at this address."), status=404)
-    if cycle.state not in ("review", "closed"):
+    require_not_closed(cycle)
+    if cycle.state != "review":
         raise OperationError(_("Grades are decided once fieldwork has ended."), status=409)
     proposed = next((r["proposed_grade"] for r in grade_table(cycle) if r["report"] == report.slug), None)
     try:
@@ -134,3 +137,57 @@ def decide_grade(cycle: Cycle, report: Report, grade: str, reason: str, by=None)
            after={"proposed": proposed, "grade": grade, "reason": decision.reason})
     ensure_talk(report, grade, by)  # 一般 and 差 call for a reminder talk (rectification/)
     return decision
+
+
+def rule_values(cycle: Cycle) -> dict:
+    """Everything the rules page edits, as plain values: score weights, aspect weights, grade rules."""
+    settings = settings_of(cycle)
+    return {"finding_weight": settings.finding_weight, "satisfaction_weight": settings.satisfaction_weight,
+            "partly_value": settings.partly_value, "aspect_weights": settings.aspect_weight_map(),
+            "grade_rules": as_values(rules_of(cycle))}
+
+
+def update_rules(cycle: Cycle, finding_weight: float, satisfaction_weight: float, partly_value: float,
+                 aspect_weights: dict[str, float], grade_rules: dict, by=None) -> None:
+    """Change the weights and the grade rules (until the close), checked as a whole and audited before/after."""
+    require_not_closed(cycle)
+    check_scoring(finding_weight, satisfaction_weight, partly_value)
+    by_code = {a.code: a for a in cycle.aspects}
+    if set(aspect_weights) != set(by_code):
+        raise OperationError(_("Give a weight for every aspect of the cycle."))
+    if any(not (math.isfinite(w) and 0 <= w <= 100) for w in aspect_weights.values()) \
+            or not sum(aspect_weights.values()) > 0:
+        raise OperationError(_("Aspect weights must be between 0 and 100, and not all 0."))
+    try:
+        rules = rules_from(grade_rules)
+    except ValueError:
+        raise OperationError(_("The grade rules do not hold: the three weights must add up to 1, ballot points "
+                               "and thresholds lie between 0 and 100 with 好 ≥ 较好 ≥ 一般, the cap between 0 "
+                               "and 1, k not negative.")) from None
+    before = rule_values(cycle)
+    cycle.finding_weight, cycle.satisfaction_weight = round(finding_weight, 4), round(satisfaction_weight, 4)
+    cycle.partly_value = round(partly_value, 4)
+    for code, weight in aspect_weights.items():
+        by_code[code].weight = weight
+    cycle.grade_rules = json.dumps(as_values(rules), ensure_ascii=False, sort_keys=True)
+    db.session.flush()
+    after = rule_values(cycle)
+    if after != before:
+        record("cycle.rules", "cycle", cycle.code, actor=by, before=before, after=after)
+
+
+def rules_text(rules: GradeRules) -> str:
+    """The grade rules in the reader's language, for the pages (the export keeps rules.formula)."""
+    w, p, t = rules.weights, rules.ballot_points, rules.thresholds
+    text = _("Composite = (%(v)s × verification + %(b)s × meeting ballot + %(r)s × routine research) ÷ the weights "
+             "of the parts present; ballot score = mean points (好 %(p1)s, 较好 %(p2)s, 一般 %(p3)s, 差 %(p4)s); "
+             "好 from %(t1)s, 较好 from %(t2)s, 一般 from %(t3)s, below that 差.",
+             v=f"{w['verification']:g}", b=f"{w['ballot']:g}", r=f"{w['routine']:g}", p1=f"{p['好']:g}",
+             p2=f"{p['较好']:g}", p3=f"{p['一般']:g}", p4=f"{p['差']:g}", t1=f"{t['好']:g}", t2=f"{t['较好']:g}",
+             t3=f"{t['一般']:g}")
+    if rules.false_bound_k is not None:
+        text += " " + _("No 好 when more than %(k)d claims of the report may be false.", k=rules.false_bound_k)
+    if rules.good_share_cap is not None:
+        text += " " + _("At most %(share)s of the reports are graded 好 (ties at the edge: 较好).",
+                        share=f"{rules.good_share_cap:g}")
+    return text

@@ -22,31 +22,66 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from fieldcheck.cycles import defaults
+
 GRADES = ("好", "较好", "一般", "差")
 PARTS = ("verification", "ballot", "routine")
 
 
 @dataclass(frozen=True)
 class GradeRules:
-    weights: Mapping[str, float] = field(default_factory=lambda: {"verification": 0.5, "ballot": 0.3, "routine": 0.2})
-    ballot_points: Mapping[str, float] = field(default_factory=lambda: {"好": 100, "较好": 80, "一般": 60, "差": 0})
-    thresholds: Mapping[str, float] = field(default_factory=lambda: {"好": 90, "较好": 80, "一般": 60})
-    good_share_cap: float | None = None  # e.g. 0.3: at most 30% of the reports get 好
-    false_bound_k: int | None = None  # e.g. 1: no 好 when more than 1 claim may be false
+    weights: Mapping[str, float] = field(default_factory=lambda: dict(defaults.GRADE_WEIGHTS))
+    ballot_points: Mapping[str, float] = field(default_factory=lambda: dict(defaults.BALLOT_POINTS))
+    thresholds: Mapping[str, float] = field(default_factory=lambda: dict(defaults.GRADE_THRESHOLDS))
+    good_share_cap: float | None = defaults.GOOD_SHARE_CAP  # e.g. 0.3: at most 30% of the reports get 好
+    false_bound_k: int | None = defaults.FALSE_BOUND_K  # e.g. 1: no 好 when more than 1 claim may be false
 
     def __post_init__(self) -> None:
         if set(self.weights) != set(PARTS) or any(w < 0 for w in self.weights.values()) \
                 or not math.isclose(sum(self.weights.values()), 1.0, abs_tol=1e-9):
             raise ValueError("the weights of verification, ballot and routine must be ≥ 0 and add up to 1")
-        if set(self.ballot_points) != set(GRADES):
-            raise ValueError("every grade needs its ballot points")
+        if set(self.ballot_points) != set(GRADES) or any(not 0 <= p <= 100 for p in self.ballot_points.values()):
+            raise ValueError("every grade needs its ballot points, from 0 to 100")
         t = self.thresholds
-        if set(t) != set(GRADES[:3]) or not t["好"] >= t["较好"] >= t["一般"]:
-            raise ValueError("thresholds: 好 ≥ 较好 ≥ 一般")
+        if set(t) != set(GRADES[:3]) or not 100 >= t["好"] >= t["较好"] >= t["一般"] >= 0:
+            raise ValueError("thresholds: 100 ≥ 好 ≥ 较好 ≥ 一般 ≥ 0")
         if self.good_share_cap is not None and not 0 <= self.good_share_cap <= 1:
             raise ValueError("the cap on 好 is a share between 0 and 1")
         if self.false_bound_k is not None and self.false_bound_k < 0:
             raise ValueError("k must not be negative")
+
+
+def rules_from(values: Mapping) -> GradeRules:
+    """GradeRules from stored plain values (cycle configuration); raises ValueError when they do not hold."""
+    try:
+        return GradeRules(weights={k: float(v) for k, v in values["weights"].items()},
+                          ballot_points={k: float(v) for k, v in values["ballot_points"].items()},
+                          thresholds={k: float(v) for k, v in values["thresholds"].items()},
+                          good_share_cap=None if values.get("good_share_cap") is None else float(values["good_share_cap"]),
+                          false_bound_k=None if values.get("false_bound_k") is None else int(values["false_bound_k"]))
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise ValueError(f"incomplete grade rules: {exc}") from None
+
+
+def as_values(rules: GradeRules) -> dict:
+    """The rules as plain values, as the cycle stores them and the export shows them."""
+    return {"weights": dict(rules.weights), "ballot_points": dict(rules.ballot_points),
+            "thresholds": dict(rules.thresholds), "good_share_cap": rules.good_share_cap,
+            "false_bound_k": rules.false_bound_k}
+
+
+def formula(rules: GradeRules) -> str:
+    """How the composite and the grade follow from the rules in use (never a copy of the defaults)."""
+    w, p, t = rules.weights, rules.ballot_points, rules.thresholds
+    text = (f"composite = ({w['verification']:g}*verification + {w['ballot']:g}*ballot + {w['routine']:g}*routine)"
+            f" / (sum of the weights of the parts present); ballot = mean points "
+            f"(好 {p['好']:g}, 较好 {p['较好']:g}, 一般 {p['一般']:g}, 差 {p['差']:g}); "
+            f"好 >= {t['好']:g}, 较好 >= {t['较好']:g}, 一般 >= {t['一般']:g}, else 差")
+    if rules.false_bound_k is not None:
+        text += f"; no 好 when more than {rules.false_bound_k} claims may be false"
+    if rules.good_share_cap is not None:
+        text += f"; at most {rules.good_share_cap:g} of the reports 好 (ties at the edge: 较好)"
+    return text
 
 
 def ballot_score(counts: Mapping[str, int], points: Mapping[str, float]) -> float | None:

@@ -12,7 +12,7 @@ from flask_limiter.util import get_remote_address
 
 from ..access import public
 from ..cycles.access import with_published_cycle
-from ..cycles.models import Cycle
+from ..cycles.models import Cycle, CycleSnapshot
 from ..extensions import db, limiter
 from ..reports.access import with_published_claim, with_published_report
 from ..reports.highlight import report_blocks
@@ -53,8 +53,12 @@ def cycle(cycle: Cycle):
     items, next_after = sample_page(sample, after) if sample else ([], None)
     reports = db.session.scalars(sa.select(Report).where(Report.cycle_id == cycle.id)
                                  .options(joinedload(Report.unit)).order_by(Report.slug)).all()
+    # Every close snapshot, the one in force first: a reopening stays visible with the hash it replaced.
+    snapshots = db.session.scalars(sa.select(CycleSnapshot).where(CycleSnapshot.cycle_id == cycle.id)
+                                   .order_by(CycleSnapshot.id.desc())).all()
     return render_template("public/cycle.html", cycle=cycle, sample=sample, reports=reports, items=items,
-                           after=after, next_after=next_after, extensions=extensions_of(sample) if sample else {})
+                           after=after, next_after=next_after, extensions=extensions_of(sample) if sample else {},
+                           snapshots=snapshots)
 
 
 @bp.route("/p/<code>/frame.csv")

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from ..accounts.actor import acting_as
 from ..accounts.models import User
 from ..assignment.models import Task
-from ..assignment.operations import assign_task
+from ..assignment.operations import assign_task, end_fieldwork
 from ..commands import CommandError, lookup, run_operation
 from ..cycles.operations import get_cycle
 from ..extensions import db
@@ -149,3 +149,14 @@ def tasks_assign(code, examiner, claims):
 def cycle_publish(code):
     """Freeze the frame and publish; prints the frame's SHA-256."""
     click.echo(run_operation(publish_cycle, lookup(get_cycle, code)))
+
+
+@click.command("end-fieldwork")
+@click.argument("code")
+@click.option("--reason", default="", help="Why fieldwork ends now (kept on the record; needed while claims are undecided)")
+@with_appcontext
+@acting_as("organizer")
+def cycle_end_fieldwork(code, reason):
+    """End fieldwork: no more visits are taken; the cycle moves to review."""
+    run_operation(end_fieldwork, lookup(get_cycle, code), reason)
+    click.echo("review")

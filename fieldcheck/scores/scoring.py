@@ -113,6 +113,8 @@ class ClaimResult:
     ratings: list[int] = field(default_factory=list)
     # The ratings as the database sums them up (count, sum); when given, `ratings` is not used.
     rating_totals: tuple[int, int] | None = None
+    # Residents interviewed (people, not ratings: one interview answers every question).
+    interviews: int = 0
 
     def totals(self) -> tuple[int, int]:
         """(number of ratings, their sum), the ratings checked one by one when given as a list."""
@@ -122,6 +124,29 @@ class ClaimResult:
             return count, total
         satisfaction(self.ratings)  # checks each rating
         return len(self.ratings), sum(self.ratings)
+
+
+# Why a drawn claim without an approved verification counts as not verified.
+UNVERIFIED_REASONS = ("rejected", "not_visited", "not_decided")
+
+
+@dataclass(frozen=True)
+class UnverifiedClaim:
+    """A drawn claim with no approved verification, counted as not verified (finding value 0).
+
+    An examiner's failure to verify must never make a report look better: a rejected visit counts
+    as soon as it is rejected; at close, every drawn claim still without an approved verification
+    counts too (not visited, or visited but not decided).
+    """
+
+    public_id: str
+    report: str
+    aspect: str
+    reason: str
+
+    def __post_init__(self) -> None:
+        if self.reason not in UNVERIFIED_REASONS:
+            raise ValueError(f"unknown reason: {self.reason!r}")
 
 
 @dataclass(frozen=True)
@@ -134,6 +159,24 @@ class ClaimScore:
     satisfaction: float | None
     ratings_count: int
     score: float
+    finding: str = "verified"
+    # None for an approved verification; else one of UNVERIFIED_REASONS.
+    unverified_reason: str | None = None
+    interviews: int = 0
+
+
+@dataclass(frozen=True)
+class AspectFigures:
+    """One aspect of one report: its score and, beside it, its verified share with the exact bound."""
+
+    aspect: str
+    population: int
+    sample_size: int
+    failures: int
+    score: float | None
+    verified_share: float | None
+    verified_share_lower: float | None
+    false_upper_bound: int | None
 
 
 @dataclass(frozen=True)
@@ -154,6 +197,26 @@ class ReportScore:
     confidence: float
     satisfaction: float | None
     satisfaction_count: int
+    # Claims drawn for this report, and how many of them are decided (approved or rejected).
+    drawn: int = 0
+    decided: int = 0
+    interviews: int = 0
+    # True until the cycle is closed: undecided claims are not counted yet, so the figures can move.
+    provisional: bool = True
+    aspects: dict[str, AspectFigures] = field(default_factory=dict)
+
+    @property
+    def not_verified(self) -> list[ClaimScore]:
+        """The counted claims that are false: not verified, site not found, partly below half, or unverified."""
+        return [c for c in self.claims if c.finding_value < FALSE_BELOW]
+
+
+def _share_figures(population: int, sample: int, failures: int, confidence: float):
+    """(point share, exact lower bound, upper bound on false claims), or Nones without a sample."""
+    if not sample:
+        return None, None, None
+    bounds = verified_share_bounds(population, sample, failures, confidence)
+    return float(bounds["point_share"]), float(bounds["lower_share"]), int(bounds["upper_false"])
 
 
 def score_report(
@@ -164,8 +227,17 @@ def score_report(
     weights: ScoreWeights = ScoreWeights(),
     confidence: float = defaults.CONFIDENCE,
     partly_value: float = defaults.PARTLY_VALUE,
+    unverified: Sequence[UnverifiedClaim] = (),
+    drawn: int | None = None,
+    closed: bool = False,
+    aspect_populations: Mapping[str, int] | None = None,
 ) -> ReportScore:
-    """Score one report from its approved sampled claims.
+    """Score one report from its approved sampled claims and its drawn claims counted as not verified.
+
+    `unverified` claims count with finding value 0 and no ratings (score 0) in their aspect and as
+    false in the verified share, with their reason. `drawn` is the number of claims drawn (default:
+    the claims given); with `closed` False the figures are provisional. `aspect_populations` gives
+    the confirmed claims per aspect, for each aspect's own verified share and bound.
 
     total = Σ wₐ·scoreₐ / Σ wₐ over the aspects that have a score. Which
     aspects the sample happens to hit is down to the random draw, so an aspect
@@ -177,7 +249,11 @@ def score_report(
     share is 1 − false/sampled, with the exact hypergeometric lower bound.
     Report satisfaction pools every rating, so each resident counts once.
     """
-    if population < len(results):
+    counted = len(results) + len(unverified)
+    drawn = counted if drawn is None else drawn
+    if drawn < counted:
+        raise ValueError("fewer claims drawn than counted")
+    if population < drawn:
         raise ValueError("population is smaller than the number of results")
     for aspect, weight in aspect_weights.items():
         if not math.isfinite(weight) or weight < 0:
@@ -185,7 +261,7 @@ def score_report(
     seen: set[str] = set()
     claims: list[ClaimScore] = []
     by_aspect: dict[str, list[float]] = {aspect: [] for aspect in aspect_weights}
-    all_count = all_sum = 0
+    all_count = all_sum = interviews = 0
     for result in results:
         if result.report != report:
             raise ValueError(f"claim {result.public_id!r} belongs to report {result.report!r}")
@@ -199,10 +275,22 @@ def score_report(
         count, total = result.totals()
         s = satisfaction_of(count, total)
         score = claim_score(f, s, weights)
-        claims.append(ClaimScore(result.public_id, result.aspect, f, s, count, score))
+        claims.append(ClaimScore(result.public_id, result.aspect, f, s, count, score, result.finding,
+                                 None, result.interviews))
         by_aspect[result.aspect].append(score)
         all_count += count
         all_sum += total
+        interviews += result.interviews
+    for claim in unverified:
+        if claim.report != report:
+            raise ValueError(f"claim {claim.public_id!r} belongs to report {claim.report!r}")
+        if claim.public_id in seen:
+            raise ValueError(f"claim {claim.public_id!r} appears twice")
+        seen.add(claim.public_id)
+        if claim.aspect not in by_aspect:
+            raise ValueError(f"claim {claim.public_id!r} has unweighted aspect {claim.aspect!r}")
+        claims.append(ClaimScore(claim.public_id, claim.aspect, 0.0, None, 0, 0.0, "not_verified", claim.reason, 0))
+        by_aspect[claim.aspect].append(0.0)
 
     aspect_scores = {a: (sum(v) / len(v) if v else None) for a, v in by_aspect.items()}
     scored = {a: s for a, s in aspect_scores.items() if s is not None}
@@ -213,14 +301,19 @@ def score_report(
 
     sample = len(claims)
     failures = sum(1 for c in claims if c.finding_value < FALSE_BELOW)
-    upper: int | None = None
-    share: float | None = None
-    lower: float | None = None
-    if sample:
-        bounds = verified_share_bounds(population, sample, failures, confidence)
-        upper = int(bounds["upper_false"])
-        share = float(bounds["point_share"])
-        lower = float(bounds["lower_share"])
+    share, lower, upper = _share_figures(population, sample, failures, confidence)
+    aspects: dict[str, AspectFigures] = {}
+    for aspect in aspect_weights:
+        counted_here = [c for c in claims if c.aspect == aspect]
+        bad = sum(1 for c in counted_here if c.finding_value < FALSE_BELOW)
+        # Without a population per aspect there is no finite-population bound for it.
+        size = (aspect_populations or {}).get(aspect)
+        if size is not None and size < len(counted_here):
+            raise ValueError(f"aspect {aspect!r} has fewer confirmed claims than counted")
+        a_share, a_lower, a_upper = _share_figures(size, len(counted_here), bad, confidence) \
+            if size is not None else (None, None, None)
+        aspects[aspect] = AspectFigures(aspect, size or 0, len(counted_here), bad, aspect_scores[aspect],
+                                        a_share, a_lower, a_upper)
 
     return ReportScore(
         report=report,
@@ -237,4 +330,9 @@ def score_report(
         confidence=confidence,
         satisfaction=satisfaction_of(all_count, all_sum),
         satisfaction_count=all_count,
+        drawn=drawn,
+        decided=len(results) + sum(1 for c in unverified if c.reason == "rejected"),
+        interviews=interviews,
+        provisional=not closed,
+        aspects=aspects,
     )

@@ -184,3 +184,75 @@ def test_rating_totals_from_the_database_give_the_same_figures_as_the_ratings():
     listed = ClaimResult("2025/r/1", "r", "党建", "partly", 10.0, 4.0, ratings)
     summed = ClaimResult("2025/r/1", "r", "党建", "partly", 10.0, 4.0, rating_totals=(len(ratings), sum(ratings)))
     assert score_report("r", 5, [listed], {"党建": 1.0}) == score_report("r", 5, [summed], {"党建": 1.0})
+
+
+# Honest figures: every drawn claim counts; a failure to verify never makes a report look better.
+
+def _verified(n: int, aspect: str = "党建") -> ClaimResult:
+    return ClaimResult(f"2025/r/{n}", "r", aspect, "verified", None, None, [])
+
+
+def test_bounds_follow_the_confidence() -> None:
+    # N 17, n 8, none false: P(X = 0 | K) = C(17−K, 8)/C(17, 8) = C(17−K, 8)/24310.
+    # K 3: 3003/24310 = 0.124; K 4: 1287/24310 = 0.053; K 2: 6435/24310 = 0.265.
+    results = [_verified(n) for n in range(1, 9)]
+    assert score_report("r", 17, results, {"党建": 1.0}, confidence=0.90).false_upper_bound == 3
+    assert score_report("r", 17, results, {"党建": 1.0}, confidence=0.85).false_upper_bound == 2
+
+
+def test_a_rejected_drawn_claim_counts_in_the_sample_as_not_verified() -> None:
+    from fieldcheck.scores.scoring import UnverifiedClaim
+
+    results = [_verified(n) for n in range(1, 8)]
+    rejected = [UnverifiedClaim("2025/r/8", "r", "党建", "rejected")]
+    score = score_report("r", 17, results, {"党建": 1.0}, confidence=0.90, unverified=rejected, drawn=8)
+    assert (score.sample_size, score.failures, score.drawn, score.decided) == (8, 1, 8, 8)
+    assert score.verified_share == pytest.approx(7 / 8)
+    # P(X ≤ 1 | N 17, K, n 8) = (C(17−K, 8) + K·C(17−K, 7))/24310: K 5 → 4455/24310 = 0.183 > 0.1,
+    # K 6 → 2145/24310 = 0.088; so at most 5 false, 12/17 verified (dropping the claim gave 3).
+    assert score.false_upper_bound == 5
+    assert score.verified_share_lower == pytest.approx(12 / 17)
+    assert score.total == pytest.approx(700 / 8)  # seven claims at 100, the rejected one at 0
+    assert [c.unverified_reason for c in score.not_verified] == ["rejected"]
+    assert score.provisional
+
+
+def test_at_close_every_drawn_claim_without_an_approved_verification_counts() -> None:
+    from fieldcheck.scores.scoring import UnverifiedClaim
+
+    results = [_verified(n) for n in range(1, 7)]
+    rejected = UnverifiedClaim("2025/r/7", "r", "党建", "rejected")
+    missing = UnverifiedClaim("2025/r/8", "r", "党建", "not_visited")
+    before = score_report("r", 17, results, {"党建": 1.0}, unverified=[rejected], drawn=8)
+    assert (before.sample_size, before.failures, before.decided, before.drawn) == (7, 1, 7, 8)
+    closed = score_report("r", 17, results, {"党建": 1.0}, unverified=[rejected, missing], drawn=8, closed=True)
+    assert (closed.sample_size, closed.failures, closed.provisional) == (8, 2, False)
+    assert closed.total == pytest.approx(600 / 8)
+    assert {c.public_id: c.unverified_reason for c in closed.not_verified} == {
+        "2025/r/7": "rejected", "2025/r/8": "not_visited"}
+    with pytest.raises(ValueError):
+        score_report("r", 17, results, {"党建": 1.0}, unverified=[rejected, missing], drawn=7)
+    with pytest.raises(ValueError):
+        UnverifiedClaim("2025/r/9", "r", "党建", "examiner was tired")
+
+
+def test_each_aspect_has_its_verified_share_and_exact_bound() -> None:
+    from fieldcheck.scores.scoring import UnverifiedClaim
+
+    results = [_verified(n) for n in range(1, 5)] + [_verified(n, "民生") for n in range(5, 8)]
+    rejected = [UnverifiedClaim("2025/r/8", "r", "党建", "rejected")]
+    score = score_report("r", 17, results, {"党建": 0.5, "民生": 0.5}, unverified=rejected,
+                         aspect_populations={"党建": 10, "民生": 7})
+    party, people = score.aspects["党建"], score.aspects["民生"]
+    # 党建: N 10, n 5, x 1; (C(10−K, 5) + K·C(10−K, 4))/252: K 5 → 26/252 = 0.103 > 0.1, K 6 → 6/252.
+    assert (party.sample_size, party.failures, party.false_upper_bound) == (5, 1, 5)
+    assert party.verified_share == pytest.approx(0.8) and party.verified_share_lower == pytest.approx(0.5)
+    assert party.score == pytest.approx(80.0)
+    # 民生: N 7, n 3, x 0; C(7−K, 3)/35: K 3 → 4/35 = 0.114 > 0.1, K 4 → 1/35.
+    assert (people.false_upper_bound, people.verified_share_lower) == (3, pytest.approx(4 / 7))
+
+
+def test_interviews_are_counted_as_people() -> None:
+    results = [ClaimResult("2025/r/1", "r", "党建", "verified", None, None, rating_totals=(60, 240), interviews=20)]
+    score = score_report("r", 5, results, {"党建": 1.0})
+    assert score.interviews == 20 and score.satisfaction_count == 60

@@ -1,7 +1,7 @@
 """rectification: reminder talks, rectification items with evidence photos, items carried into a new cycle
 
 Revision ID: 0014_rectification
-Revises: 0013
+Revises: 0019
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0014_rectification'
-down_revision = '0013'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 
