@@ -39,6 +39,7 @@ from .guard import init_guard
 from .audit.chain import init_audit_chain
 from .places.views import bp as places_bp
 from .public.views import bp as public_bp
+from .rectification.views import bp as rectification_bp
 from .reports import claim_views  # noqa: F401  (add their routes to the reports blueprint)
 from .reports import views as report_views  # noqa: F401
 from .reports import draft_views  # noqa: F401  (add their routes to the reports blueprint)
@@ -147,7 +148,7 @@ def _init_login(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     for bp in (shell_bp, public_bp, accounts_bp, places_bp, cycles_bp, dashboard_bp, reports_bp, sampling_bp, field_bp,
                field_api_bp, sampling_api_bp, residents_bp, review_bp, scores_bp, ballots_bp,
-               grading_bp):
+               grading_bp, rectification_bp):
         app.register_blueprint(bp)
 
 

@@ -9,6 +9,7 @@ from .evidence.models import Flag, Photo, verification_photo  # noqa: F401
 from .grading.models import GradeDecision, RoutineScore  # noqa: F401
 from .field.models import Interview, Rating, Verification  # noqa: F401
 from .places.models import Place  # noqa: F401
+from .rectification.models import CarriedItem, RectificationItem, ReminderTalk, rectification_photo  # noqa: F401
 from .reports.models import Claim, Feedback, Report  # noqa: F401
 from .reports.draft_models import Draft, DraftComment, Drafting  # noqa: F401
 from .residents.models import RatingToken  # noqa: F401

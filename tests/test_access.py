@@ -106,11 +106,35 @@ def scene(app):
                                     .where(User.username == name)) for name in ("exa", "selfrev"))
         claim_id = db.session.get(Task, task_a).claim_id
         org_id = db.session.scalar(sa.select(User.id).where(User.username == "org"))
+    rect = rectification_scene(app, claim_id)
     anonymous = app.test_client()
     csrf_token(anonymous, "/")  # the anonymous session gets a token, so its POSTs reach the role check
     return {"clients": clients, "anonymous": anonymous, "A": task_a, "B": task_b, "C": task_c, "VA": va, "VB": vb,
             "PA": pa, "PB": pb, "claim": claim_id, "org_id": org_id, "code": world.cycle_code,
-            "slug": world.report_slug}
+            "slug": world.report_slug, **rect}
+
+
+def rectification_scene(app, claim_id: int) -> dict:
+    """The unit's rectification item with an evidence photo it uploaded, a confirmed lead, a carried item."""
+    from fieldcheck.accounts.models import User
+    from fieldcheck.extensions import db
+    from fieldcheck.rectification.models import CarriedItem
+    from fieldcheck.rectification.operations import add_item, update_item
+    from fieldcheck.reports.models import Claim, Feedback
+
+    with app.test_request_context():
+        unitc = db.session.scalar(sa.select(User).where(User.username == "unitc"))
+        report = db.session.get(Claim, claim_id).report
+        item = add_item(report, unitc, "村务公开栏未更新", "每月更新", "村党支部书记", "2030-01-01")
+        update_item(item, unitc, {"measure": "每月更新"},
+                    (FIXTURES / "photos" / "phone_nokia_8_3.jpg").read_bytes())
+        lead = Feedback(claim_id=claim_id, text="线索", status="confirmed")
+        db.session.add(lead)
+        db.session.flush()
+        carried = CarriedItem(cycle_id=report.cycle_id, unit_id=report.unit_id, item_id=item.id)
+        db.session.add(carried)
+        db.session.commit()
+        return {"I": item.id, "IP": item.photos[0].sha256, "L": lead.id, "CI": carried.id}
 
 
 def rows(s) -> list[tuple[str, str, str, dict | None, dict[str, int]]]:
@@ -120,6 +144,7 @@ def rows(s) -> list[tuple[str, str, str, dict | None, dict[str, int]]]:
     examiners = lambda exa, exb, selfrev: {"exa": exa, "exb": exb, "selfrev": selfrev}  # noqa: E731
     reviewers = lambda rev, revu, selfrev: {"rev": rev, "revu": revu, "selfrev": selfrev}  # noqa: E731
     everyone = lambda status: {name: status for name in HOLDS}  # noqa: E731
+    unit = lambda status: {"unitc": status}  # noqa: E731
     return [
         # The public pages answer the same to everyone, signed in or not ("anon" is checked too).
         ("public.index", "GET", "/", None, {"anon": 200}),
@@ -219,6 +244,34 @@ def rows(s) -> list[tuple[str, str, str, dict | None, dict[str, int]]]:
         ("scores.export", "GET", f"/cycles/{c}/scores/export.csv", None, {**org(200), **reviewers(200, 200, 200)}),
         ("scores.export", "GET", f"/cycles/{c}/scores/export.bogus", None,
          {**org(404), **reviewers(404, 404, 404)}),
+        # Rectification: the organizer, and the contact of the report's own unit (unitc); nobody else.
+        ("rectification.mine", "GET", "/my-unit", None, {"unitc": 200}),
+        ("rectification.cycle_list", "GET", f"/cycles/{c}/rectification?overdue=1", None, org(200)),
+        ("rectification.cycle_list", "GET", "/cycles/no-such-cycle/rectification", None, org(404)),
+        ("rectification.generate_all", "POST", f"/cycles/{c}/rectification/generate", {"deadline": "x"}, org(302)),
+        ("rectification.report", "GET", f"{r}/rectification", None, {**org(200), **unit(200)}),
+        ("rectification.report", "GET", f"/cycles/{c}/reports/no-such-report/rectification", None,
+         {**org(404), **unit(404)}),
+        ("rectification.generate", "POST", f"{r}/rectification/generate", {"deadline": "x"}, org(302)),
+        ("rectification.talk", "POST", f"{r}/rectification/talk", {}, org(302)),
+        ("rectification.lead", "POST", f"{r}/rectification/leads/{s['L']}", {}, org(302)),
+        ("rectification.lead", "POST", f"{r}/rectification/leads/999999", {}, org(404)),
+        ("rectification.add", "POST", f"{r}/rectification/items", {"problem": ""}, {**org(400), **unit(400)}),
+        ("rectification.item", "GET", f"{r}/rectification/items/{s['I']}", None, {**org(200), **unit(200)}),
+        ("rectification.item", "POST", f"{r}/rectification/items/{s['I']}", {"deadline": "x"},
+         {**org(400), **unit(400)}),
+        ("rectification.item", "GET", f"{r}/rectification/items/999999", None, {**org(404), **unit(404)}),
+        ("rectification.move", "POST", f"{r}/rectification/items/{s['I']}/move", {"to": "x"},
+         {**org(302), **unit(302)}),
+        ("rectification.photo", "GET", f"{r}/rectification/items/{s['I']}/photos/{s['IP']}/thumb", None,
+         {**org(200), **unit(200)}),
+        ("rectification.photo", "GET", f"{r}/rectification/items/{s['I']}/photos/{s['PA']}/thumb", None,
+         {**org(404), **unit(404)}),
+        ("rectification.carried", "GET", f"/cycles/{c}/rectification/carried", None, org(200)),
+        ("rectification.carried", "POST", f"/cycles/{c}/rectification/carried", {}, org(302)),
+        ("rectification.mark", "POST", f"/cycles/{c}/rectification/carried/{s['CI']}", {"answered": "x"}, org(302)),
+        ("rectification.mark", "POST", f"/cycles/{c}/rectification/carried/999999", {}, org(404)),
+        ("rectification.frame", "POST", f"/cycles/{c}/rectification/carried/{s['CI']}/frame", {}, org(302)),
         # Examiners: only the one the task is assigned to.
         ("field.my_tasks", "GET", "/tasks", None, examiners(200, 200, 200)),
         ("field.task", "GET", f"/tasks/{s['A']}", None, examiners(200, 403, 403)),

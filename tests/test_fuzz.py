@@ -36,7 +36,7 @@ from story import FIXTURES, SEED, build_world
 
 from fieldcheck.guard import IdConverter
 
-USER_FOR_ROLE = {"organizer": "org", "examiner": "exa", "reviewer": "rev"}
+USER_FOR_ROLE = {"organizer": "org", "examiner": "exa", "reviewer": "rev", "unit": "unitc"}
 EXAMPLES = 15  # per route and method; the whole file stays well under two minutes
 # Routes that may keep changes although they answer >= 400 (a partly refused batch).
 KEEPS_PARTIAL_CHANGES = {"sampling.assign"}
@@ -66,6 +66,13 @@ FALLBACK_FORMS = {
     "accounts.person_password": [("password", "", False)],
     # The next draft is uploaded once the office returned the last one.
     "reports.draft_upload": [("text", "二稿", False), ("upload", "", True)],
+    "rectification.talk": [("held_on", "2026-03-02", False), ("held_by", "部长", False), ("record", "记录", False)],
+    "rectification.lead": [],
+    "rectification.move": [("to", "in_progress", False)],
+    "rectification.frame": [],
+    "rectification.mark": [("answered", "yes", False), ("note", "", False)],
+    "rectification.item": [("measure", "措施", False), ("responsible", "书记", False), ("progress", "", False),
+                           ("deadline", "2030-01-01", False), ("photo", "", True)],
 }
 
 
@@ -172,6 +179,27 @@ def read_forms(html: str, page: str) -> list[tuple[str, Form]]:
     return found
 
 
+def rectification_world(app) -> dict:
+    """The unit's contact (unitc), an item on the world's report, a public lead and a carried item."""
+    from fieldcheck.accounts.operations import create_user, set_user_unit
+    from fieldcheck.extensions import db
+    from fieldcheck.rectification.models import CarriedItem
+    from fieldcheck.rectification.operations import add_item
+    from fieldcheck.reports.models import Claim, Feedback
+
+    with app.test_request_context():
+        set_user_unit(create_user("unitc", "correct horse 1", ["unit"]), "中共青山县委")
+        claim = db.session.scalar(sa.select(Claim).where(Claim.n == 1))
+        item = add_item(claim.report, None, "村务公开栏未更新", "每月更新")
+        lead = Feedback(claim_id=claim.id, text="线索")
+        db.session.add(lead)
+        db.session.flush()
+        carried = CarriedItem(cycle_id=claim.report.cycle_id, unit_id=claim.report.unit_id, item_id=item.id)
+        db.session.add(carried)
+        db.session.commit()
+        return {"item_id": item.id, "lead_id": lead.id, "carried_id": carried.id}
+
+
 @pytest.fixture(scope="module")
 def scene(postgres_url, tmp_path_factory):
     from helpers import truncate_postgres
@@ -192,6 +220,7 @@ def scene(postgres_url, tmp_path_factory):
                       "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("fuzz-uploads")), "MAX_UPLOAD_MB": 5,
                       "RATELIMIT_ENABLED": False})
     world = build_world(app)
+    rect = rectification_world(app)
     clients = {name: app.test_client() for name in USER_FOR_ROLE.values()}
     for name, client in clients.items():
         login(client, name)
@@ -226,7 +255,7 @@ def scene(postgres_url, tmp_path_factory):
                 "verification_id": db.session.scalar(sa.select(Verification.id)),
                 "user_id": db.session.scalar(sa.select(User.id).where(User.username == "org")),
                 "sha256": db.session.scalar(sa.select(Photo.sha256)), "kind": "thumb", "fmt": "csv",
-                "token": raw_token, "round_id": 1, "snapshot_id": 1}
+                "token": raw_token, "round_id": 1, "snapshot_id": 1, **rect}
     param_sets = {"main": main, "counted": {**main, "task_id": counted},
                   "draft": {**main, "code": "draft", "claim_id": draft_claims}}
     s = Scene(app, clients, param_sets)

@@ -205,3 +205,79 @@ def test_the_drafting_page_is_bounded(app):
         assert response.status_code == 200 and f"意见{extra - 1}<" in page
         counts.append(len(statements))
     assert counts[0] == counts[1], f"{counts[0]} statements at {SMALL} comments, {counts[1]} at {LARGE}"
+def rectification_bulk(app, count: int, unit_report_share: int = 2) -> None:
+    """`count` rectification items (core INSERTs): half on the world's report, the rest over the cycle's other
+    reports; each with an evidence photo, a public lead per item on the world's report, a carried row each."""
+    from datetime import date, datetime, timedelta, timezone
+
+    import sqlalchemy as sa
+
+    from fieldcheck.extensions import db
+
+    meta = db.metadata
+    now = datetime.now(timezone.utc)
+    with app.app_context():
+        with db.engine.begin() as conn:
+            cycle_id, = conn.execute(sa.text("SELECT id FROM cycle WHERE code = '2025'")).one()
+            reports = conn.execute(sa.text("SELECT id, unit_id FROM report WHERE cycle_id = :c ORDER BY id"),
+                                   {"c": cycle_id}).all()
+            world_report = reports[0]
+            claim_id = conn.execute(sa.text("SELECT id FROM claim WHERE report_id = :r ORDER BY id LIMIT 1"),
+                                    {"r": world_report.id}).scalar_one()
+            photos = [r[0] for r in conn.execute(sa.text("SELECT id FROM photo ORDER BY id"))]
+            first = (conn.execute(sa.text("SELECT COALESCE(MAX(id), 0) FROM rectification_item")).scalar() or 0) + 1
+            items, links, carried, leads = [], [], [], []
+            for k in range(count):
+                report = world_report if k % unit_report_share == 0 else reports[k % len(reports)]
+                item_id = first + k
+                items.append({"id": item_id, "report_id": report.id, "source": "unit", "source_key": None,
+                              "source_label": "", "finding": "unit", "problem": f"问题 {item_id}", "measure": "",
+                              "responsible": "", "deadline": date.today() - timedelta(days=k % 3), "progress": "",
+                              "state": ("open", "in_progress", "done", "signed_off")[k % 4], "created_at": now,
+                              "done_at": now if k % 4 == 2 else None})
+                if photos:
+                    links.append({"item_id": item_id, "photo_id": photos[k % len(photos)]})
+                carried.append({"cycle_id": cycle_id, "unit_id": report.unit_id, "item_id": item_id, "note": ""})
+                if report is world_report:
+                    leads.append({"claim_id": claim_id, "text": f"线索 {item_id}", "contact": "", "created_at": now,
+                                  "status": "new"})
+            conn.execute(meta.tables["rectification_item"].insert(), items)
+            if links:
+                conn.execute(meta.tables["rectification_photo"].insert(), links)
+            conn.execute(meta.tables["carried_item"].insert(), carried)
+            if leads:
+                conn.execute(meta.tables["feedback"].insert(), leads)
+            if conn.dialect.name == "postgresql":
+                for table in ("rectification_item", "carried_item", "feedback"):
+                    conn.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                         f"(SELECT MAX(id) FROM {table}))"))
+
+
+@pytest.mark.parametrize("path,user", [
+    ("/cycles/2025/rectification", "org"),
+    ("/cycles/2025/rectification?overdue=1", "org"),
+    ("/cycles/2025/reports/qingshan-county/rectification", "org"),
+    ("/cycles/2025/reports/qingshan-county/rectification", "unitc"),
+    ("/my-unit", "unitc"),
+    ("/cycles/2025/rectification/carried", "org"),
+])
+def test_rectification_lists_are_bounded(app, path, user):
+    from statements import statements_of
+
+    from fieldcheck.accounts.operations import create_user, set_user_unit
+    from fieldcheck.extensions import db
+
+    build_world(app)
+    grow(app, 20)  # more reports (units) and photos in the cycle
+    with app.test_request_context():
+        set_user_unit(create_user("unitc", "correct horse 1", ["unit"]), "中共青山县委")
+        db.session.commit()
+    client = signed_in(app, user)
+    counts = []
+    for extra in (SMALL, LARGE - SMALL):
+        rectification_bulk(app, extra)
+        client.get(path)
+        response, statements = statements_of(app, lambda: client.get(path))
+        assert response.status_code == 200, response.get_data(as_text=True)[:300]
+        counts.append(len(statements))
+    assert counts[0] == counts[1], f"{path}: {counts[0]} statements at {SMALL} items, {counts[1]} at {LARGE}"

@@ -14,9 +14,10 @@ from story import build_world
 def machines():
     from fieldcheck.assignment.states import TASK
     from fieldcheck.cycles.states import CYCLE
+    from fieldcheck.rectification.states import ITEM
     from fieldcheck.reports.states import CLAIM, DRAFTING
 
-    return {"cycle": CYCLE, "claim": CLAIM, "task": TASK, "drafting": DRAFTING}
+    return {"cycle": CYCLE, "claim": CLAIM, "task": TASK, "drafting": DRAFTING, "rectification_item": ITEM}
 
 
 def test_the_tables_match_the_documented_states():
@@ -26,6 +27,8 @@ def test_the_tables_match_the_documented_states():
     assert m["task"].states == {"unassigned", "assigned", "submitted", "approved", "returned", "rejected"}
     assert m["drafting"].states == {"submitted", "returned", "filed"}
     assert m["drafting"].transitions["filed"] == frozenset()  # a filed report is frozen
+    # overdue is computed from the deadline, never a stored state.
+    assert m["rectification_item"].states == {"open", "in_progress", "done", "signed_off"}
     # The cycle moves forward one step at a time; the one way back is reopening a closed cycle for review
     # (on the record, with a second organizer: grading/closing.py).
     order = ["draft", "published", "sampled", "fieldwork", "review", "closed"]
@@ -42,8 +45,11 @@ def rows_for(app):
     from fieldcheck.reports.draft_models import Drafting
     from fieldcheck.reports.models import Claim, Report
 
+    from fieldcheck.rectification.models import RectificationItem
+    from fieldcheck.rectification.operations import add_item
+
     world = build_world(app)
-    with app.app_context():
+    with app.test_request_context():
         cycle_id = db.session.scalar(sa.select(Cycle.id).where(Cycle.code == world.cycle_code))
         task_id = world.task_ids[0]
         claim_id = db.session.get(Task, task_id).claim_id
@@ -53,11 +59,13 @@ def rows_for(app):
         db.session.add(drafting)
         db.session.commit()
         drafting_id = drafting.id
+        item_id = add_item(db.session.get(Claim, claim_id).report, None, "问题").id
+        db.session.commit()
     return {"cycle": (Cycle, cycle_id), "claim": (Claim, claim_id), "task": (Task, task_id),
-            "drafting": (Drafting, drafting_id)}
+            "drafting": (Drafting, drafting_id), "rectification_item": (RectificationItem, item_id)}
 
 
-@pytest.mark.parametrize("entity", ["cycle", "claim", "task", "drafting"])
+@pytest.mark.parametrize("entity", ["cycle", "claim", "task", "drafting", "rectification_item"])
 def test_every_illegal_transition_is_refused_and_changes_nothing(app, entity):
     from fieldcheck.audit.models import AuditEvent
     from fieldcheck.errors import OperationError

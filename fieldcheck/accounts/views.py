@@ -42,7 +42,7 @@ def home_for(user) -> str:
     if user.has_role("reviewer"):
         return url_for("review.queue")
     if user.has_role("unit"):
-        return url_for("public.index")
+        return url_for("rectification.mine")
     return url_for("cycles.index")
 
 

@@ -18,6 +18,7 @@ from ..cycles.settings import settings_of
 from ..cycles.operations import check_scoring, require_not_closed
 from ..errors import OperationError
 from ..extensions import db
+from ..rectification.operations import ensure_talk, item_counts
 from ..reports.models import Report
 from ..scores.compute import cycle_scores
 from .models import GradeDecision, RoutineScore
@@ -83,6 +84,7 @@ def grade_table(cycle: Cycle) -> list[dict]:
         sa.select(RoutineScore).join(Report).where(Report.cycle_id == cycle.id))}
     decided = {d.report_id: d for d in db.session.scalars(
         sa.select(GradeDecision).join(Report).where(Report.cycle_id == cycle.id))}
+    items = item_counts(cycle)
     reports = sorted(scores, key=lambda r: r.slug)
     proposals = propose_grades([GradeInput(r.slug, scores[r].total, counts.get(r.id, {}), routine.get(r.id),
                                            scores[r].false_upper_bound) for r in reports], rules)
@@ -101,7 +103,7 @@ def grade_table(cycle: Cycle) -> list[dict]:
             "proposed_grade": proposal.grade, "reasons": proposal.reasons, "grade": grade,
             "grade_reason": decision.reason if decision else "",
             "provisional": proposal.provisional or score.provisional or score.decided < score.drawn,
-            **consequences(grade if grade else None),
+            **consequences(grade if grade else None), "rectification_items": items.get(report.id, 0),
             "sample_size": score.drawn, "decided": score.decided, "population": score.population,
             "not_verified": len(score.not_verified),
             "confidence": score.confidence,
@@ -133,6 +135,7 @@ def decide_grade(cycle: Cycle, report: Report, grade: str, reason: str, by=None)
     db.session.flush()
     record("grade.decide", "report", f"{cycle.code}/{report.slug}", actor=by, before=before,
            after={"proposed": proposed, "grade": grade, "reason": decision.reason})
+    ensure_talk(report, grade, by)  # 一般 and 差 call for a reminder talk (rectification/)
     return decision
 
 

@@ -11,6 +11,8 @@ def segments(report) -> list[tuple[str, object]]:
     """The report text cut into plain runs and confirmed claims, for highlighting."""
     out, pos = [], 0
     for claim in sorted((c for c in report.claims if c.state == "confirmed"), key=lambda c: c.start):
+        if claim.start >= len(report.text):
+            break  # a carried rectification item (rectification/): placed after the text, not a passage
         if claim.start > pos:
             out.append((report.text[pos:claim.start], None))
         out.append((report.text[claim.start:claim.end], claim))

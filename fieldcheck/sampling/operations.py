@@ -29,13 +29,20 @@ def draw_rule_of(cycle: Cycle) -> DrawRule:
     return DrawRule(s.tolerable_share, s.confidence, s.min_per_stratum, s.cover_aspects, s.strata)
 
 
+# Items of an earlier cycle's rectification list carried into this one (rectification/) are claims of
+# this aspect; they form their own stratum of the frame, drawn and verified on site like any claim.
+RECTIFICATION_ASPECT = "rectification"
+RECTIFICATION_STRATUM = "整改核查"
+
+
 def frame_rows(cycle: Cycle) -> list[FrameRow]:
-    """The frozen frame: every confirmed claim with its stratum (report) and aspect, as plain values."""
+    """The frozen frame: every confirmed claim with its stratum (report, or 整改核查) and aspect, as plain values."""
     rows = db.session.execute(
         sa.select(Report.slug, Claim.n, Aspect.code).select_from(Claim)
         .join(Report, Report.id == Claim.report_id).join(Aspect, Aspect.id == Claim.aspect_id)
         .where(Report.cycle_id == cycle.id, Claim.state == "confirmed"))
-    return [FrameRow(f"{cycle.code}/{slug}/{n}" if n is not None else None, slug, aspect)
+    return [FrameRow(f"{cycle.code}/{slug}/{n}" if n is not None else None,
+                     RECTIFICATION_STRATUM if aspect == RECTIFICATION_ASPECT else slug, aspect)
             for slug, n, aspect in rows]
 
 

@@ -220,6 +220,8 @@ def axe_pages(app, world, vids) -> dict[str, list[str]]:
     with app.app_context():
         claim_id = db.session.get(Task, world.task_ids[0]).claim_id
         open_task = next(i for i in world.task_ids if db.session.get(Task, i).state == "assigned")
+    item = rectification_item(app, claim_id)
+    rect = f"/cycles/{c}/reports/{slug}/rectification"
     return {
         "": ["/", "/login", f"/p/{c}", f"/p/{c}/{slug}"],
         "exa": ["/tasks", f"/tasks/{open_task}"],
@@ -227,8 +229,30 @@ def axe_pages(app, world, vids) -> dict[str, list[str]]:
         "org": ["/cycles/", f"/cycles/{c}", f"/cycles/{c}/edit", f"/cycles/{c}/draw", f"/cycles/{c}/assign",
                 f"/cycles/{c}/routes", f"/cycles/{c}/reports/new", f"/cycles/{c}/reports/{slug}",
                 f"/cycles/{c}/reports/{slug}/claims/{claim_id}", f"/cycles/{c}/scores/", "/audit", "/places/",
-                "/people"],
+                "/people", f"/cycles/{c}/rectification", rect, f"{rect}/items/{item}",
+                f"/cycles/{c}/rectification/carried"],
+        "unitc": ["/my-unit", rect, f"{rect}/items/{item}"],
     }
+
+
+def rectification_item(app, claim_id: int) -> int:
+    """The unit's contact (unitc) and an overdue item with a photo on the world's report, carried too."""
+    from fieldcheck.accounts.operations import create_user, set_user_unit
+    from fieldcheck.extensions import db
+    from fieldcheck.rectification.models import CarriedItem
+    from fieldcheck.rectification.operations import add_item, update_item
+    from fieldcheck.reports.models import Claim
+
+    with app.test_request_context():
+        unitc = create_user("unitc", story.PASSWORD, ["unit"])
+        set_user_unit(unitc, "中共青山县委")
+        report = db.session.get(Claim, claim_id).report
+        item = add_item(report, unitc, "村务公开栏未更新", "每月更新", "村党支部书记", "2020-01-01")
+        update_item(item, unitc, {"measure": "每月更新", "progress": "已更新"},
+                    (story.FIXTURES / "photos" / "phone_nokia_8_3.jpg").read_bytes())
+        db.session.add(CarriedItem(cycle_id=report.cycle_id, unit_id=report.unit_id, item_id=item.id))
+        db.session.commit()
+        return item.id
 
 
 @pytest.mark.parametrize("size", ["phone", "desktop"])
