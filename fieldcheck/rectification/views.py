@@ -5,6 +5,7 @@ Thin: every route declares its roles and loads its objects through `rectificatio
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Blueprint, Response, abort, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -13,6 +14,7 @@ from ..access import roles_required
 from ..cycles.access import with_cycle
 from ..cycles.models import Cycle
 from ..evidence.store import photo_store
+from ..extensions import db
 from ..evidence.storage import FolderStore, derived_key
 from ..reports.models import Feedback, Report
 from ..web import change_and_flash, change_or_error
@@ -34,8 +36,10 @@ def me():
 @bp.route("/my-unit")
 @roles_required("unit")
 def mine():
-    """The unit contact's start page: its unit's reports, each with its rectification list."""
-    return render_template("rectification/mine.html", rows=unit_reports(me()))
+    """The unit contact's start page: its unit's reports with their rectification lists; drafts while a cycle is open
+    for them (a draft cycle takes report drafts for review)."""
+    drafting = db.session.scalars(sa.select(Cycle).where(Cycle.state == "draft").order_by(Cycle.code)).all()
+    return render_template("rectification/mine.html", rows=unit_reports(me()), drafting=drafting)
 
 
 @bp.route("/cycles/<code>/rectification")
