@@ -154,3 +154,56 @@ def test_long_lists_come_a_page_at_a_time_and_the_pages_cover_the_sample_once(ap
         nxt = re.search(r'href="([^"]*after=\d+)">下一页', html)
         url = nxt.group(1).replace("&amp;", "&") if nxt else None
     assert pages == 3 and sorted(seen) == expected and len(seen) == len(set(seen))
+
+
+def add_photos(app, verification_id: int, count: int, interviews: int = 0) -> None:
+    """Give a stored visit `count` more photos (camera time and position each), a warning per photo and
+    `interviews` more interviews with a rating per question."""
+    import hashlib
+    import json
+
+    import sqlalchemy as sa
+
+    from fieldcheck.evidence.models import Flag, Photo, verification_photo
+    from fieldcheck.extensions import db
+    from fieldcheck.field.models import Interview, Rating, Verification
+
+    with app.app_context():
+        v = db.session.scalar(sa.select(sa.func.min(Photo.uploaded_by_id)))
+        visit = db.session.get(Verification, verification_id)
+        questions = [q.id for q in visit.task.claim.report.cycle.questions]
+        for k in range(interviews):
+            visit.interviews.append(Interview(task_id=visit.task_id, respondent="resident", source="examiner",
+                                              ratings=[Rating(question_id=q, value=1 + k % 5) for q in questions]))
+        for k in range(count):
+            sha = hashlib.sha256(f"extra/{verification_id}/{k}".encode()).hexdigest()
+            photo = Photo(sha256=sha, size_bytes=1000, format="JPEG", width=640, height=480, camera="某相机",
+                          phash=f"{k:016x}", taken_at="2025-06-01T10:00:00", gps_lat=44.6 + k / 1000,
+                          gps_lon=129.6, uploaded_by_id=v)
+            db.session.add(photo)
+            db.session.flush()
+            db.session.execute(verification_photo.insert().values(verification_id=verification_id,
+                                                                  photo_id=photo.id))
+            db.session.add(Flag(verification_id=verification_id, code="exif_gps_far",
+                                figures=json.dumps({"photo": sha, "distance_m": 900.0, "limit_m": 500,
+                                                    "reference": "place"})))
+        db.session.commit()
+
+
+def test_a_review_page_sends_as_many_statements_with_30_photos_as_with_1(app):
+    """The evidence page of one visit: 1 photo and 2 interviews cost what 30 photos and 20 interviews do."""
+    build_world(app)
+    first = grow(app, SMALL)
+    one, many = first["submitted_verification_ids"][:2]
+    add_photos(app, many, 29, interviews=18)
+    client = signed_in(app, "rev")
+    counts = []
+    for vid, photos in ((one, 1), (many, 30)):
+        client.get(f"/review/{vid}")
+        response, statements = statements_of(app, lambda: client.get(f"/review/{vid}"))
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200, html[:300]
+        assert html.count('class="photo card"') == photos
+        assert html.count('<td class="num">') == (2 if photos == 1 else 20) * 3  # 3 questions per interview
+        counts.append(len(statements))
+    assert counts[0] == counts[1], f"review page: {counts[0]} statements with 1 photo, {counts[1]} with 30"

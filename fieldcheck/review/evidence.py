@@ -11,13 +11,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload, selectinload
 
+from ..assignment.models import Task
 from ..cycles.settings import settings_of
+from ..extensions import db
 from ..evidence.flags import camera_time_utc
 from ..evidence.models import Flag, Photo
 from ..field.checks import photo_time
-from ..field.models import Verification
+from ..field.models import Interview, Verification
 from ..places.geo import geodesic_distance_m
 from .plot import Plot, plot
 
@@ -122,6 +126,19 @@ def sentence(flag: Flag, names: dict[str, str], zone: ZoneInfo) -> str:
                  i=_num(f.get("interviews")), v=_num(f.get("value")))
     title = f"flag_{code}"  # a dynamic code (dynamic.pot): the flag's name, for a code without a sentence
     return _(title)
+
+
+def preload(verification: Verification) -> Verification:
+    """Everything the review page shows of a visit, in a fixed number of statements: photos, warnings
+    and interviews with their ratings come in one statement per collection, however many there are."""
+    db.session.scalars(
+        sa.select(Verification).where(Verification.id == verification.id)
+        .options(selectinload(Verification.photos), selectinload(Verification.flags),
+                 selectinload(Verification.interviews).selectinload(Interview.ratings),
+                 joinedload(Verification.examiner),
+                 joinedload(Verification.task).joinedload(Task.claim))
+        .execution_options(populate_existing=True)).one()
+    return verification
 
 
 def evidence_view(verification: Verification) -> EvidenceView:
