@@ -173,6 +173,7 @@ class Stats:
         self.latencies: list[float] = []
         self.errors: Counter = Counter()
         self.retries = 0
+        self.abandoned = 0  # requests still cut off at the phase's end: kept on the phone, not answered
         self.visits_ok: list[str] = []
         self.photos_sent: dict[str, int] = {}
 
@@ -183,8 +184,9 @@ class Stats:
                 self.errors[error] += 1
 
 
-def timed(stats: Stats, gate: threading.Semaphore, call, *, retry: bool):
-    """One request, bounded by the gate; with `retry`, sent again while the connection is cut off."""
+def timed(stats: Stats, gate: threading.Semaphore, call, *, retry: bool, give_up_at: float | None = None):
+    """One request, bounded by the gate; with `retry`, sent again while the connection is cut off, until
+    `give_up_at` (monotonic): then None, as a phone that keeps the visit in its outbox for later."""
     while True:
         with gate:
             start = time.perf_counter()
@@ -192,11 +194,14 @@ def timed(stats: Stats, gate: threading.Semaphore, call, *, retry: bool):
                 response = call()
             except requests.RequestException as exc:
                 stats.add(time.perf_counter() - start, None if retry else type(exc).__name__)
-                if retry:
+                if retry and (give_up_at is None or time.monotonic() < give_up_at):
                     with stats.lock:
                         stats.retries += 1
                     time.sleep(0.05)
                     continue
+                if retry:
+                    with stats.lock:
+                        stats.abandoned += 1
                 return None
         error = None if response.status_code < 400 else str(response.status_code)
         stats.add(time.perf_counter() - start, error)
@@ -207,7 +212,10 @@ def sign_in(base: str, name: str):
     """A signed-in session, its CSRF token and open tasks (before the clock starts)."""
     import re
 
+    deadline = time.monotonic() + 120
     while True:  # signing in is sent again too when a killed worker cuts it off
+        if time.monotonic() > deadline:
+            raise SystemExit(f"{name} could not sign in within 120 s")
         try:
             s = requests.Session()
             page = s.get(f"{base}/login", timeout=30).text
@@ -223,12 +231,16 @@ def sign_in(base: str, name: str):
     return s, token, [t["id"] for t in pack["tasks"] if t["state"] in ("assigned", "returned")], questions
 
 
+GRACE_S = 20  # after the phase's end, cut-off requests are retried this long, then left in the outbox
+
+
 def examiner(base: str, who, stop_at: float, stats: Stats, gate, photo: bytes, retry: bool) -> None:
     s, token, open_tasks, questions = who
     headers = {"X-CSRFToken": token}
+    give_up = stop_at + GRACE_S
     while time.monotonic() < stop_at and open_tasks:
         task_id = open_tasks.pop(0)
-        if timed(stats, gate, lambda: s.get(f"{base}/tasks", timeout=30), retry=retry) is None:
+        if timed(stats, gate, lambda: s.get(f"{base}/tasks", timeout=30), retry=retry, give_up_at=give_up) is None:
             continue
         shas = []
         for _ in range(3):
@@ -236,7 +248,7 @@ def examiner(base: str, who, stop_at: float, stats: Stats, gate, photo: bytes, r
             sha = hashlib.sha256(data).hexdigest()
             response = timed(stats, gate, lambda data=data, sha=sha: s.post(
                 f"{base}/api/photos", files={"photo": ("p.jpg", data, "image/jpeg")}, data={"sha256": sha},
-                headers=headers, timeout=30), retry=retry)
+                headers=headers, timeout=30), retry=retry, give_up_at=give_up)
             if response is not None and response.ok:
                 shas.append(sha)
                 with stats.lock:
@@ -244,7 +256,7 @@ def examiner(base: str, who, stop_at: float, stats: Stats, gate, photo: bytes, r
         body = {"client_uuid": str(uuid.uuid4()), "finding": "verified", "photo_sha256": shas,
                 "notes": "load", "interviews": [{"respondent": "resident", "ratings": {str(q): 4 for q in questions}}]}
         response = timed(stats, gate, lambda: s.post(f"{base}/api/tasks/{task_id}/verifications", json=body,
-                                                     headers=headers, timeout=30), retry=retry)
+                                                     headers=headers, timeout=30), retry=retry, give_up_at=give_up)
         if response is not None and response.status_code >= 400:
             print("  refused visit:", response.status_code, response.text[:200], flush=True)
         if response is not None and response.status_code in (200, 201):
@@ -353,7 +365,8 @@ def main() -> None:
         done.set()
         k.join()
         summary("examiners (workers killed)", killing, seconds)
-        print(f"  workers killed: {kills}; requests cut off and sent again: {killing.retries}")
+        print(f"  workers killed: {kills}; requests cut off and sent again: {killing.retries}; still cut off "
+              f"{GRACE_S} s after the end (left in the outbox, never answered): {killing.abandoned}")
         check(url, tmp / "uploads", steady, killing)
     finally:
         for server in servers:

@@ -73,6 +73,7 @@ class Step:
     def __init__(self, name: str, profile: bool):
         self.name, self.cpu, self.wall, self.n, self.statements = name, 0.0, 0.0, 0, 0
         self.profiler = cProfile.Profile() if profile else None
+        self.last: list[str] = []
 
     def run(self, app, call):
         with counted(app) as statements:
@@ -86,6 +87,7 @@ class Step:
             self.wall += time.perf_counter() - w0
         self.n += 1
         self.statements += len(statements)
+        self.last = list(statements)
         assert response.status_code < 400, (self.name, response.status_code, response.get_data(as_text=True)[:300])
         return response
 
@@ -96,6 +98,7 @@ def main() -> None:
     parser.add_argument("--visits", type=int, default=30)
     parser.add_argument("--tasks", type=int, default=200)
     parser.add_argument("--profile", default="", help="upload, submit, tasks or pack: cProfile that step")
+    parser.add_argument("--statements", default="", help="a step whose last request's SQL is printed")
     args = parser.parse_args()
 
     from flask import Flask
@@ -129,7 +132,8 @@ def main() -> None:
             bare_app.add_url_rule("/", "hello", lambda: "ok")
             bare = bare_app.test_client()
             photo = small_jpeg()
-            steps = {name: Step(name, args.profile == name) for name in ("bare", "tasks", "pack", "upload", "submit")}
+            steps = {name: Step(name, args.profile in (name, "all") and name != "bare")
+                     for name in ("bare", "tasks", "pack", "upload", "submit")}
             for task_id in tasks[:args.visits]:
                 steps["bare"].run(app, lambda: bare.get("/"))
                 steps["tasks"].run(app, lambda: client.get("/tasks"))
@@ -156,10 +160,19 @@ def main() -> None:
             visit = sum(steps[s].cpu / steps[s].n * k for s, k in (("tasks", 1), ("upload", 3), ("submit", 1)))
             print(f"  one examiner visit (tasks + 3 photos + submit): {visit * 1000:.1f} ms CPU, "
                   f"{visit / 5 / base:.1f} x bare per request")
-            for step in steps.values():
-                if step.profiler:
-                    print(f"\n-- cProfile of {step.name} ({step.n} requests) --")
-                    pstats.Stats(step.profiler).sort_stats("cumulative").print_stats(35)
+            if args.statements:
+                print(f"\n-- SQL of the last {args.statements} --")
+                for statement in steps[args.statements].last:
+                    print("  ", " ".join(statement.split())[:160])
+            profiled = [step for step in steps.values() if step.profiler]
+            if profiled:
+                names = ", ".join(f"{step.name} ({step.n} requests)" for step in profiled)
+                print(f"\n-- cProfile of {names}: own time, then cumulative --")
+                stats = pstats.Stats(profiled[0].profiler)
+                for step in profiled[1:]:
+                    stats.add(step.profiler)
+                stats.sort_stats("tottime").print_stats(30)
+                stats.sort_stats("cumulative").print_stats(60)
             with app.app_context():
                 db.session.remove()
                 db.engine.dispose()

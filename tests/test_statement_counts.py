@@ -207,3 +207,40 @@ def test_a_review_page_sends_as_many_statements_with_30_photos_as_with_1(app):
         assert html.count('<td class="num">') == (2 if photos == 1 else 20) * 3  # 3 questions per interview
         counts.append(len(statements))
     assert counts[0] == counts[1], f"review page: {counts[0]} statements with 1 photo, {counts[1]} with 30"
+
+
+def test_a_photo_reused_in_many_visits_costs_a_submit_the_same_statements(app):
+    """Every stored visit's photo looks like the new one: the check reads a bounded number of candidates and
+    names three matches per photo, counting the rest, whether 10 or 500 visits match."""
+    import sqlalchemy as sa
+
+    from fieldcheck.evidence.models import Photo
+    from fieldcheck.extensions import db
+    from fieldcheck.field.models import Verification
+
+    world = build_world(app)
+    grow(app, SMALL)
+    client = signed_in(app, "exa")
+    headers = {"X-CSRFToken": csrf_token(client, "/tasks")}
+    tasks = world.task_ids
+    response, _ = submit(app, client, headers, tasks[0], upload(client, headers, "gps_DSCN0010.jpg"))
+    assert response.status_code == 201, response.get_data(as_text=True)
+    results = []
+    for task_id, photo, extra in ((tasks[1], "gps_DSCN0012.jpg", 0), (tasks[2], "gps_DSCN0021.jpg", LARGE - SMALL)):
+        if extra:
+            grow(app, extra)
+        sha = upload(client, headers, photo)
+        with app.app_context():
+            phash = db.session.scalar(sa.select(Photo.phash).where(Photo.sha256 == sha))
+            db.session.execute(sa.update(Photo).where(Photo.sha256 != sha).values(
+                phash=phash, **{f"phash_b{b}": phash[4 * b:4 * b + 4] for b in range(4)}))
+            db.session.commit()
+            visits = db.session.scalar(sa.select(sa.func.count()).select_from(Verification))
+        response, statements = submit(app, client, headers, task_id, sha)
+        assert response.status_code == 201, response.get_data(as_text=True)
+        with app.app_context():
+            stored = db.session.get(Verification, response.get_json()["id"])
+            near = [f.figure_data for f in stored.flags if f.code == "near_duplicate_photo"]
+        assert len(near) == 3 and near[-1]["more"] >= min(visits, 200) - 3, (visits, near)
+        results.append(len(statements))
+    assert results[0] == results[1], f"submit: {results[0]} statements with 10 matching visits, {results[1]} with 500"

@@ -29,6 +29,11 @@ def photo_time(photo: Photo) -> datetime | None:
     return value
 
 
+# Candidate rows read per submit at most: a photo reused across a whole county stays a bounded query
+# (exact copies first; the flags name three matches per photo and count the rest they were given).
+MAX_CANDIDATES = 200
+
+
 def other_photos(verification: Verification, max_distance: int) -> list[OtherPhoto]:
     """Candidate photos used as evidence for other tasks of the same cycle (a resubmission may reuse its own).
 
@@ -65,7 +70,9 @@ def other_photos(verification: Verification, max_distance: int) -> list[OtherPho
         .join(Verification, Verification.id == verification_photo.c.verification_id)
         .join(Task, Task.id == Verification.task_id).join(Claim, Claim.id == Task.claim_id)
         .join(Report, Report.id == Claim.report_id)
-        .where(Report.cycle_id == cycle.id, Verification.task_id != verification.task_id))
+        .where(Report.cycle_id == cycle.id, Verification.task_id != verification.task_id)
+        .order_by(sa.case((Photo.sha256.in_([p.sha256 for p in mine]), 0), else_=1), Verification.id.desc())
+        .limit(MAX_CANDIDATES))
     return [OtherPhoto(sha, phash or "", f"{cycle.code}/{slug}/{n}") for sha, phash, slug, n in db.session.execute(query)]
 
 

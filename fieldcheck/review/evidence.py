@@ -86,6 +86,12 @@ def _iso_local(text, zone: ZoneInfo) -> str:
         return str(text)
 
 
+def _more(figures: dict) -> str:
+    """The matches a duplicate warning counts but does not name (the check names three per photo)."""
+    more = figures.get("more")
+    return _(" At least %(n)s more photos of other visits match it too.", n=_num(more)) if more else ""
+
+
 def sentence(flag: Flag, names: dict[str, str], zone: ZoneInfo) -> str:
     """One warning in plain words with its figures; photos named by their number on this page."""
     f = flag.figure_data
@@ -111,10 +117,11 @@ def sentence(flag: Flag, names: dict[str, str], zone: ZoneInfo) -> str:
         return _("%(photo)s was taken %(days)s days before the visit (the limit is %(limit)s days).", photo=photo,
                  days=_num(f.get("age_days")), limit=_num(f.get("limit_days")))
     if code == "duplicate_photo":
-        return _("%(photo)s is the same file as a photo of %(other)s.", photo=photo, other=f.get("other", ""))
+        return _("%(photo)s is the same file as a photo of %(other)s.", photo=photo,
+                 other=f.get("other", "")) + _more(f)
     if code == "near_duplicate_photo":
         return _("%(photo)s looks almost the same as a photo of %(other)s (%(n)s of 64 image-hash bits differ).",
-                 photo=photo, other=f.get("other", ""), n=_num(f.get("distance")))
+                 photo=photo, other=f.get("other", ""), n=_num(f.get("distance"))) + _more(f)
     if code == "few_interviews":
         return _("%(n)s interviews, fewer than the %(min)s expected.", n=_num(f.get("count")),
                  min=_num(f.get("minimum")))
