@@ -28,6 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "bench"))
 
 import sqlalchemy as sa  # noqa: E402
 
@@ -99,6 +100,9 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=200)
     parser.add_argument("--profile", default="", help="upload, submit, tasks or pack: cProfile that step")
     parser.add_argument("--statements", default="", help="a step whose last request's SQL is printed")
+    parser.add_argument("--history", type=int, default=0,
+                        help="then store this many older visits (scale_benchmark.add_history) and run again: "
+                             "the submit's cost with them against without, in the same process")
     args = parser.parse_args()
 
     from flask import Flask
@@ -132,34 +136,55 @@ def main() -> None:
             bare_app.add_url_rule("/", "hello", lambda: "ok")
             bare = bare_app.test_client()
             photo = small_jpeg()
-            steps = {name: Step(name, args.profile in (name, "all") and name != "bare")
-                     for name in ("bare", "tasks", "pack", "upload", "submit")}
-            for task_id in tasks[:args.visits]:
-                steps["bare"].run(app, lambda: bare.get("/"))
-                steps["tasks"].run(app, lambda: client.get("/tasks"))
-                steps["pack"].run(app, lambda: client.get("/api/pack"))
-                shas = []
-                for _ in range(3):
-                    data = unique_photo(photo)
-                    sha = hashlib.sha256(data).hexdigest()
-                    steps["upload"].run(app, lambda: client.post(
-                        "/api/photos", data={"photo": (io.BytesIO(data), "p.jpg"), "sha256": sha}, headers=headers,
-                        content_type="multipart/form-data"))
-                    shas.append(sha)
-                body = {"client_uuid": str(uuid.uuid4()), "finding": "verified", "photo_sha256": shas, "notes": "load",
-                        "lat": 44.6, "lon": 129.6, "accuracy_m": 8,
-                        "interviews": [{"respondent": "resident", "ratings": {str(q): 4 for q in questions}}]}
-                steps["submit"].run(app, lambda: client.post(f"/api/tasks/{task_id}/verifications", json=body,
-                                                             headers=headers))
-            base = steps["bare"].cpu / steps["bare"].n
-            print(f"{args.backend}: {args.visits} visits, {args.tasks} open tasks; CPU per request (this process)")
-            for step in steps.values():
-                cpu = step.cpu / step.n
-                print(f"  {step.name:<8} {cpu * 1000:8.2f} ms CPU  {step.wall / step.n * 1000:8.2f} ms wall  "
-                      f"{step.statements / step.n:6.1f} statements  = {cpu / base:7.1f} x bare")
-            visit = sum(steps[s].cpu / steps[s].n * k for s, k in (("tasks", 1), ("upload", 3), ("submit", 1)))
-            print(f"  one examiner visit (tasks + 3 photos + submit): {visit * 1000:.1f} ms CPU, "
-                  f"{visit / 5 / base:.1f} x bare per request")
+            names = ("bare", "tasks", "pack", "upload", "submit")
+
+            def visits(task_ids, profile):
+                steps = {name: Step(name, profile in (name, "all") and name != "bare") for name in names}
+                for task_id in task_ids:
+                    steps["bare"].run(app, lambda: bare.get("/"))
+                    steps["tasks"].run(app, lambda: client.get("/tasks"))
+                    steps["pack"].run(app, lambda: client.get("/api/pack"))
+                    shas = []
+                    for _ in range(3):
+                        data = unique_photo(photo)
+                        sha = hashlib.sha256(data).hexdigest()
+                        steps["upload"].run(app, lambda: client.post(
+                            "/api/photos", data={"photo": (io.BytesIO(data), "p.jpg"), "sha256": sha},
+                            headers=headers, content_type="multipart/form-data"))
+                        shas.append(sha)
+                    body = {"client_uuid": str(uuid.uuid4()), "finding": "verified", "photo_sha256": shas,
+                            "notes": "load", "lat": 44.6, "lon": 129.6, "accuracy_m": 8,
+                            "interviews": [{"respondent": "resident", "ratings": {str(q): 4 for q in questions}}]}
+                    steps["submit"].run(app, lambda: client.post(f"/api/tasks/{task_id}/verifications", json=body,
+                                                                 headers=headers))
+                return steps
+
+            def show(steps, label):
+                base = steps["bare"].cpu / steps["bare"].n
+                print(f"{args.backend}, {label}: {steps['bare'].n} visits, {args.tasks} open tasks; "
+                      "CPU per request (this process)")
+                for step in steps.values():
+                    cpu = step.cpu / step.n
+                    print(f"  {step.name:<8} {cpu * 1000:8.2f} ms CPU  {step.wall / step.n * 1000:8.2f} ms wall  "
+                          f"{step.statements / step.n:6.1f} statements  = {cpu / base:7.1f} x bare")
+                visit = sum(steps[s].cpu / steps[s].n * k for s, k in (("tasks", 1), ("upload", 3), ("submit", 1)))
+                print(f"  one examiner visit (tasks + 3 photos + submit): {visit * 1000:.1f} ms CPU, "
+                      f"{visit / 5 / base:.1f} x bare per request")
+
+            steps = visits(tasks[:args.visits], args.profile)
+            show(steps, "no other visits stored")
+            if args.history:
+                from scale_benchmark import add_history
+
+                stored = add_history(app, args.history)
+                full = visits(tasks[args.visits:2 * args.visits], "")
+                show(full, f"{stored:,} visits stored")
+                for name in ("submit", "upload"):
+                    a, b = steps[name], full[name]
+                    print(f"  {name} full/empty: CPU {(b.cpu / b.n) / (a.cpu / a.n):.2f}, "
+                          f"wall {(b.wall / b.n) / (a.wall / a.n):.2f}, statements {b.statements / b.n:.1f} "
+                          f"vs {a.statements / a.n:.1f} (bare CPU full/empty "
+                          f"{(full['bare'].cpu / full['bare'].n) / (steps['bare'].cpu / steps['bare'].n):.2f})")
             if args.statements:
                 print(f"\n-- SQL of the last {args.statements} --")
                 for statement in steps[args.statements].last:

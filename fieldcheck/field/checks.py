@@ -6,6 +6,7 @@ import json
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..assignment.models import Task
 from ..cycles.settings import settings_of
@@ -97,7 +98,11 @@ def evidence_of(verification: Verification) -> tuple[VisitEvidence, FlagSettings
 def store_flags(verification: Verification) -> list[Flag]:
     """Compute the flags for a just-submitted verification and attach them."""
     visit, settings = evidence_of(verification)
-    verification.flags = [Flag(code=f.code, figures=json.dumps(f.figures, ensure_ascii=False, default=str))
-                          for f in compute_flags(visit, settings)]
+    flags = [Flag(verification_id=verification.id, code=f.code,
+                  figures=json.dumps(f.figures, ensure_ascii=False, default=str))
+             for f in compute_flags(visit, settings)]
+    db.session.add_all(flags)
     db.session.flush()
-    return verification.flags
+    # A new visit has no other flags: the collection is these, without asking the database for it.
+    set_committed_value(verification, "flags", flags)
+    return flags
