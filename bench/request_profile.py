@@ -93,6 +93,45 @@ class Step:
         return response
 
 
+def explain_duplicate_query(app, client, headers, task_id: int, questions: list[int], photo: bytes) -> None:
+    """The database's plan for the duplicate-photo candidates of one more submit (the query that grows)."""
+    from fieldcheck.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+    seen: list[tuple[str, object]] = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        if "phash_b0" in statement and "verification_photo" in statement:
+            seen.append((statement, parameters))
+
+    sa.event.listen(engine, "before_cursor_execute", note)
+    try:
+        data = unique_photo(photo)
+        sha = hashlib.sha256(data).hexdigest()
+        client.post("/api/photos", data={"photo": (io.BytesIO(data), "p.jpg"), "sha256": sha}, headers=headers,
+                    content_type="multipart/form-data")
+        client.post(f"/api/tasks/{task_id}/verifications", headers=headers, json={
+            "client_uuid": str(uuid.uuid4()), "finding": "verified", "photo_sha256": [sha],
+            "interviews": [{"respondent": "resident", "ratings": {str(q): 4 for q in questions}}]})
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", note)
+    if not seen:
+        print("  (no duplicate-photo query seen)")
+        return
+    statement, parameters = seen[-1]
+    prefix = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN (ANALYZE, BUFFERS) "
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute(prefix + statement, parameters)
+        print("\n-- plan of the duplicate-photo query --")
+        for row in cursor.fetchall():
+            print("  ", " | ".join(str(x) for x in row))
+    finally:
+        raw.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--backend", default="sqlite", choices=("sqlite", "postgresql"))
@@ -185,6 +224,8 @@ def main() -> None:
                           f"wall {(b.wall / b.n) / (a.wall / a.n):.2f}, statements {b.statements / b.n:.1f} "
                           f"vs {a.statements / a.n:.1f} (bare CPU full/empty "
                           f"{(full['bare'].cpu / full['bare'].n) / (steps['bare'].cpu / steps['bare'].n):.2f})")
+            if args.history:
+                explain_duplicate_query(app, client, headers, tasks[2 * args.visits], questions, photo)
             if args.statements:
                 print(f"\n-- SQL of the last {args.statements} --")
                 for statement in steps[args.statements].last:
