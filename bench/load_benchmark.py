@@ -64,6 +64,7 @@ def build(url: str, upload: Path, examiners: int, reports: int) -> int:
     """Migrate, then users, a cycle of `reports` reports with every claim sampled, tasks assigned."""
     from flask_migrate import upgrade
 
+    import fieldcheck.models  # noqa: F401  every model registered before a loader option configures the mappers
     from fieldcheck import create_app
     from fieldcheck.accounts.models import User
     from fieldcheck.accounts.operations import create_user
@@ -121,10 +122,15 @@ def unique_photo(base: bytes) -> bytes:
 
 # ---------------------------------------------------------------- servers
 
-def gunicorn(app_spec: str, port: int, workers: int, env: dict, cwd: Path, log: Path) -> subprocess.Popen:
+def gunicorn(app_spec: str, port: int, workers: int, env: dict, cwd: Path, log: Path,
+             preload: bool = True) -> subprocess.Popen:
     exe = Path(sys.executable).with_name("gunicorn")
+    # --preload: the app is imported once in the master and workers are forked ready, so a worker that
+    # dies is replaced in milliseconds instead of a second or more of imports (no database connection is
+    # opened at import, so no connection is shared across the fork).
     process = subprocess.Popen([str(exe), "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-                                "--timeout", "30", "--graceful-timeout", "5", app_spec],
+                                "--timeout", "30", "--graceful-timeout", "5", *(["--preload"] if preload else []),
+                                app_spec],
                                cwd=cwd, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -173,6 +179,7 @@ class Stats:
         self.latencies: list[float] = []
         self.errors: Counter = Counter()
         self.retries = 0
+        self.abandoned = 0  # requests still cut off at the phase's end: kept on the phone, not answered
         self.visits_ok: list[str] = []
         self.photos_sent: dict[str, int] = {}
 
@@ -183,8 +190,9 @@ class Stats:
                 self.errors[error] += 1
 
 
-def timed(stats: Stats, gate: threading.Semaphore, call, *, retry: bool):
-    """One request, bounded by the gate; with `retry`, sent again while the connection is cut off."""
+def timed(stats: Stats, gate: threading.Semaphore, call, *, retry: bool, give_up_at: float | None = None):
+    """One request, bounded by the gate; with `retry`, sent again while the connection is cut off, until
+    `give_up_at` (monotonic): then None, as a phone that keeps the visit in its outbox for later."""
     while True:
         with gate:
             start = time.perf_counter()
@@ -192,43 +200,61 @@ def timed(stats: Stats, gate: threading.Semaphore, call, *, retry: bool):
                 response = call()
             except requests.RequestException as exc:
                 stats.add(time.perf_counter() - start, None if retry else type(exc).__name__)
-                if retry:
+                if retry and (give_up_at is None or time.monotonic() < give_up_at):
                     with stats.lock:
                         stats.retries += 1
                     time.sleep(0.05)
                     continue
+                if retry:
+                    with stats.lock:
+                        stats.abandoned += 1
                 return None
         error = None if response.status_code < 400 else str(response.status_code)
         stats.add(time.perf_counter() - start, error)
         return response
 
 
-def sign_in(base: str, name: str):
-    """A signed-in session, its CSRF token and open tasks (before the clock starts)."""
+def sign_in(base: str, name: str, gate: threading.Semaphore):
+    """A signed-in session, its CSRF token and open tasks (before the clock starts); None if it failed."""
     import re
 
-    while True:  # signing in is sent again too when a killed worker cuts it off
+    deadline, problem = time.monotonic() + 600, ""
+    while time.monotonic() < deadline:  # signing in is sent again too when a killed worker cuts it off
         try:
-            s = requests.Session()
-            page = s.get(f"{base}/login", timeout=30).text
-            token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
-            s.post(f"{base}/login", data={"username": name, "password": PASSWORD, "csrf_token": token}, timeout=30)
-            page = s.get(f"{base}/tasks", timeout=30).text
-            token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
-            pack = s.get(f"{base}/api/pack", timeout=30).json()
+            with gate:
+                s = requests.Session()
+                page = s.get(f"{base}/login", timeout=60).text
+                token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+                r = s.post(f"{base}/login", data={"username": name, "password": PASSWORD, "csrf_token": token},
+                           timeout=60, allow_redirects=False)
+                if r.status_code != 302:
+                    raise ValueError(f"login answered {r.status_code}")
+                page = s.get(f"{base}/tasks", timeout=60).text
+                token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+                pack = s.get(f"{base}/api/pack", timeout=60).json()
             break
-        except (requests.RequestException, AttributeError, ValueError):
-            time.sleep(0.1)
+        except (requests.RequestException, AttributeError, ValueError) as exc:
+            problem = f"{type(exc).__name__}: {exc}"
+            time.sleep(0.5)
+    else:
+        print(f"  {name} could not sign in within 600 s ({problem}); left out", flush=True)
+        return None
     questions = [q["id"] for c in pack["cycles"].values() for q in c["questions"]]
     return s, token, [t["id"] for t in pack["tasks"] if t["state"] in ("assigned", "returned")], questions
 
 
+GRACE_S = 20  # after the phase's end, cut-off requests are retried this long, then left in the outbox
+
+
 def examiner(base: str, who, stop_at: float, stats: Stats, gate, photo: bytes, retry: bool) -> None:
+    if who is None:
+        return
     s, token, open_tasks, questions = who
     headers = {"X-CSRFToken": token}
+    give_up = stop_at + GRACE_S
     while time.monotonic() < stop_at and open_tasks:
         task_id = open_tasks.pop(0)
-        if timed(stats, gate, lambda: s.get(f"{base}/tasks", timeout=30), retry=retry) is None:
+        if timed(stats, gate, lambda: s.get(f"{base}/tasks", timeout=30), retry=retry, give_up_at=give_up) is None:
             continue
         shas = []
         for _ in range(3):
@@ -236,7 +262,7 @@ def examiner(base: str, who, stop_at: float, stats: Stats, gate, photo: bytes, r
             sha = hashlib.sha256(data).hexdigest()
             response = timed(stats, gate, lambda data=data, sha=sha: s.post(
                 f"{base}/api/photos", files={"photo": ("p.jpg", data, "image/jpeg")}, data={"sha256": sha},
-                headers=headers, timeout=30), retry=retry)
+                headers=headers, timeout=30), retry=retry, give_up_at=give_up)
             if response is not None and response.ok:
                 shas.append(sha)
                 with stats.lock:
@@ -244,7 +270,7 @@ def examiner(base: str, who, stop_at: float, stats: Stats, gate, photo: bytes, r
         body = {"client_uuid": str(uuid.uuid4()), "finding": "verified", "photo_sha256": shas,
                 "notes": "load", "interviews": [{"respondent": "resident", "ratings": {str(q): 4 for q in questions}}]}
         response = timed(stats, gate, lambda: s.post(f"{base}/api/tasks/{task_id}/verifications", json=body,
-                                                     headers=headers, timeout=30), retry=retry)
+                                                     headers=headers, timeout=30), retry=retry, give_up_at=give_up)
         if response is not None and response.status_code >= 400:
             print("  refused visit:", response.status_code, response.text[:200], flush=True)
         if response is not None and response.status_code in (200, 201):
@@ -285,6 +311,7 @@ def main() -> None:
     parser.add_argument("--in-flight", type=int, default=32, help="requests open at once (bounded load)")
     parser.add_argument("--reports", type=int, default=60, help="reports in the cycle (tasks to visit)")
     parser.add_argument("--kill-every", type=float, default=2.0)
+    parser.add_argument("--no-preload", action="store_true", help="each gunicorn worker imports the app itself")
     args = parser.parse_args()
 
     base_url = os.environ.get("FIELDCHECK_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -294,7 +321,8 @@ def main() -> None:
     try:
         print(f"building: {args.examiners} examiners, {args.reports} reports ...", flush=True)
         tasks = build(url, tmp / "uploads", args.examiners, args.reports)
-        print(f"{tasks} tasks; gunicorn --workers {args.workers}, {args.in_flight} requests in flight at most",
+        print(f"{tasks} tasks; gunicorn --workers {args.workers}{'' if args.no_preload else ' --preload'}, "
+              f"{args.in_flight} requests in flight at most",
               flush=True)
         env = {**os.environ, "FIELDCHECK_DATABASE_URL": url, "FIELDCHECK_SECRET_KEY": "bench-" + uuid.uuid4().hex,
                "FIELDCHECK_UPLOAD_FOLDER": str(tmp / "uploads"), "FIELDCHECK_ENV": "development",
@@ -305,7 +333,8 @@ def main() -> None:
 
         # Baseline: the bare endpoint under the same gunicorn settings.
         port = free_port()
-        bare = gunicorn("bare_app:app", port, args.workers, {**os.environ}, tmp, tmp / "bare.log")
+        bare = gunicorn("bare_app:app", port, args.workers, {**os.environ}, tmp, tmp / "bare.log",
+                        not args.no_preload)
         servers.append(bare)
         stats = Stats()
         stop_at = time.monotonic() + args.seconds / 3
@@ -315,12 +344,15 @@ def main() -> None:
         servers.remove(bare)
 
         port = free_port()
-        app_server = gunicorn("wsgi:app", port, args.workers, env, ROOT, tmp / "app.log")
+        app_server = gunicorn("wsgi:app", port, args.workers, env, ROOT, tmp / "app.log", not args.no_preload)
         servers.append(app_server)
         base = f"http://127.0.0.1:{port}"
         names = [f"ex{i:03d}" for i in range(args.examiners)]
         who = [None] * len(names)
-        run(lambda i: who.__setitem__(i, sign_in(base, names[i])), len(names))
+        signing = time.monotonic()
+        run(lambda i: who.__setitem__(i, sign_in(base, names[i], gate)), len(names))
+        print(f"{sum(w is not None for w in who)} of {len(names)} examiners signed in "
+              f"({time.monotonic() - signing:.0f} s)", flush=True)
 
         # Phase 1: steady load.
         steady = Stats()
@@ -353,7 +385,8 @@ def main() -> None:
         done.set()
         k.join()
         summary("examiners (workers killed)", killing, seconds)
-        print(f"  workers killed: {kills}; requests cut off and sent again: {killing.retries}")
+        print(f"  workers killed: {kills}; requests cut off and sent again: {killing.retries}; still cut off "
+              f"{GRACE_S} s after the end (left in the outbox, never answered): {killing.abandoned}")
         check(url, tmp / "uploads", steady, killing)
     finally:
         for server in servers:

@@ -391,3 +391,43 @@ def test_the_service_worker_manifest_and_icon_are_served_at_the_root(shell_app):
     with Image.open(io.BytesIO(favicon.data)) as image:
         assert image.format == "ICO" and max(image.size) <= 64
     assert json.loads(json.dumps(doc))  # the manifest is JSON
+
+
+def test_the_pack_carries_only_the_latest_visit_of_a_returned_task_whatever_its_history(app):
+    """Older visits of a returned task (and every visit of the other tasks) stay out of the pack: the
+    latest by submit time is the one to start from, even when older ones were stored after it."""
+    from datetime import timedelta
+
+    from fieldcheck.assignment.models import Task
+    from fieldcheck.extensions import db
+    from fieldcheck.field.models import Verification
+
+    world = build_world(app)
+    client, headers = examiner(app)
+    task_id = world.task_ids[0]
+    sha = upload(client, headers)
+    client.post(f"/api/tasks/{task_id}/reveal", json={"observed_qty": 2}, headers=headers)
+    r = client.post(f"/api/tasks/{task_id}/verifications", json=visit(app, task_id, sha), headers=headers)
+    assert r.status_code == 201, r.get_data(as_text=True)
+    vid = r.get_json()["id"]
+    with app.app_context():
+        first = db.session.get(Verification, vid)
+        for k in range(30):  # older visits, stored later (higher ids)
+            db.session.add(Verification(client_uuid=str(uuid.uuid4()), task_id=task_id, examiner_id=first.examiner_id,
+                                        finding="not_verified", notes=f"旧{k}",
+                                        submitted_at=first.submitted_at - timedelta(days=1 + k)))
+        db.session.get(Task, task_id).state = "returned"
+        db.session.commit()
+    loaded = []
+
+    def note(target, context):
+        loaded.append(target.id)
+
+    sa.event.listen(Verification, "load", note)
+    try:
+        pack = client.get("/api/pack").get_json()
+    finally:
+        sa.event.remove(Verification, "load", note)
+    task = next(t for t in pack["tasks"] if t["id"] == task_id)
+    assert task["previous"]["notes"] == "看到了" and task["previous"]["finding"] == "partly"
+    assert loaded == [vid]  # not the 30 older ones

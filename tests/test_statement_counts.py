@@ -281,3 +281,93 @@ def test_rectification_lists_are_bounded(app, path, user):
         assert response.status_code == 200, response.get_data(as_text=True)[:300]
         counts.append(len(statements))
     assert counts[0] == counts[1], f"{path}: {counts[0]} statements at {SMALL} items, {counts[1]} at {LARGE}"
+
+
+def add_photos(app, verification_id: int, count: int, interviews: int = 0) -> None:
+    """Give a stored visit `count` more photos (camera time and position each), a warning per photo and
+    `interviews` more interviews with a rating per question."""
+    import hashlib
+    import json
+
+    import sqlalchemy as sa
+
+    from fieldcheck.evidence.models import Flag, Photo, verification_photo
+    from fieldcheck.extensions import db
+    from fieldcheck.field.models import Interview, Rating, Verification
+
+    with app.app_context():
+        v = db.session.scalar(sa.select(sa.func.min(Photo.uploaded_by_id)))
+        visit = db.session.get(Verification, verification_id)
+        questions = [q.id for q in visit.task.claim.report.cycle.questions]
+        for k in range(interviews):
+            visit.interviews.append(Interview(task_id=visit.task_id, respondent="resident", source="examiner",
+                                              ratings=[Rating(question_id=q, value=1 + k % 5) for q in questions]))
+        for k in range(count):
+            sha = hashlib.sha256(f"extra/{verification_id}/{k}".encode()).hexdigest()
+            photo = Photo(sha256=sha, size_bytes=1000, format="JPEG", width=640, height=480, camera="某相机",
+                          phash=f"{k:016x}", taken_at="2025-06-01T10:00:00", gps_lat=44.6 + k / 1000,
+                          gps_lon=129.6, uploaded_by_id=v)
+            db.session.add(photo)
+            db.session.flush()
+            db.session.execute(verification_photo.insert().values(verification_id=verification_id,
+                                                                  photo_id=photo.id))
+            db.session.add(Flag(verification_id=verification_id, code="exif_gps_far",
+                                figures=json.dumps({"photo": sha, "distance_m": 900.0, "limit_m": 500,
+                                                    "reference": "place"})))
+        db.session.commit()
+
+
+def test_a_review_page_sends_as_many_statements_with_30_photos_as_with_1(app):
+    """The evidence page of one visit: 1 photo and 2 interviews cost what 30 photos and 20 interviews do."""
+    build_world(app)
+    first = grow(app, SMALL)
+    one, many = first["submitted_verification_ids"][:2]
+    add_photos(app, many, 29, interviews=18)
+    client = signed_in(app, "rev")
+    counts = []
+    for vid, photos in ((one, 1), (many, 30)):
+        client.get(f"/review/{vid}")
+        response, statements = statements_of(app, lambda: client.get(f"/review/{vid}"))
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200, html[:300]
+        assert html.count('class="photo card"') == photos
+        assert html.count('<td class="num">') == (2 if photos == 1 else 20) * 3  # 3 questions per interview
+        counts.append(len(statements))
+    assert counts[0] == counts[1], f"review page: {counts[0]} statements with 1 photo, {counts[1]} with 30"
+
+
+def test_a_photo_reused_in_many_visits_costs_a_submit_the_same_statements(app):
+    """Every stored visit's photo looks like the new one: the check reads a bounded number of candidates and
+    names three matches per photo, counting the rest, whether 10 or 500 visits match."""
+    import sqlalchemy as sa
+
+    from fieldcheck.evidence.models import Photo
+    from fieldcheck.extensions import db
+    from fieldcheck.field.models import Verification
+
+    world = build_world(app)
+    grow(app, SMALL)
+    client = signed_in(app, "exa")
+    headers = {"X-CSRFToken": csrf_token(client, "/tasks")}
+    tasks = world.task_ids
+    response, _ = submit(app, client, headers, tasks[0], upload(client, headers, "gps_DSCN0010.jpg"))
+    assert response.status_code == 201, response.get_data(as_text=True)
+    results = []
+    for task_id, photo, extra in ((tasks[1], "gps_DSCN0012.jpg", 0), (tasks[2], "gps_DSCN0021.jpg", LARGE - SMALL)):
+        if extra:
+            grow(app, extra)
+        sha = upload(client, headers, photo)
+        with app.app_context():
+            phash = db.session.scalar(sa.select(Photo.phash).where(Photo.sha256 == sha))
+            db.session.execute(sa.update(Photo).where(Photo.sha256 != sha).values(
+                phash=phash, **{f"phash_b{b}": phash[4 * b:4 * b + 4] for b in range(4)}))
+            db.session.commit()
+            visits = db.session.scalar(sa.select(sa.func.count()).select_from(Verification))
+        response, statements = submit(app, client, headers, task_id, sha)
+        assert response.status_code == 201, response.get_data(as_text=True)
+        with app.app_context():
+            stored = db.session.get(Verification, response.get_json()["id"])
+            near = [f.figure_data for f in stored.flags if f.code == "near_duplicate_photo"]
+        assert len(near) == 3 and near[-1]["more"] >= min(visits, 200) - 3, (visits, near)
+        results.append(len(statements))
+    assert results[0] == results[1], f"submit: {results[0]} statements with 10 matching visits, {results[1]} with 500"

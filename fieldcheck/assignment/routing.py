@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -68,25 +69,14 @@ def replan(cycle: Cycle, examiner_ids: Iterable[int]) -> None:
         db.session.execute(sa.insert(RouteStop), rows)
 
 
-def stored_routes(cycle_ids: Iterable[int] | None, examiner_id: int | None = None
-                  ) -> dict[int, list[tuple[Route, list[Task]]]]:
-    """Per examiner id, the stored day routes of their open tasks (cycles in code order), with the tasks.
-
-    Two statements, or a few more once when open tasks are found without a plan (then planned).
-    """
-    query = (sa.select(RouteStop, Task).join(Task, Task.id == RouteStop.task_id)
-             .join(Cycle, Cycle.id == RouteStop.cycle_id)
-             .where(Task.state.in_(OPEN), Task.examiner_id == RouteStop.examiner_id)
-             .options(*TASK_SITE).order_by(RouteStop.examiner_id, Cycle.code, RouteStop.day, RouteStop.position))
+def plan_missing(cycle_ids: list[int] | None, examiner_id: int | None = None) -> None:
+    """Plan the open tasks found without a stop (a returned visit): one statement, a few more once."""
     unplanned = (sa.select(Report.cycle_id, Task.examiner_id).select_from(Task).join(Claim).join(Report)
                  .outerjoin(RouteStop, sa.and_(RouteStop.task_id == Task.id, RouteStop.examiner_id == Task.examiner_id))
                  .where(Task.state.in_(OPEN), Task.examiner_id.is_not(None), RouteStop.task_id.is_(None)).distinct())
     if cycle_ids is not None:
-        cycle_ids = list(cycle_ids)
-        query = query.where(RouteStop.cycle_id.in_(cycle_ids))
         unplanned = unplanned.where(Report.cycle_id.in_(cycle_ids))
     if examiner_id is not None:
-        query = query.where(RouteStop.examiner_id == examiner_id)
         unplanned = unplanned.where(Task.examiner_id == examiner_id)
     missing = db.session.execute(unplanned).all()
     if missing:
@@ -98,7 +88,25 @@ def stored_routes(cycle_ids: Iterable[int] | None, examiner_id: int | None = Non
                 for cycle_id, examiners in sorted(by_cycle.items()):
                     replan(db.session.get(Cycle, cycle_id), examiners)
         except IntegrityError:
-            pass  # a concurrent request planned the same routes first; theirs are read below
+            pass  # a concurrent request planned the same routes first; theirs are read then
+
+
+def stored_routes(cycle_ids: Iterable[int] | None, examiner_id: int | None = None
+                  ) -> dict[int, list[tuple[Route, list[Task]]]]:
+    """Per examiner id, the stored day routes of their open tasks (cycles in code order), with the tasks.
+
+    Two statements, or a few more once when open tasks are found without a plan (then planned).
+    """
+    query = (sa.select(RouteStop, Task).join(Task, Task.id == RouteStop.task_id)
+             .join(Cycle, Cycle.id == RouteStop.cycle_id)
+             .where(Task.state.in_(OPEN), Task.examiner_id == RouteStop.examiner_id)
+             .options(*TASK_SITE).order_by(RouteStop.examiner_id, Cycle.code, RouteStop.day, RouteStop.position))
+    if cycle_ids is not None:
+        cycle_ids = list(cycle_ids)
+        query = query.where(RouteStop.cycle_id.in_(cycle_ids))
+    if examiner_id is not None:
+        query = query.where(RouteStop.examiner_id == examiner_id)
+    plan_missing(cycle_ids, examiner_id)
     plans: dict[int, list[tuple[Route, list[Task]]]] = {}
     current: tuple[int, int, int] | None = None
     for stop, task in db.session.execute(query):
@@ -112,3 +120,53 @@ def stored_routes(cycle_ids: Iterable[int] | None, examiner_id: int | None = Non
         tasks.append(task)
     return {examiner: [(Route(r.stops, r.legs_km, math.fsum(r.legs_km)), ts) for r, ts in routes]
             for examiner, routes in plans.items()}
+
+
+@dataclass
+class RouteDay:
+    """One day of an examiner's route, or the part of it on this page (legs and tasks alike)."""
+
+    cycle_code: str
+    day: int
+    total_km: float  # the whole day's, also when the page shows only part of it
+    legs_km: list[float] = field(default_factory=list)
+    tasks: list[Task] = field(default_factory=list)
+
+
+def route_page(examiner_id: int, after_task_id: int | None, limit: int) -> tuple[list[RouteDay], int | None]:
+    """A page of the examiner's open tasks in route order (cycle code, day, stop), and the last task's id
+    when more follow (the next page's key). A fixed number of statements whatever the number of tasks."""
+    plan_missing(None, examiner_id)
+    key = (Cycle.code, RouteStop.day, RouteStop.position)
+    query = (sa.select(RouteStop, Task, Cycle.code).join(Task, Task.id == RouteStop.task_id)
+             .join(Cycle, Cycle.id == RouteStop.cycle_id)
+             .where(RouteStop.examiner_id == examiner_id, Task.examiner_id == examiner_id, Task.state.in_(OPEN))
+             .options(*TASK_SITE).order_by(*key).limit(limit + 1))
+    if after_task_id is not None:
+        after = db.session.execute(
+            sa.select(*key).join(Cycle, Cycle.id == RouteStop.cycle_id)
+            .where(RouteStop.task_id == after_task_id, RouteStop.examiner_id == examiner_id)).first()
+        if after is None:
+            return [], None
+        query = query.where(sa.tuple_(*key) > sa.tuple_(*(sa.literal(v) for v in after)))
+    rows = db.session.execute(query).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    days: list[RouteDay] = []
+    for stop, task, code in rows:
+        if not days or (days[-1].cycle_code, days[-1].day) != (code, stop.day):
+            days.append(RouteDay(code, stop.day, 0.0))
+        days[-1].legs_km.append(stop.leg_km)
+        days[-1].tasks.append(task)
+    if days:
+        pairs = {(stop.cycle_id, stop.day) for stop, _task, _code in rows}
+        totals = dict(((c, d), km) for c, d, km in db.session.execute(
+            sa.select(RouteStop.cycle_id, RouteStop.day, sa.func.sum(RouteStop.leg_km))
+            .join(Task, Task.id == RouteStop.task_id)
+            .where(RouteStop.examiner_id == examiner_id, Task.state.in_(OPEN),
+                   sa.tuple_(RouteStop.cycle_id, RouteStop.day).in_(sorted(pairs)))
+            .group_by(RouteStop.cycle_id, RouteStop.day)))
+        ids = {(code, stop.day): stop.cycle_id for stop, _task, code in rows}
+        for route in days:
+            route.total_km = float(totals.get((ids[(route.cycle_code, route.day)], route.day)) or 0.0)
+    return days, (rows[-1][1].id if more else None)

@@ -16,6 +16,9 @@ Flag codes (stable; the web layer translates them):
 - ``duplicate_photo``: the same file (SHA-256) is evidence in another verification.
 - ``near_duplicate_photo``: a different file whose perceptual hash is within
   ``phash_max_distance`` bits of a photo in another verification.
+  Per photo and code at most ``MAX_MATCHES_NAMED`` other photos are named; the last flag named then
+  carries ``figures["more"]``, how many further matches were found (a photo reused a thousand times
+  gives three flags, not a thousand).
 - ``few_interviews``: fewer interviews than the cycle's minimum.
 - ``short_visit``: from start to submit took less than ``min_visit_minutes``.
 - ``identical_ratings``: two or more interviews, and every rating in all of them is the same.
@@ -198,19 +201,35 @@ def _exif_time_flags(visit: VisitEvidence, s: FlagSettings) -> list[Flag]:
     return flags
 
 
+MAX_MATCHES_NAMED = 3  # other photos named per photo and code; the rest are counted
+
+
 def _duplicate_flags(visit: VisitEvidence, s: FlagSettings) -> list[Flag]:
     flags = []
     others = [OtherPhoto(*o) for o in visit.other_photos]
     for photo in visit.photos:
+        same: list[Flag] = []
+        near: list[Flag] = []
+        more = {"duplicate_photo": 0, "near_duplicate_photo": 0}
         for other in others:
             if other.sha256 == photo.sha256:
-                flags.append(Flag("duplicate_photo", {"photo": photo.sha256, "other": other.label}))
+                if len(same) < MAX_MATCHES_NAMED:
+                    same.append(Flag("duplicate_photo", {"photo": photo.sha256, "other": other.label}))
+                else:
+                    more["duplicate_photo"] += 1
                 continue
             distance = phash_distance(photo.phash, other.phash)
             if distance is not None and distance <= s.phash_max_distance:
-                flags.append(Flag("near_duplicate_photo", {
-                    "photo": photo.sha256, "other": other.label, "other_photo": other.sha256,
-                    "distance": distance, "limit": s.phash_max_distance}))
+                if len(near) < MAX_MATCHES_NAMED:
+                    near.append(Flag("near_duplicate_photo", {
+                        "photo": photo.sha256, "other": other.label, "other_photo": other.sha256,
+                        "distance": distance, "limit": s.phash_max_distance}))
+                else:
+                    more["near_duplicate_photo"] += 1
+        for named in (same, near):
+            if named and more[named[-1].code]:
+                named[-1].figures["more"] = more[named[-1].code]
+            flags += named
     return flags
 
 

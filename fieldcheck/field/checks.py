@@ -6,6 +6,7 @@ import json
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..assignment.models import Task
 from ..cycles.settings import settings_of
@@ -27,6 +28,11 @@ def photo_time(photo: Photo) -> datetime | None:
     except ValueError:
         return None
     return value
+
+
+# Candidate rows read per submit at most: a photo reused across a whole county stays a bounded query
+# (exact copies first; the flags name three matches per photo and count the rest they were given).
+MAX_CANDIDATES = 200
 
 
 def other_photos(verification: Verification, max_distance: int) -> list[OtherPhoto]:
@@ -65,7 +71,9 @@ def other_photos(verification: Verification, max_distance: int) -> list[OtherPho
         .join(Verification, Verification.id == verification_photo.c.verification_id)
         .join(Task, Task.id == Verification.task_id).join(Claim, Claim.id == Task.claim_id)
         .join(Report, Report.id == Claim.report_id)
-        .where(Report.cycle_id == cycle.id, Verification.task_id != verification.task_id))
+        .where(Report.cycle_id == cycle.id, Verification.task_id != verification.task_id)
+        .order_by(sa.case((Photo.sha256.in_([p.sha256 for p in mine]), 0), else_=1), Verification.id.desc())
+        .limit(MAX_CANDIDATES))
     return [OtherPhoto(sha, phash or "", f"{cycle.code}/{slug}/{n}") for sha, phash, slug, n in db.session.execute(query)]
 
 
@@ -90,7 +98,11 @@ def evidence_of(verification: Verification) -> tuple[VisitEvidence, FlagSettings
 def store_flags(verification: Verification) -> list[Flag]:
     """Compute the flags for a just-submitted verification and attach them."""
     visit, settings = evidence_of(verification)
-    verification.flags = [Flag(code=f.code, figures=json.dumps(f.figures, ensure_ascii=False, default=str))
-                          for f in compute_flags(visit, settings)]
+    flags = [Flag(verification_id=verification.id, code=f.code,
+                  figures=json.dumps(f.figures, ensure_ascii=False, default=str))
+             for f in compute_flags(visit, settings)]
+    db.session.add_all(flags)
     db.session.flush()
-    return verification.flags
+    # A new visit has no other flags: the collection is these, without asking the database for it.
+    set_committed_value(verification, "flags", flags)
+    return flags

@@ -20,7 +20,6 @@ from ..evidence.store import photo_store
 from ..evidence.storage import derived_key, store_original
 from ..assignment.models import Task
 from ..assignment.states import TASK, can_submit
-from ..cycles.settings import settings_of
 from ..cycles.states import takes_visits
 from ..evidence.models import Photo
 from .models import Interview, Rating, Verification
@@ -144,9 +143,11 @@ def submit_verification(task: Task, examiner: User, data: VerificationInput) -> 
     if first is not None:
         return first, False
     from_residents = check_submittable(task, data)
+    # One statement for all the visit's photos, then checked in the order they were sent.
+    found = {p.sha256: p for p in db.session.scalars(sa.select(Photo).where(Photo.sha256.in_(data.photo_sha256)))}
     photos = []
     for sha in data.photo_sha256:
-        photo = db.session.scalar(sa.select(Photo).where(Photo.sha256 == sha))
+        photo = found.get(sha)
         if photo is None:
             raise OperationError(_("A photo has not reached the server yet; send it again."), status=409,
                                  code="photo_missing")
@@ -184,7 +185,8 @@ DIGITS = re.compile(r"[0-9０-９]+(?:[.．][0-9０-９]+)?")
 def needs_blind_step(task: Task) -> bool:
     """Blind verification: count first, then see the claimed quantity (when the claim has one)."""
     claim = task.claim
-    return (settings_of(claim.report.cycle).blind and task.revealed_at is None
+    # The cycle's flag itself (settings_of builds every setting, aspects included: once per task in a pack).
+    return (bool(claim.report.cycle.blind) and task.revealed_at is None
             and (claim.claimed_qty is not None or bool(DIGITS.search(claim.text))))
 
 

@@ -98,15 +98,25 @@ def _tasks(user: User) -> list[Task]:
             report.joinedload(Report.cycle).selectinload(Cycle.questions),
             report.joinedload(Report.unit),
             claim.joinedload(Claim.place).joinedload(Place.parent),
-            # subqueryload: one statement per level whatever the number of tasks (selectinload
-            # would send one more for every 500).
-            subqueryload(Task.verifications).options(
-                subqueryload(Verification.photos),
-                subqueryload(Verification.interviews).subqueryload(Interview.ratings),
-            ),
         )
         .order_by(sa.case(STATE_ORDER, value=Task.state, else_=3), Task.id)
     ).unique())
+
+
+def _latest_returned(user: User) -> dict[int, Verification]:
+    """The latest visit of each of the examiner's returned tasks, with its photos, interviews and ratings:
+    only those, since no other visit is in the pack (a task's or the cycle's history is never loaded).
+    A fixed number of statements (subqueryload: one per level, whatever the number of tasks)."""
+    # The same visit as Task.latest (the last by submitted_at), chosen by the database.
+    rank = sa.func.row_number().over(partition_by=Verification.task_id,
+                                     order_by=(Verification.submitted_at.desc(), Verification.id.desc()))
+    ranked = (sa.select(Verification.id, rank.label("rank")).join(Task, Task.id == Verification.task_id)
+              .where(Task.examiner_id == user.id, Task.state == "returned").subquery())
+    rows = db.session.scalars(
+        sa.select(Verification).where(Verification.id.in_(sa.select(ranked.c.id).where(ranked.c.rank == 1)))
+        .options(subqueryload(Verification.photos),
+                 subqueryload(Verification.interviews).subqueryload(Interview.ratings)))
+    return {v.task_id: v for v in rows}
 
 
 def finding_label(finding: str) -> str:
@@ -127,9 +137,8 @@ def _cycle_json(cycle: Cycle) -> dict:
     }
 
 
-def _previous(task: Task, user: User) -> dict | None:
+def _previous(task: Task, user: User, latest: Verification | None) -> dict | None:
     """The examiner's own latest visit of a returned task, to start the new visit from."""
-    latest = task.latest
     if task.state != "returned" or latest is None or latest.examiner_id != user.id:
         return None
     return {
@@ -149,7 +158,7 @@ def _place(place: Place | None) -> dict | None:
     return {"name": place.name, "full_name": place.full_name, "lat": round(lat, 6), "lon": round(lon, 6)}
 
 
-def _task_json(task: Task, user: User) -> dict:
+def _task_json(task: Task, user: User, latest: Verification | None) -> dict:
     claim = task.claim
     blind = needs_blind_step(task)
     return {
@@ -159,13 +168,14 @@ def _task_json(task: Task, user: User) -> dict:
         "claimed_qty": None if blind else claim.claimed_qty, "qty_unit": claim.qty_unit,
         "blind_pending": blind, "blind_qty": task.blind_qty,
         "place": _place(claim.place), "return_reason": task.return_reason if task.state == "returned" else "",
-        "editable": can_submit(task), "previous": _previous(task, user),
+        "editable": can_submit(task), "previous": _previous(task, user, latest),
     }
 
 
 def build_pack(user: User) -> dict:
     """The pack's content, without its time stamp (so equal content gives an equal ETag)."""
     tasks = _tasks(user)
+    latest = _latest_returned(user)
     cycles = {}
     for task in tasks:
         cycle = task.claim.report.cycle
@@ -174,7 +184,7 @@ def build_pack(user: User) -> dict:
     return {
         "user": {"username": user.username, "label": user.label},
         "cycles": cycles,
-        "tasks": [_task_json(t, user) for t in tasks],
+        "tasks": [_task_json(t, user, latest.get(t.id)) for t in tasks],
         "strings": page_strings(),
     }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import uuid
 
 import sqlalchemy as sa
@@ -13,7 +14,7 @@ from flask_login import current_user
 from ..access import roles_required
 from ..assignment.access import with_own_task
 from ..assignment.models import Task
-from ..assignment.routing import stored_routes
+from ..assignment.routing import OPEN, route_page
 from ..assignment.site import TASK_SITE
 from ..assignment.states import can_submit
 from ..errors import OperationError
@@ -31,20 +32,35 @@ from .submission import form_to_dict, parse_verification
 bp = Blueprint("field", __name__)
 
 
+# Tasks per page of /tasks. The page script draws the whole list from the task pack (/api/pack), which
+# carries every task for working offline; the server's pages are the no-script list and the first paint.
+TASKS_PAGE = 50
+AFTER = re.compile(r"([od])([0-9]{1,12})")
+
+
 @bp.route("/tasks")
 @roles_required("examiner")
 def my_tasks():
-    """The examiner's own tasks, returned ones first."""
-    order = sa.case({"returned": 0, "assigned": 1, "submitted": 2}, value=Task.state, else_=3)
-    tasks = db.session.scalars(
-        sa.select(Task).where(Task.examiner_id == current_user.id).options(*TASK_SITE)
-        .order_by(order, Task.id)).all()
-    open_tasks = [t for t in tasks if can_submit(t)]
-    # Planned when the tasks were assigned and stored: read, not recomputed, on every view.
-    routes = stored_routes(None, current_user.id).get(current_user.id, []) if open_tasks else []
-    done = [t for t in tasks if not can_submit(t)]
-    return render_template("field/tasks.html", routes=routes, done=done,
-                           returned=[t for t in open_tasks if t.state == "returned"])
+    """The examiner's own tasks a page at a time: open ones in route order (cycle, day, stop), then the
+    submitted and decided ones by id. `after=o<task id>` or `after=d<task id>` names the last one seen."""
+    match = AFTER.fullmatch(request.args.get("after", ""))
+    part, after = (match[1], int(match[2])) if match else ("o", None)
+    days, next_open = route_page(current_user.id, after, TASKS_PAGE) if part == "o" else ([], None)
+    room = 0 if next_open is not None else TASKS_PAGE - sum(len(day.tasks) for day in days)
+    # Always asked (LIMIT 1 when the page is full), so every page costs the same statements.
+    query = (sa.select(Task).where(Task.examiner_id == current_user.id, Task.state.not_in(OPEN))
+             .options(*TASK_SITE).order_by(Task.id).limit(room + 1))
+    if part == "d":
+        query = query.where(Task.id > after)
+    done = list(db.session.scalars(query))
+    next_after = None
+    if next_open is not None:
+        done, next_after = [], f"o{next_open}"
+    elif len(done) > room:
+        done = done[:room]
+        next_after = f"d{done[-1].id if done else 0}"
+    return render_template("field/tasks.html", days=days, done=done, next_after=next_after,
+                           first=match is not None)
 
 
 def store_plain_visit(task: Task) -> bool:

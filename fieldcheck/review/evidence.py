@@ -11,13 +11,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload, selectinload
 
+from ..assignment.models import Task
 from ..cycles.settings import settings_of
+from ..extensions import db
 from ..evidence.flags import camera_time_utc
 from ..evidence.models import Flag, Photo
 from ..field.checks import photo_time
-from ..field.models import Verification
+from ..field.models import Interview, Verification
 from ..places.geo import geodesic_distance_m
 from .plot import Plot, plot
 
@@ -82,6 +86,12 @@ def _iso_local(text, zone: ZoneInfo) -> str:
         return str(text)
 
 
+def _more(figures: dict) -> str:
+    """The matches a duplicate warning counts but does not name (the check names three per photo)."""
+    more = figures.get("more")
+    return _(" At least %(n)s more photos of other visits match it too.", n=_num(more)) if more else ""
+
+
 def sentence(flag: Flag, names: dict[str, str], zone: ZoneInfo) -> str:
     """One warning in plain words with its figures; photos named by their number on this page."""
     f = flag.figure_data
@@ -107,10 +117,11 @@ def sentence(flag: Flag, names: dict[str, str], zone: ZoneInfo) -> str:
         return _("%(photo)s was taken %(days)s days before the visit (the limit is %(limit)s days).", photo=photo,
                  days=_num(f.get("age_days")), limit=_num(f.get("limit_days")))
     if code == "duplicate_photo":
-        return _("%(photo)s is the same file as a photo of %(other)s.", photo=photo, other=f.get("other", ""))
+        return _("%(photo)s is the same file as a photo of %(other)s.", photo=photo,
+                 other=f.get("other", "")) + _more(f)
     if code == "near_duplicate_photo":
         return _("%(photo)s looks almost the same as a photo of %(other)s (%(n)s of 64 image-hash bits differ).",
-                 photo=photo, other=f.get("other", ""), n=_num(f.get("distance")))
+                 photo=photo, other=f.get("other", ""), n=_num(f.get("distance"))) + _more(f)
     if code == "few_interviews":
         return _("%(n)s interviews, fewer than the %(min)s expected.", n=_num(f.get("count")),
                  min=_num(f.get("minimum")))
@@ -122,6 +133,19 @@ def sentence(flag: Flag, names: dict[str, str], zone: ZoneInfo) -> str:
                  i=_num(f.get("interviews")), v=_num(f.get("value")))
     title = f"flag_{code}"  # a dynamic code (dynamic.pot): the flag's name, for a code without a sentence
     return _(title)
+
+
+def preload(verification: Verification) -> Verification:
+    """Everything the review page shows of a visit, in a fixed number of statements: photos, warnings
+    and interviews with their ratings come in one statement per collection, however many there are."""
+    db.session.scalars(
+        sa.select(Verification).where(Verification.id == verification.id)
+        .options(selectinload(Verification.photos), selectinload(Verification.flags),
+                 selectinload(Verification.interviews).selectinload(Interview.ratings),
+                 joinedload(Verification.examiner),
+                 joinedload(Verification.task).joinedload(Task.claim))
+        .execution_options(populate_existing=True)).one()
+    return verification
 
 
 def evidence_view(verification: Verification) -> EvidenceView:

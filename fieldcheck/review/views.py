@@ -20,7 +20,7 @@ from ..extensions import db
 from ..field.access import with_reviewable_verification
 from ..field.models import Verification
 from ..web import change_and_flash, change_or_error
-from .evidence import evidence_view
+from .evidence import evidence_view, preload
 from .models import PROPOSED_REJECTION
 from .operations import decide, pending_rejection
 from .queue import AGES, Filters, next_in_queue, queue_counts, queue_page, unflagged
@@ -84,6 +84,7 @@ def bulk_approve():
 def show(verification: Verification):
     """One verification: finding and counts first, then the evidence, then the decision."""
     filters = Filters.from_args(request.args)
+    preload(verification)
     settings = settings_of(verification.task.claim.report.cycle)
     form = DecisionForm()
     form.reason_code.choices = [("", _("— choose a reason —"))] + [

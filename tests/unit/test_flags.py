@@ -294,3 +294,17 @@ def test_the_phash_band_prefilter_never_misses_a_hash_within_the_distance():
     assert phash_band_values("", 6) is None and phash_band_values("xyz", 6) is None
     assert phash_band_values("0" * 16, 32) is None  # eight bits a band: no longer a filter
     assert [len(v) for v in phash_band_values("0123456789abcdef", 6)] == [17] * 4
+
+
+def test_a_photo_matching_many_others_names_three_and_counts_the_rest() -> None:
+    from fieldcheck.evidence.flags import MAX_MATCHES_NAMED
+
+    copies = [OtherPhoto(SHA_A, "0" * 16, f"2025/u/{i}") for i in range(10)]
+    near = [OtherPhoto(f"{i:064x}", "0" * 15 + "1", f"2025/n/{i}") for i in range(2)]
+    photo = PhotoEvidence(SHA_A, None, None, "0" * 16)
+    flags = compute_flags(replace(CLEAN, photos=[photo], other_photos=copies + near))
+    same = [f for f in flags if f.code == "duplicate_photo"]
+    close = [f for f in flags if f.code == "near_duplicate_photo"]
+    assert MAX_MATCHES_NAMED == 3 and [f.figures["other"] for f in same] == ["2025/u/0", "2025/u/1", "2025/u/2"]
+    assert same[-1].figures["more"] == 7 and "more" not in same[0].figures
+    assert [f.figures["other"] for f in close] == ["2025/n/0", "2025/n/1"] and "more" not in close[-1].figures

@@ -1,0 +1,63 @@
+"""The examiner's task list comes a page at a time (keyset pages) and the pages cover every task once;
+the task pack still carries every task, for the phone's offline work."""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+from helpers import login
+
+from bulk import grow
+from story import build_world
+
+PAGE_LINK = re.compile(r'href="([^"]*after=[od]\d+)" id="next-page"')
+TASK_LINK = re.compile(r'<a href="/tasks/(\d+)">')
+
+
+def test_the_task_list_pages_cover_every_task_once_in_route_order(app):
+    from fieldcheck.accounts.models import User
+    from fieldcheck.assignment.models import RouteStop, Task
+    from fieldcheck.cycles.models import Cycle
+    from fieldcheck.extensions import db
+    from fieldcheck.field.views import TASKS_PAGE
+
+    build_world(app)
+    grow(app, 230)  # a quarter each assigned, submitted, approved, returned
+    client = app.test_client()
+    login(client, "exa")
+    seen, url, pages = [], "/tasks", 0
+    while url:
+        html = client.get(url).get_data(as_text=True)
+        ids = [int(i) for i in TASK_LINK.findall(html)]
+        assert 0 < len(ids) <= TASKS_PAGE, (url, len(ids))
+        seen.extend(ids)
+        pages += 1
+        nxt = PAGE_LINK.search(html)
+        url = nxt.group(1).replace("&amp;", "&") if nxt else None
+    with app.app_context():
+        exa = db.session.scalar(sa.select(User).where(User.username == "exa"))
+        # Open tasks in the stored route order, then the others by id.
+        routed = list(db.session.scalars(
+            sa.select(RouteStop.task_id).join(Task, Task.id == RouteStop.task_id).join(Cycle)
+            .where(RouteStop.examiner_id == exa.id, Task.state.in_(("assigned", "returned")))
+            .order_by(Cycle.code, RouteStop.day, RouteStop.position)))
+        others = list(db.session.scalars(sa.select(Task.id).where(
+            Task.examiner_id == exa.id, Task.state.not_in(("assigned", "returned"))).order_by(Task.id)))
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(Task).where(Task.examiner_id == exa.id))
+    assert len(seen) == total == len(set(seen)) and pages == -(-total // TASKS_PAGE)
+    assert seen == routed + others
+    # The pack carries them all.
+    pack = client.get("/api/pack").get_json()
+    assert sorted(t["id"] for t in pack["tasks"]) == sorted(seen)
+
+
+def test_a_page_key_of_someone_else_or_made_up_shows_an_empty_page(app):
+    world = build_world(app)
+    client = app.test_client()
+    login(client, "exb")
+    html = client.get(f"/tasks?after=o{world.task_ids[0]}").get_data(as_text=True)
+    assert TASK_LINK.findall(html) == [] and 'id="next-page"' not in html
+    assert client.get("/tasks").get_data(as_text=True).count('href="/tasks/') == 0  # exb has no task
+    for bad in ("x1", "o", "d-1", "o99999999999999"):
+        assert client.get(f"/tasks?after={bad}").status_code == 200
