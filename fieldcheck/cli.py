@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask.cli import FlaskGroup
 
 from .accounts.cli import units, users
+from .api.cli import tokens_cli
 from .audit.cli import audit_cli
 from .ballots.cli import ballot_cli
 from .cycles.cli import cycle_cli
@@ -32,5 +33,5 @@ def register_commands(app) -> None:
     cycle_cli.add_command(cycle_publish)  # publishing freezes the frame, which the sampling area owns
     audit_cli.add_command(audit_export)  # the export names people, which the audit area does not know
     for command in (photo_cli, users, units, cycle_cli, report_cli, claims_cli, places_cli, sample_cli, tasks_cli, export,
-                    audit_cli, backup_cli, doctor, ballot_cli, grade, routine_cli, demo_command):
+                    audit_cli, backup_cli, doctor, ballot_cli, grade, routine_cli, tokens_cli, demo_command):
         app.cli.add_command(command)
