@@ -17,7 +17,6 @@ from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 
 from ..access import public
 from ..cycles.models import Cycle
-from ..export.package import stream_package_zip
 from ..export.tables import TABLES
 from ..extensions import csrf, db, limiter
 from ..web import keep_changes
@@ -30,6 +29,7 @@ bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # bearer tokens only: a browser's cookies open nothing here
 TABLE = {table.name: table for table in TABLES}
 DEFAULT_RATE = "300 per minute"
+LINKED = ("reports", "aspects", "claims", "grades")
 # Per token (or per address without one), over every route of the API together.
 limited = limiter.shared_limit(lambda: current_app.config.get("API_RATE_LIMIT", DEFAULT_RATE), scope="api-v1",
                                key_func=rate_key)
@@ -74,7 +74,7 @@ def cycle_summary(cycle: Cycle) -> dict:
             "published_at": json_value(cycle.published_at), "frame_sha256": cycle.frame_sha256,
             "confidence": cycle.confidence, "time_zone": cycle.time_zone,
             "links": {name: url_for(f"api_v1.{name}", code=cycle.code)
-                      for name in ("reports", "aspects", "claims", "grades", "package")}}
+                      for name in LINKED}}
 
 
 @bp.route("/openapi.json")
@@ -163,14 +163,3 @@ def claims(cycle: Cycle):
 def grades(cycle: Cycle):
     """One row per report (the package's `grades` table)."""
     return table_page(cycle, "grades")
-
-
-@bp.route("/cycles/<code>/package")
-@bearer
-@limited
-@with_api_cycle
-@documented("The signed export package as a ZIP (datapackage.json, CSVs, signature)", None, cycle=True,
-            media_type="application/zip")
-def package(cycle: Cycle):
-    """The cycle's export package, streamed as it is written."""
-    return stream_package_zip(cycle)
