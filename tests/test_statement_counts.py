@@ -154,3 +154,30 @@ def test_long_lists_come_a_page_at_a_time_and_the_pages_cover_the_sample_once(ap
         nxt = re.search(r'href="([^"]*after=\d+)">下一页', html)
         url = nxt.group(1).replace("&amp;", "&") if nxt else None
     assert pages == 3 and sorted(seen) == expected and len(seen) == len(set(seen))
+
+
+@pytest.mark.parametrize("path", [
+    "/api/v1/cycles/2025/claims?limit=1000",  # the whole sample in one page: ~10 rows, then ~500
+    "/api/v1/cycles/2025/claims",
+    "/api/v1/cycles/2025/reports?limit=1000",
+    "/api/v1/cycles/2025/aspects?limit=1000",
+    "/api/v1/cycles/2025/grades?limit=1000",
+    "/api/v1/cycles",
+    "/api/v1/cycles/2025",
+])
+def test_the_read_api_sends_as_many_statements_at_500_claims_as_at_10(app, path):
+    from fieldcheck.accounts.models import User
+    from fieldcheck.api.operations import create_token
+    from fieldcheck.extensions import db
+    import sqlalchemy as sa
+
+    build_world(app)
+    with app.test_request_context():
+        secret, _row = create_token(None, "counted", "1d",
+                                    db.session.scalar(sa.select(User).where(User.username == "org")))
+        db.session.commit()
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {secret}"
+    same_count(app, client, path, SMALL, LARGE - SMALL)
+    if "limit=1000" in path and "claims" in path:
+        assert len(client.get(path).get_json()["data"]) > LARGE  # the page really grew with the sample

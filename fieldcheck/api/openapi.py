@@ -20,6 +20,8 @@ from .paging import DEFAULT_LIMIT, MAX_LIMIT
 DOC_ATTR = "fieldcheck_openapi"
 BLUEPRINT = "api_v1"
 VERSION = "1.0.0"
+CYCLE_CODE = "^[a-z0-9][a-z0-9-]{0,31}$"  # cycles/operations.py CODE_RE
+CURSOR = "^[A-Za-z0-9_.-]+$"  # URL-safe base64 and the signature's dot (itsdangerous)
 # Table Schema type -> JSON Schema (every value may be empty: missing values are null).
 JSON_TYPES = {"string": {"type": ["string", "null"]}, "integer": {"type": ["integer", "null"]},
               "number": {"type": ["number", "null"]}, "boolean": {"type": ["boolean", "null"]},
@@ -123,12 +125,15 @@ def _operation(name: str, doc: dict) -> dict:
     parameters = [{"name": "If-None-Match", "in": "header", "required": False, "schema": {"type": "string"},
                    "description": "The ETag of a copy you hold: 304 when it is still current"}]
     if doc["cycle"]:
-        parameters.insert(0, {"name": "code", "in": "path", "required": True, "schema": {"type": "string"},
+        parameters.insert(0, {"name": "code", "in": "path", "required": True,
+                              "schema": {"type": "string", "pattern": CYCLE_CODE},
                               "description": "The cycle's code"})
     if doc["paged"]:
         parameters += [
-            {"name": "cursor", "in": "query", "required": False, "schema": {"type": "string"},
-             "description": "The next_cursor of the previous page"},
+            {"name": "cursor", "in": "query", "required": False,
+             "schema": {"type": "string", "pattern": CURSOR},
+             "description": "The next_cursor of the previous page, as it was (opaque and signed: anything else is "
+                            "a 400 bad_cursor)"},
             {"name": "limit", "in": "query", "required": False,
              "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}}]
     schema = doc["schema"]
