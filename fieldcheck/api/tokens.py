@@ -17,7 +17,7 @@ PREFIX = "fc_"
 SECRET_BYTES = 32
 LABEL_CHARS = 8  # "fc_" + 5 characters of the secret, shown in lists to tell tokens apart
 MAX_LIFETIME = timedelta(days=3650)
-_LIFETIME = re.compile(r"^\s*(\d{1,5})\s*([hdwy]?)\s*$")
+_LIFETIME = re.compile(r"^\s*([0-9]{1,5})\s*([hdwy]?)\s*$")
 _UNITS = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1), "y": timedelta(days=365),
           "": timedelta(days=1)}
 _TOKEN = re.compile(r"^fc_[A-Za-z0-9_-]{43}$")
