@@ -174,6 +174,15 @@ def test_no_english_phrase_on_the_main_pages(app):
         found = page_phrases(html)
         if found:
             problems[f"{who} {path}"] = sorted(set(found))
+    # The API token page, with a token listed and the new one's secret shown once.
+    made = organizer.post("/api-tokens", data={"csrf_token": csrf_token(organizer, "/api-tokens"), "cycle": code,
+                                               "name": "评分引擎", "expires": "90d"})
+    assert made.status_code == 200
+    for path, html in (("POST /api-tokens", made.get_data(as_text=True)),
+                       ("/api-tokens", organizer.get("/api-tokens").get_data(as_text=True))):
+        found = page_phrases(html)
+        if found:
+            problems[f"organizer {path}"] = sorted(set(found))
     # the proposals' reasons are on the draft report's page
     assert "数量" in organizer.get(f"/cycles/{draft_code}/reports/{draft_slug}").get_data(as_text=True)
     assert not problems, f"English in the Chinese interface: {problems}"
