@@ -8,7 +8,8 @@ The CSV convention (also written into every package's datapackage.json):
   with ``"`` only when needed (RFC 4180 quoting); the first line is the header of field names;
 - line breaks inside a cell are LF (CRLF and CR typed in forms are written as LF);
 - an empty cell is a missing value (null); booleans are ``true``/``false``; datetimes are UTC,
-  ``YYYY-MM-DDThh:mm:ssZ``; numbers are written as Python writes them (``repr``, shortest exact);
+  ``YYYY-MM-DDThh:mm:ssZ``; numbers have at most 15 significant digits (what a spreadsheet keeps), written in
+  Python's shortest form;
 - **spreadsheet formula injection** is neutralised as OWASP recommends: a *string* cell that starts
   with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a single quote ``'`` in front. So that
   the rule can be undone without doubt, a string cell that already starts with ``'`` gets one more.
@@ -33,7 +34,7 @@ ESCAPE = "'"
 LINE_END = "\n"
 CONVENTION = {
     "encoding": "utf-8", "byte_order_mark": False, "line_terminator": "\\n", "delimiter": ",",
-    "quote_char": '"', "line_breaks_in_cells": "\\n", "null": "", "booleans": ["true", "false"], "datetime": "UTC, YYYY-MM-DDThh:mm:ssZ",
+    "quote_char": '"', "line_breaks_in_cells": "\\n", "null": "", "booleans": ["true", "false"], "numbers": "at most 15 significant digits", "datetime": "UTC, YYYY-MM-DDThh:mm:ssZ",
     "formula_injection": ("string cells starting with = + - @ TAB CR, or with ', get one ' in front "
                           "(OWASP CSV injection); remove one leading ' from a string cell to read the original"),
 }
@@ -75,10 +76,8 @@ def cell(value, kind: str):
     if kind == "integer":
         return str(int(value))
     if kind == "number":
-        number = float(value)
-        if not math.isfinite(number):
-            return ""
-        return repr(number)
+        number = number_value(value)
+        return "" if number is None else repr(number)
     raise ValueError(f"unknown field type {kind!r}")
 
 
@@ -89,9 +88,16 @@ def typed_cell(value, kind: str):
     if kind == "integer":
         return int(value)
     if kind == "number":
-        number = float(value)
-        return number if math.isfinite(number) else None
+        return number_value(value)
     return cell(value, kind)
+
+
+def number_value(value) -> float | None:
+    """A number as both files hold it: at most 15 significant digits (what a spreadsheet keeps)."""
+    number = float(value)
+    if not math.isfinite(number):
+        return None
+    return float(f"{number:.15g}")
 
 
 def csv_lines(names: list[str], kinds: list[str], rows: Iterable[dict]) -> Iterator[str]:

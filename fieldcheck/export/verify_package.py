@@ -120,8 +120,12 @@ def check_signature(source: Source, manifest_bytes: bytes, manifest: dict, trust
     try:
         signature = base64.b64decode(signed["signature"], validate=True)
         stated_sha256 = signed["signed_sha256"]
+        stated = (signed["algorithm"], signed["signed_file"], signed["public_key"])
+        canonical = (json.dumps(signed, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     except (ValueError, KeyError, TypeError):
         raise Failure(SIGNATURE, "not a fieldcheck signature file") from None
+    if source.read(SIGNATURE) != canonical:
+        raise Failure(SIGNATURE, "not written as fieldcheck writes it (changed)")
     if stated_sha256 != hashlib.sha256(manifest_bytes).hexdigest():
         raise Failure(MANIFEST, "changed after it was signed (its SHA-256 is not the signed one)")
     stated_key = (manifest.get("fieldcheck") or {}).get("signature", {}).get("public_key")
@@ -129,6 +133,8 @@ def check_signature(source: Source, manifest_bytes: bytes, manifest: dict, trust
         package_key = decode_key(stated_key or "")
     except Failure:
         raise Failure(MANIFEST, "names no valid signing key (fieldcheck.signature.public_key)") from None
+    if stated != ("Ed25519", MANIFEST, stated_key):
+        raise Failure(SIGNATURE, "names another algorithm, file or key than datapackage.json")
     key = trusted if trusted is not None else package_key
     if trusted is not None and trusted != package_key:
         raise Failure(SIGNATURE, f"made with key {fingerprint(package_key)}, not with the expected key "

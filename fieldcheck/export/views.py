@@ -11,6 +11,7 @@ from ..access import public, roles_required
 from ..audit.models import record
 from ..cycles.access import with_cycle
 from ..cycles.models import Cycle
+from ..extensions import db
 from ..scores.compute import drawn_states
 from .downloads import LEVELS, check_format, csv_chunks, json_chunks, table_for
 from .package import row_counts, stream_workbook, stream_zip
@@ -22,9 +23,17 @@ bp = Blueprint("export", __name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _download(chunks, content_type: str, filename: str) -> Response:
-    """A streamed attachment: the rows go out as they are read, nothing is held whole."""
-    return Response(stream_with_context(chunks), content_type=content_type,
+def _download(cycle: Cycle, make, content_type: str, filename: str) -> Response:
+    """A streamed attachment: the rows go out as they are read, nothing is held whole.
+
+    The body is written after the request's transaction has ended, so it reads the cycle again in
+    the session it streams from."""
+    cycle_id = cycle.id
+
+    def chunks():
+        yield from make(db.session.get(Cycle, cycle_id))
+
+    return Response(stream_with_context(chunks()), content_type=content_type,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"',
                              "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"})
 
@@ -45,7 +54,7 @@ def page(cycle: Cycle):
 def package_zip(cycle: Cycle):
     """The signed Frictionless package as a ZIP, streamed."""
     record("export.download", "cycle", cycle.code, after={"format": "package"})
-    return _download(stream_zip(cycle), "application/zip", f"fieldcheck-{cycle.code}-package.zip")
+    return _download(cycle, stream_zip, "application/zip", f"fieldcheck-{cycle.code}-package.zip")
 
 
 @bp.route("/cycles/<code>/export/workbook.xlsx")
@@ -54,7 +63,7 @@ def package_zip(cycle: Cycle):
 def workbook(cycle: Cycle):
     """The same tables as one XLSX workbook."""
     record("export.download", "cycle", cycle.code, after={"format": "xlsx"})
-    return _download(stream_workbook(cycle), XLSX, f"fieldcheck-{cycle.code}.xlsx")
+    return _download(cycle, stream_workbook, XLSX, f"fieldcheck-{cycle.code}.xlsx")
 
 
 @bp.route("/cycles/<code>/scores/export.<fmt>")
@@ -70,8 +79,8 @@ def download(cycle: Cycle, fmt: str):
     record("export.download", "cycle", cycle.code, after={"format": fmt, "table": table.name})
     filename = f"fieldcheck-{cycle.code}-{level}.{fmt}"
     if fmt == "csv":
-        return _download(csv_chunks(cycle, table), "text/csv; charset=utf-8", filename)
-    return _download(json_chunks(cycle, table, level), "application/json", filename)
+        return _download(cycle, lambda c: csv_chunks(c, table), "text/csv; charset=utf-8", filename)
+    return _download(cycle, lambda c: json_chunks(c, table, level), "application/json", filename)
 
 
 public_bp = Blueprint("export_public", __name__)
