@@ -28,8 +28,9 @@ ROLES_ATTR = "fieldcheck_roles"
 
 
 def wants_json() -> bool:
-    """True for the page scripts' API calls, which get JSON errors instead of pages."""
-    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+    """True for the page scripts' API calls and JSON downloads, which get JSON errors instead of pages."""
+    return (request.path.startswith("/api/") or request.path.endswith(".json")
+            or request.accept_mimetypes.best == "application/json")
 
 
 def public(view):

@@ -27,6 +27,8 @@ from .db import utcnow
 from .dashboard.views import bp as dashboard_bp
 from .errors import OperationError
 from .evidence.store import init_photo_store
+from .export.views import bp as export_bp
+from .export.views import public_bp as export_public_bp
 from .extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 from .field.api import bp as field_api_bp
 from .field.operations import masked_claim_text, needs_blind_step
@@ -148,7 +150,7 @@ def _init_login(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     for bp in (shell_bp, public_bp, accounts_bp, places_bp, cycles_bp, dashboard_bp, reports_bp, sampling_bp, field_bp,
                field_api_bp, sampling_api_bp, residents_bp, review_bp, scores_bp, ballots_bp,
-               grading_bp, api_v1_bp, api_tokens_bp):
+               grading_bp, export_bp, export_public_bp, api_v1_bp, api_tokens_bp):
         app.register_blueprint(bp)
 
 

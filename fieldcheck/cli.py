@@ -12,12 +12,12 @@ from .cycles.cli import cycle_cli
 from .dashboard.cli import audit_export
 from .demo.load import demo_command
 from .evidence.cli import photo_cli
+from .export.cli import export_cli
 from .grading.cli import grade, routine_cli
 from .maintenance.cli import backup_cli, doctor
 from .places.cli import places_cli
 from .reports.cli import claims_cli, report_cli
 from .sampling.cli import cycle_publish, sample_cli, tasks_cli
-from .scores.cli import export
 
 
 def main() -> None:
@@ -32,6 +32,6 @@ def register_commands(app) -> None:
     """Every area's commands on the app's `flask` / `fieldcheck` command line."""
     cycle_cli.add_command(cycle_publish)  # publishing freezes the frame, which the sampling area owns
     audit_cli.add_command(audit_export)  # the export names people, which the audit area does not know
-    for command in (photo_cli, users, units, cycle_cli, report_cli, claims_cli, places_cli, sample_cli, tasks_cli, export,
+    for command in (photo_cli, users, units, cycle_cli, report_cli, claims_cli, places_cli, sample_cli, tasks_cli, export_cli,
                     audit_cli, backup_cli, doctor, ballot_cli, grade, routine_cli, tokens_cli, demo_command):
         app.cli.add_command(command)
