@@ -72,6 +72,7 @@ ROUTES = [  # (endpoint, url, is about one cycle)
     ("api_v1.aspects", f"/api/v1/cycles/{CODE}/aspects", True),
     ("api_v1.claims", f"/api/v1/cycles/{CODE}/claims", True),
     ("api_v1.grades", f"/api/v1/cycles/{CODE}/grades", True),
+    ("api_v1.package", f"/api/v1/cycles/{CODE}/package", True),
 ]
 # token kind -> (status, error code) for a route about one cycle; the cycle list answers 200 to "other".
 EXPECTED = {
@@ -93,13 +94,16 @@ def test_every_api_route_answers_every_kind_of_token_exactly(app, api):
                 status, error = 200, None
             response = get(client, url, api["tokens"].get(kind))
             assert response.status_code == status, (url, kind, response.status_code, response.get_data(as_text=True))
+            checked += 1
+            if status == 200 and endpoint == "api_v1.package":
+                assert response.mimetype == "application/zip" and response.data[:4] == b"PK\x03\x04"
+                continue
             assert response.mimetype == "application/json", (url, kind)
             body = response.get_json()
             if error:
                 assert body["error"] == error and body["message"], (url, kind, body)
             if status == 401:
                 assert response.headers["WWW-Authenticate"].startswith("Bearer"), url
-            checked += 1
     assert checked == len(ROUTES) * len(EXPECTED)
 
 
@@ -148,6 +152,26 @@ def test_paging_through_a_table_gives_exactly_the_export_rows(app, api, table):
     assert seen == expected
     # Two rows a page; a full last page is followed by no empty one (the page looks one row ahead).
     assert pages == max(1, -(-len(expected) // 2))
+
+
+def test_the_package_from_the_api_is_the_signed_package_and_holds_the_api_rows(app, api, tmp_path):
+    import csv
+    import io
+    import zipfile
+
+    from fieldcheck.export.verify_package import verify
+
+    response = get(api["client"], f"/api/v1/cycles/{CODE}/package", api["tokens"]["right"])
+    assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
+    path = tmp_path / "package.zip"
+    path.write_bytes(response.data)
+    assert verify(str(path))["cycle"] == CODE  # every hash and the signature hold
+    with zipfile.ZipFile(path) as archive:
+        claims_csv = next(n for n in archive.namelist() if n.endswith("claims.csv"))
+        rows = list(csv.DictReader(io.StringIO(archive.read(claims_csv).decode("utf-8"))))
+    page = get(api["client"], f"/api/v1/cycles/{CODE}/claims?limit=1000", api["tokens"]["right"]).get_json()
+    assert [r["public_id"] for r in rows] == [r["public_id"] for r in page["data"]]
+    assert get(api["client"], "/api/v1/cycles/other/package", api["tokens"]["right"]).status_code == 403
 
 
 def test_an_etag_answers_304_until_the_data_changes(app, api):

@@ -37,13 +37,13 @@ ERRORS = {
 
 
 def documented(summary: str, schema: str | None, *, paged: bool = False, cycle: bool = False,
-               media_type: str = "application/json"):
+               media_type: str = "application/json", etag: bool = True):
     """Describe an API view: its summary, the schema of a 200 (a component or an export table), and its
     parameters (a cycle code in the path; `cursor` and `limit` for pages)."""
 
     def decorate(view):
         setattr(view, DOC_ATTR, {"summary": summary, "schema": schema, "paged": paged, "cycle": cycle,
-                                 "media_type": media_type})
+                                 "media_type": media_type, "etag": etag})
         return view
 
     return decorate
@@ -123,7 +123,7 @@ def build_spec(rules) -> dict:
 
 def _operation(name: str, doc: dict) -> dict:
     parameters = [{"name": "If-None-Match", "in": "header", "required": False, "schema": {"type": "string"},
-                   "description": "The ETag of a copy you hold: 304 when it is still current"}]
+                   "description": "The ETag of a copy you hold: 304 when it is still current"}] if doc["etag"] else []
     if doc["cycle"]:
         parameters.insert(0, {"name": "code", "in": "path", "required": True,
                               "schema": {"type": "string", "pattern": CYCLE_CODE},
@@ -143,11 +143,12 @@ def _operation(name: str, doc: dict) -> dict:
         if schema in {t.name for t in TABLES}:
             schema = _name(schema)[:-3] + "Page"
         content = {doc["media_type"]: {"schema": {"$ref": f"#/components/schemas/{schema}"}}}
-    responses = {"200": {"description": doc["summary"], "content": content,
-                         "headers": {"ETag": {"schema": {"type": "string"}}}},
-                 "304": {"description": "Not modified: the If-None-Match ETag is current"},
+    responses = {"200": {"description": doc["summary"], "content": content},
                  "401": {"$ref": "#/components/responses/E401"},
                  "429": {"$ref": "#/components/responses/E429"}}
+    if doc["etag"]:
+        responses["200"]["headers"] = {"ETag": {"schema": {"type": "string"}}}
+        responses["304"] = {"description": "Not modified: the If-None-Match ETag is current"}
     if doc["paged"]:
         responses["400"] = {"$ref": "#/components/responses/E400"}
     if doc["cycle"]:

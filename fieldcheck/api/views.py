@@ -13,10 +13,11 @@ import hashlib
 import json
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
+from flask import Blueprint, Response, current_app, g, request, stream_with_context, url_for
 
 from ..access import public
 from ..cycles.models import Cycle
+from ..export.package import stream_zip
 from ..export.tables import TABLES
 from ..extensions import csrf, db, limiter
 from ..web import keep_changes
@@ -29,7 +30,7 @@ bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # bearer tokens only: a browser's cookies open nothing here
 TABLE = {table.name: table for table in TABLES}
 DEFAULT_RATE = "300 per minute"
-LINKED = ("reports", "aspects", "claims", "grades")
+LINKED = ("reports", "aspects", "claims", "grades", "package")
 # Per token (or per address without one), over every route of the API together.
 limited = limiter.shared_limit(lambda: current_app.config.get("API_RATE_LIMIT", DEFAULT_RATE), scope="api-v1",
                                key_func=rate_key)
@@ -163,3 +164,22 @@ def claims(cycle: Cycle):
 def grades(cycle: Cycle):
     """One row per report (the package's `grades` table)."""
     return table_page(cycle, "grades")
+
+
+@bp.route("/cycles/<code>/package")
+@bearer
+@limited
+@with_api_cycle
+@documented("The signed export package as a ZIP (datapackage.json with every file's SHA-256, the CSVs, the "
+            "signature): the same bytes as `fieldcheck export CODE --format package`", None, cycle=True,
+            media_type="application/zip", etag=False)
+def package(cycle: Cycle):
+    """The cycle's signed export package, streamed as it is written (no ETag: each package is stamped)."""
+    cycle_id = cycle.id
+
+    def chunks():
+        # Written after this request's transaction ended: read the cycle again in the streaming session.
+        yield from stream_zip(db.session.get(Cycle, cycle_id))
+
+    return Response(stream_with_context(chunks()), mimetype="application/zip",
+                    headers={"Content-Disposition": f'attachment; filename="fieldcheck-{cycle.code}-package.zip"'})
