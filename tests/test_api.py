@@ -95,6 +95,7 @@ def test_every_api_route_answers_every_kind_of_token_exactly(app, api):
             response = get(client, url, api["tokens"].get(kind))
             assert response.status_code == status, (url, kind, response.status_code, response.get_data(as_text=True))
             checked += 1
+            assert "Set-Cookie" not in response.headers, (url, kind)  # no session for machine clients
             if status == 200 and endpoint == "api_v1.package":
                 assert response.mimetype == "application/zip" and response.data[:4] == b"PK\x03\x04"
                 continue

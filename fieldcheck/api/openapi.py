@@ -159,8 +159,11 @@ def _operation(name: str, doc: dict) -> dict:
 
 
 def openapi_document() -> dict:
-    """The document for the running app's /api/v1 routes."""
+    """The document for the running app's /api/v1 routes (built once per app)."""
     app = current_app
+    if "fieldcheck_openapi" in app.extensions:
+        return app.extensions["fieldcheck_openapi"]
     rules = [(rule, app.view_functions[rule.endpoint]) for rule in app.url_map.iter_rules()
              if rule.endpoint.startswith(BLUEPRINT + ".")]
-    return build_spec(sorted(rules, key=lambda pair: pair[0].rule))
+    document = app.extensions["fieldcheck_openapi"] = build_spec(sorted(rules, key=lambda pair: pair[0].rule))
+    return document
