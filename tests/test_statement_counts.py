@@ -181,3 +181,36 @@ def test_the_read_api_sends_as_many_statements_at_500_claims_as_at_10(app, path)
     same_count(app, client, path, SMALL, LARGE - SMALL)
     if "limit=1000" in path and "claims" in path:
         assert len(client.get(path).get_json()["data"]) > LARGE  # the page really grew with the sample
+
+
+def test_the_api_token_page_is_bounded(app):
+    """The organizer's token list: one statement for the tokens with their cycles and makers, at 10 or 500."""
+    import sqlalchemy as sa
+
+    from fieldcheck.api.models import ApiToken
+    from fieldcheck.db import utcnow
+    from fieldcheck.extensions import db
+
+    build_world(app)
+    client = signed_in(app, "org")
+
+    def add_tokens(count, start):
+        with app.app_context():
+            cycle_id = db.session.scalar(sa.text("SELECT id FROM cycle WHERE code = '2025'"))
+            org_id = db.session.scalar(sa.text("SELECT id FROM \"user\" WHERE username = 'org'"))
+            now = utcnow()
+            db.session.execute(sa.insert(ApiToken), [
+                {"name": f"t{i}", "label": f"fc_{i:05d}", "state": "active", "token_sha256": f"{i:064x}",
+                 "cycle_id": cycle_id if i % 2 else None, "created_by_id": org_id, "created_at": now,
+                 "expires_at": now, "last_used_at": now if i % 3 else None} for i in range(start, start + count)])
+            db.session.commit()
+
+    counts = []
+    for count, start in ((SMALL, 0), (LARGE - SMALL, SMALL)):
+        add_tokens(count, start)
+        client.get("/api-tokens")
+        response, statements = statements_of(app, lambda: client.get("/api-tokens"))
+        assert response.status_code == 200
+        counts.append(len(statements))
+    assert response.get_data(as_text=True).count("fc_00") >= 100  # the 500 tokens are on the page
+    assert counts[0] == counts[1], counts
