@@ -8,8 +8,7 @@ The CSV convention (also written into every package's datapackage.json):
   with ``"`` only when needed (RFC 4180 quoting); the first line is the header of field names;
 - line breaks inside a cell are LF (CRLF and CR typed in forms are written as LF);
 - an empty cell is a missing value (null); booleans are ``true``/``false``; datetimes are UTC,
-  ``YYYY-MM-DDThh:mm:ssZ``; numbers have at most 15 significant digits (what a spreadsheet keeps), written in
-  Python's shortest form;
+  ``YYYY-MM-DDThh:mm:ssZ``; numbers are rounded to 10 significant digits and written in Python's shortest form;
 - **spreadsheet formula injection** is neutralised as OWASP recommends: a *string* cell that starts
   with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a single quote ``'`` in front. So that
   the rule can be undone without doubt, a string cell that already starts with ``'`` gets one more.
@@ -31,10 +30,11 @@ from datetime import datetime, timezone
 # OWASP "CSV Injection": cells starting with these are read as formulas by spreadsheets.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 ESCAPE = "'"
+DIGITS = 10
 LINE_END = "\n"
 CONVENTION = {
     "encoding": "utf-8", "byte_order_mark": False, "line_terminator": "\\n", "delimiter": ",",
-    "quote_char": '"', "line_breaks_in_cells": "\\n", "null": "", "booleans": ["true", "false"], "numbers": "at most 15 significant digits", "datetime": "UTC, YYYY-MM-DDThh:mm:ssZ",
+    "quote_char": '"', "line_breaks_in_cells": "\\n", "null": "", "booleans": ["true", "false"], "numbers": "rounded to 10 significant digits", "datetime": "UTC, YYYY-MM-DDThh:mm:ssZ",
     "formula_injection": ("string cells starting with = + - @ TAB CR, or with ', get one ' in front "
                           "(OWASP CSV injection); remove one leading ' from a string cell to read the original"),
 }
@@ -93,11 +93,12 @@ def typed_cell(value, kind: str):
 
 
 def number_value(value) -> float | None:
-    """A number as both files hold it: at most 15 significant digits (what a spreadsheet keeps)."""
+    """A number as every format holds it: 10 significant digits (no float noise such as
+    89.99999999999999, and within the 15 digits a spreadsheet keeps)."""
     number = float(value)
     if not math.isfinite(number):
         return None
-    return float(f"{number:.15g}")
+    return float(f"{number:.{DIGITS}g}")
 
 
 def csv_lines(names: list[str], kinds: list[str], rows: Iterable[dict]) -> Iterator[str]:

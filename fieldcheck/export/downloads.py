@@ -17,7 +17,7 @@ from ..cycles.models import Cycle
 from ..cycles.settings import settings_of
 from ..errors import OperationError
 from ..scores.compute import formula, method
-from .cells import csv_lines, format_datetime
+from .cells import csv_lines, format_datetime, number_value
 from .manifest import SCHEMA_VERSION, batched
 from .package import package_metadata
 from .tables import BY_NAME, Table
@@ -48,7 +48,11 @@ def csv_chunks(cycle: Cycle, table: Table) -> Iterator[bytes]:
 
 
 def _jsonable(value):
-    return format_datetime(value) if isinstance(value, datetime) else value
+    if isinstance(value, datetime):
+        return format_datetime(value)
+    if isinstance(value, float):
+        return number_value(value)
+    return value
 
 
 def document_head(cycle: Cycle, table: Table, level: str) -> dict:
