@@ -6,7 +6,7 @@ but belongs to the reporting unit; `unitc` is that unit's contact; `exb` examine
 change the world are sent with input the view refuses, so the table's answers do not depend on order.
 
 Each row lists the status for every signed-in person who holds one of the route's roles; everybody
-else must get 403, and an anonymous visitor is sent to sign in (302, or 401 for the JSON API).
+else must get 403, and an anonymous visitor is sent to sign in (302, or 401 for the JSON API and `.json`).
 """
 
 from __future__ import annotations
@@ -122,6 +122,8 @@ def rows(s) -> list[tuple[str, str, str, dict | None, dict[str, int]]]:
         ("public.sample_csv_view", "GET", f"/p/{c}/sample.csv", None, {"anon": 200}),
         ("public.verify_script", "GET", "/verify_sample.py", None, {"anon": 200}),
         ("api_v1.openapi", "GET", "/api/v1/openapi.json", None, {"anon": 200}),
+        ("export_public.key", "GET", "/export-key", None, {"anon": 200}),
+        ("export_public.checker", "GET", "/verify_package.py", None, {"anon": 200}),
         ("shell.service_worker", "GET", "/sw.js", None, {"anon": 200}),
         ("shell.manifest", "GET", "/manifest.webmanifest", None, {"anon": 200}),
         ("shell.favicon", "GET", "/favicon.ico", None, {"anon": 200}),
@@ -190,9 +192,22 @@ def rows(s) -> list[tuple[str, str, str, dict | None, dict[str, int]]]:
         ("accounts.person_edit", "POST", "/people/999999", {}, org(404)),
         ("accounts.person_password", "POST", "/people/999999/password", {}, org(404)),
         ("scores.show", "GET", f"/cycles/{c}/scores/", None, {**org(200), **reviewers(200, 200, 200)}),
-        ("scores.export", "GET", f"/cycles/{c}/scores/export.csv", None, {**org(200), **reviewers(200, 200, 200)}),
-        ("scores.export", "GET", f"/cycles/{c}/scores/export.bogus", None,
+        ("export.download", "GET", f"/cycles/{c}/scores/export.csv", None, {**org(200), **reviewers(200, 200, 200)}),
+        ("export.download", "GET", f"/cycles/{c}/scores/export.json?level=interviews", None,
+         {**org(200), **reviewers(200, 200, 200)}),
+        ("export.download", "GET", f"/cycles/{c}/scores/export.json?level=bogus", None,
+         {**org(400), **reviewers(400, 400, 400)}),
+        ("export.download", "GET", f"/cycles/{c}/scores/export.bogus", None,
          {**org(404), **reviewers(404, 404, 404)}),
+        ("export.download", "GET", "/cycles/no-such-cycle/scores/export.csv", None,
+         {**org(404), **reviewers(404, 404, 404)}),
+        ("export.page", "GET", f"/cycles/{c}/export/", None, {**org(200), **reviewers(200, 200, 200)}),
+        ("export.package_zip", "GET", f"/cycles/{c}/export/package.zip", None,
+         {**org(200), **reviewers(200, 200, 200)}),
+        ("export.package_zip", "GET", "/cycles/no-such-cycle/export/package.zip", None,
+         {**org(404), **reviewers(404, 404, 404)}),
+        ("export.workbook", "GET", f"/cycles/{c}/export/workbook.xlsx", None,
+         {**org(200), **reviewers(200, 200, 200)}),
         # Examiners: only the one the task is assigned to.
         ("field.my_tasks", "GET", "/tasks", None, examiners(200, 200, 200)),
         ("field.task", "GET", f"/tasks/{s['A']}", None, examiners(200, 403, 403)),
@@ -264,7 +279,8 @@ def test_every_route_answers_each_person_exactly(app, scene):
             if name in expected:
                 want = expected[name]
             elif name == "anon":
-                want = 401 if url.startswith("/api/") else 302
+                # JSON clients (the API, `….json` downloads) get 401, pages send to sign in.
+                want = 401 if url.startswith("/api/") or url.split("?")[0].endswith(".json") else 302
             else:
                 want = 403
             assert status == want, (method, url, name, status, want)

@@ -35,6 +35,8 @@ ALLOWED = (
     re.compile(r"^(?:Unicode NFC|NFC|Python)$"),
     # the place list's CSV column names, which the file must carry as written, and the format's name
     re.compile(r"^(?:name|kind|parent|lat|lon|crs|CSV)$"),
+    # the commands typed to check an export package, and the Python package the checker needs
+    re.compile(r"^(?:fieldcheck export verify|pip install cryptography|cryptography)$"),
 )
 
 SHOWN_ATTRIBUTES = ("placeholder", "title", "aria-label", "alt")
@@ -156,13 +158,13 @@ def test_no_english_phrase_on_the_main_pages(app):
     for path in ("/cycles/", f"/cycles/{code}", f"/cycles/{code}/reports/{slug}",
                  f"/cycles/{draft_code}/reports/{draft_slug}", f"/cycles/{draft_code}/reports/new",
                  f"/cycles/{code}/edit", "/places/", "/people", f"/cycles/{code}/draw", f"/cycles/{code}/assign",
-                 f"/cycles/{code}/routes", f"/cycles/{code}/scores/"):
+                 f"/cycles/{code}/routes", f"/cycles/{code}/scores/", f"/cycles/{code}/export/"):
         pages.append(("organizer", organizer, path))
     for path in ("/tasks", f"/tasks/{world.task_ids[2]}"):
         pages.append(("examiner", examiner, path))
     for path in ("/review/", f"/review/{verification_id}"):
         pages.append(("reviewer", reviewer, path))
-    for path in ("/", f"/p/{code}", f"/p/{code}/{slug}", f"/r/{raw}", "/login"):
+    for path in ("/", f"/p/{code}", f"/p/{code}/{slug}", f"/r/{raw}", "/login", "/export-key"):
         pages.append(("public", public, path))
 
     problems = {}

@@ -13,7 +13,7 @@ import pytest
 from helpers import csrf_token, login
 
 from bulk import grow
-from statements import statements_of
+from statements import counted, statements_of
 from story import FIXTURES, build_world
 
 SMALL, LARGE = 10, 500
@@ -51,8 +51,7 @@ def same_count(app, client, path, first, more, status=200):
     ("/cycles/2025/assign", "org"),
     ("/cycles/2025/routes", "org"),
     ("/cycles/2025/scores/", "org"),
-    ("/cycles/2025/scores/export.csv", "org"),
-    ("/cycles/2025/scores/export.json?level=claim", "org"),
+    ("/cycles/2025/export/", "org"),
     ("/tasks", "exa"),
     ("/api/pack", "exa"),
     ("/p/2025", "org"),
@@ -61,6 +60,32 @@ def test_pages_send_as_many_statements_at_500_items_as_at_10(app, path, user):
     build_world(app)
     client = signed_in(app, user)
     same_count(app, client, path, SMALL, LARGE - SMALL)
+
+
+@pytest.mark.parametrize("path", [
+    "/cycles/2025/export/package.zip",
+    "/cycles/2025/export/workbook.xlsx",
+    "/cycles/2025/scores/export.csv",
+    "/cycles/2025/scores/export.json?level=claim",
+    "/cycles/2025/scores/export.csv?level=interviews",
+    "/cycles/2025/scores/export.json?level=flags",
+])
+def test_streamed_exports_send_as_many_statements_at_500_items_as_at_10(app, path):
+    """The body streams after the view returned: the statements it sends while streaming count too."""
+    build_world(app)
+    client = signed_in(app, "org")
+    counts = []
+    for extra in (SMALL, LARGE - SMALL):
+        grow(app, extra)
+        client.get(path).get_data()  # warm
+        response, statements = statements_of(app, lambda: client.get(path))
+        assert response.status_code == 200
+        with counted(app) as streamed:
+            body = response.get_data()
+            with_body = list(streamed)
+        assert body
+        counts.append(len(statements) + len(with_body))
+    assert counts[0] == counts[1], f"{path}: {counts[0]} statements at {SMALL} items, {counts[1]} at {LARGE}"
 
 
 def test_the_public_report_page_is_bounded(app):

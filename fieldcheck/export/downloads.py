@@ -17,7 +17,7 @@ from ..cycles.models import Cycle
 from ..cycles.settings import settings_of
 from ..errors import OperationError
 from ..scores.compute import formula, method
-from .cells import csv_lines, format_datetime
+from .cells import csv_text_chunks, format_datetime, number_value
 from .manifest import SCHEMA_VERSION, batched
 from .package import package_metadata
 from .tables import BY_NAME, Table
@@ -44,11 +44,15 @@ def check_format(fmt: str) -> str:
 
 
 def csv_chunks(cycle: Cycle, table: Table) -> Iterator[bytes]:
-    return batched(csv_lines(table.field_names, [f.type for f in table.fields], table.rows(cycle)))
+    return batched(csv_text_chunks(table.field_names, [f.type for f in table.fields], table.values(cycle)))
 
 
 def _jsonable(value):
-    return format_datetime(value) if isinstance(value, datetime) else value
+    if isinstance(value, datetime):
+        return format_datetime(value)
+    if isinstance(value, float):
+        return number_value(value)
+    return value
 
 
 def document_head(cycle: Cycle, table: Table, level: str) -> dict:

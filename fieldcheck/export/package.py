@@ -28,7 +28,7 @@ from ..extensions import db
 from ..grading.operations import rules_of
 from ..sampling.models import Sample
 from ..scores.scoring import FALSE_BELOW
-from .cells import csv_lines, typed_cell
+from .cells import csv_lines, csv_text_chunks, typed_cell
 from .manifest import (DATA_DIR, SCHEMA_VERSION, Hashed, batched, datapackage, dumps, package_name, resource, signature_block,
                        signature_file)
 from .signing import raw_public_key, signing_key
@@ -94,14 +94,15 @@ def _table_chunks(cycle: Cycle, table: Table, progress: Progress | None, expecte
     kinds = [f.type for f in table.fields]
 
     def counted():
-        for n, row in enumerate(table.rows(cycle), start=1):
+        n = 0
+        for n, values in enumerate(table.values(cycle), start=1):
             if progress and n % 10000 == 0:
                 progress(table.name, n, expected)
-            yield row
+            yield values
         if progress:
-            progress(table.name, expected, expected)
+            progress(table.name, max(n, expected), expected)
 
-    yield from batched(csv_lines(table.field_names, kinds, counted()))
+    yield from batched(csv_text_chunks(table.field_names, kinds, counted()))
 
 
 def members(cycle: Cycle, progress: Progress | None = None, counts: dict[str, int] | None = None

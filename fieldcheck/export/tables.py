@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import islice
 
 import sqlalchemy as sa
@@ -39,7 +39,7 @@ from ..grading.operations import grade_table
 from ..reports.models import Claim, Report
 from ..review.models import Review
 from ..sampling.draw import frame_csv as canonical_frame_csv, parse_frame_csv
-from ..sampling.estimates import verified_share_bounds
+from ..sampling.estimates import clopper_pearson, point_estimate, verified_share_bounds
 from ..sampling.models import Sample, SampleItem
 from ..scores.compute import cycle_scores, drawn_states
 from ..scores.scoring import FALSE_BELOW, ScoreWeights, claim_score, finding_value, satisfaction_of
@@ -84,13 +84,18 @@ class Table:
     rows: Rows
     count: Callable[[Cycle], int]
     foreign_keys: tuple[ForeignKey, ...] = ()
-    # The fields that carry text from people (neutralised against spreadsheet formulas).
-    note: str = ""
-    extra: dict = field(default_factory=dict)
+    # The fast path of the big tables: the same rows as tuples in field order (no dict per row).
+    tuples: Callable[..., Iterator[tuple]] | None = None
 
     @property
     def field_names(self) -> list[str]:
         return [f.name for f in self.fields]
+
+    def values(self, cycle: Cycle, after=None, limit=None) -> Iterator[tuple]:
+        """The rows as tuples in field order (what the CSV writer takes)."""
+        if self.tuples is not None:
+            return self.tuples(cycle, after, limit)
+        return (tuple(row.values()) for row in self.rows(cycle, after, limit))
 
     def cursor(self, row: dict) -> tuple:
         """The keyset cursor after this row: pass it back as `after`."""
@@ -130,7 +135,22 @@ def _keyset(stmt, columns, after, limit):
     stmt = stmt.order_by(*columns)
     if limit is not None:
         stmt = stmt.limit(limit)
-    return db.session.execute(stmt.execution_options(yield_per=YIELD_PER))
+    # Core rows (no ORM loading): plain tuples, fetched YIELD_PER at a time.
+    return db.session.connection().execute(stmt.execution_options(yield_per=YIELD_PER))
+
+
+def _raw_rows(result) -> Iterator[tuple]:
+    """The driver's own tuples, batch by batch, without a SQLAlchemy row per row: for the biggest
+    table, where that per-row work is most of the cost. The first batch comes through SQLAlchemy
+    (its buffered strategy may already hold a row); the rest straight from the DBAPI cursor (a
+    server-side cursor on PostgreSQL). Only for selects of plain columns whose types need no
+    result processing (integers and strings)."""
+    yield from result.fetchmany(YIELD_PER)
+    cursor = result.cursor
+    if cursor is not None:
+        while rows := cursor.fetchmany(YIELD_PER):
+            yield from rows
+    result.close()
 
 
 def public_id(cycle: Cycle, slug: str, n: int | None) -> str:
@@ -161,6 +181,9 @@ def _report_rows(cycle: Cycle) -> list[dict]:
         drawn = sum(by_state.values())
         approved, rejected = by_state.get("approved", 0), by_state.get("rejected", 0)
         decision = decisions.get(report.id)
+        # Clopper–Pearson (binomial, infinite population) beside the exact finite-population bound.
+        cp = clopper_pearson(score.sample_size - score.failures, score.sample_size, score.confidence) \
+            if score.sample_size else None
         rows.append({
             "report": report.slug, "cycle": cycle.code, "unit": report.unit.name, "secretary": report.secretary,
             "title": report.title, "report_sha256": report.sha256,
@@ -169,7 +192,11 @@ def _report_rows(cycle: Cycle) -> list[dict]:
             # A drawn claim not (or not yet) found true counts against the report.
             "not_verified": drawn - approved + score.failures, "failures": score.failures,
             "verified_share": score.verified_share, "verified_share_lower": score.verified_share_lower,
-            "false_claims_upper_bound": score.false_upper_bound, "confidence": score.confidence,
+            "false_claims_upper_bound": score.false_upper_bound,
+            "false_claims_point_estimate": point_estimate(score.population, score.sample_size, score.failures)
+            if score.sample_size else None,
+            "verified_share_cp_lower": cp[0] if cp else None, "verified_share_cp_upper": cp[1] if cp else None,
+            "confidence": score.confidence,
             "satisfaction": score.satisfaction, "ratings": score.satisfaction_count,
             "interviews": interviews.get(report.slug, 0), "total": score.total,
             "provisional": cycle.state != "closed" or approved + rejected < drawn,
@@ -319,10 +346,15 @@ def _sample_count(cycle: Cycle) -> int:
 
 # ---------------------------------------------------------------- interviews and flags (streamed)
 
+def _public_id_sql(cycle: Cycle):
+    """The claim's public id written by the database (so that big tables need no Python per row)."""
+    return sa.literal(cycle.code + "/") + Report.slug + "/" + sa.cast(Claim.n, sa.String)
+
+
 def _interview_stmt(cycle: Cycle):
     return (
         sa.select(Rating.interview_id, Rating.question_id, Rating.value, Interview.respondent, Interview.source,
-                  Verification.id, Task.kind, Report.slug, Claim.n, Aspect.code)
+                  _public_id_sql(cycle), Aspect.code, Verification.id, Task.kind)
         .select_from(Rating).join(Interview, Interview.id == Rating.interview_id)
         .join(Verification, Verification.id == Interview.verification_id).join(Task, Task.id == Verification.task_id)
         .join(Claim, Claim.id == Task.claim_id).join(Report, Report.id == Claim.report_id)
@@ -331,14 +363,18 @@ def _interview_stmt(cycle: Cycle):
     )
 
 
-def interview_rows(cycle: Cycle, after=None, limit=None) -> Iterator[dict]:
+def interview_tuples(cycle: Cycle, after=None, limit=None) -> Iterator[tuple]:
     """One row per interview and question: the 1–5 rating, who answered (kind only) and how. Anonymous:
     no comment, no examiner, no place beyond the claim."""
-    for interview, question, value, respondent, source, vid, kind, slug, n, aspect in _keyset(
-            _interview_stmt(cycle), (Rating.interview_id, Rating.question_id), after, limit):
-        yield {"interview": interview, "question": question, "value": value, "respondent": respondent,
-               "source": source, "claim": public_id(cycle, slug, n), "aspect": aspect, "verification": vid,
-               "visit_kind": kind}
+    return _raw_rows(_keyset(_interview_stmt(cycle), (Rating.interview_id, Rating.question_id), after, limit))
+
+
+INTERVIEW_FIELDS = ("interview", "question", "value", "respondent", "source", "claim", "aspect", "verification",
+                    "visit_kind")
+
+
+def interview_rows(cycle: Cycle, after=None, limit=None) -> Iterator[dict]:
+    return (dict(zip(INTERVIEW_FIELDS, values)) for values in interview_tuples(cycle, after, limit))
 
 
 def _interview_count(cycle: Cycle) -> int:
@@ -353,10 +389,17 @@ def _flag_stmt(cycle: Cycle):
             .join(Report, Report.id == Claim.report_id).where(Report.cycle_id == cycle.id))
 
 
-def flag_rows(cycle: Cycle, after=None, limit=None) -> Iterator[dict]:
+def flag_tuples(cycle: Cycle, after=None, limit=None) -> Iterator[tuple]:
+    cycle_code = cycle.code
     for flag_id, code, figures, vid, kind, slug, n in _keyset(_flag_stmt(cycle), (Flag.id,), after, limit):
-        yield {"flag": flag_id, "claim": public_id(cycle, slug, n), "verification": vid, "visit_kind": kind,
-               "code": code, "figures": figures or "{}"}
+        yield (flag_id, f"{cycle_code}/{slug}/{n}", vid, kind, code, figures or "{}")
+
+
+FLAG_FIELDS = ("flag", "claim", "verification", "visit_kind", "code", "figures")
+
+
+def flag_rows(cycle: Cycle, after=None, limit=None) -> Iterator[dict]:
+    return (dict(zip(FLAG_FIELDS, values)) for values in flag_tuples(cycle, after, limit))
 
 
 # ---------------------------------------------------------------- frame and sample
@@ -463,6 +506,12 @@ TABLES: tuple[Table, ...] = (
         F("verified_share_lower", "number", "Exact (hypergeometric) lower bound of the verified share at the confidence",
           "按置信度计算的核实比例精确下界（超几何）"),
         F("false_claims_upper_bound", "integer", "Upper bound on false claims in the population", "总体中不属实事项数的上界"),
+        F("false_claims_point_estimate", "number", "Point estimate of false claims in the population",
+          "总体中不属实事项数的点估计"),
+        F("verified_share_cp_lower", "number", "Clopper–Pearson lower bound of the verified share (for comparison)",
+          "核实比例的 Clopper–Pearson 下界（供比较）"),
+        F("verified_share_cp_upper", "number", "Clopper–Pearson upper bound of the verified share (for comparison)",
+          "核实比例的 Clopper–Pearson 上界（供比较）"),
         F("confidence", "number", "Confidence of the bounds", "界的置信度"),
         F("satisfaction", "number", "Residents' satisfaction 0–100 (all ratings pooled)", "群众满意度 0–100（全部评分合并）"),
         F("ratings", "integer", "Ratings behind the satisfaction", "满意度所依据的评分数"),
@@ -530,7 +579,8 @@ TABLES: tuple[Table, ...] = (
         F("aspect", "string", "Aspect code of the claim", "事项的方面代码"),
         F("verification", "integer", "Visit record the interview belongs to", "访谈所属核查记录编号"),
         F("visit_kind", "string", "primary or backcheck", "primary（首次核查）或 backcheck（复核）"),
-    ), ("interview", "question"), ("interview", "question"), interview_rows, _interview_count, (CLAIM_FK,)),
+    ), ("interview", "question"), ("interview", "question"), interview_rows, _interview_count, (CLAIM_FK,),
+        interview_tuples),
     Table("flags", "Automatic evidence flags raised on visits (warnings for the reviewer).",
           "核查中自动产生的证据提示（供审核人参考）。", (
         F("flag", "integer", "Flag number", "提示编号"),
@@ -539,7 +589,7 @@ TABLES: tuple[Table, ...] = (
         F("visit_kind", "string", "primary or backcheck", "primary 或 backcheck"),
         F("code", "string", "Flag code", "提示代码"),
         F("figures", "string", "The figures behind the flag (JSON object)", "提示所依据的数值（JSON 对象）"),
-    ), ("flag",), ("flag",), flag_rows, _sql_count(_flag_stmt), (CLAIM_FK,)),
+    ), ("flag",), ("flag",), flag_rows, _sql_count(_flag_stmt), (CLAIM_FK,), flag_tuples),
     Table("frame", "The frozen sampling frame, verbatim: its SHA-256 is the published frame hash.",
           "冻结的抽样框原文：其 SHA-256 即公布的抽样框哈希。", (
         F("public_id", "string", "Public claim id", "事项公开编号"),
@@ -589,3 +639,4 @@ BY_NAME = {t.name: t for t in TABLES}
 def table(name: str) -> Table:
     """The table by name; KeyError names it when there is none."""
     return BY_NAME[name]
+

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, Response, render_template, request, stream_with_context
+from flask import Blueprint, Response, current_app, render_template, request
 
 from ..access import public, roles_required
 from ..audit.models import record
@@ -15,7 +15,7 @@ from ..extensions import db
 from ..scores.compute import drawn_states
 from .downloads import LEVELS, check_format, csv_chunks, json_chunks, table_for
 from .package import row_counts, stream_workbook, stream_zip
-from .signing import public_key_info
+from .signing import public_key_info, signing_key
 from .tables import TABLES
 
 bp = Blueprint("export", __name__)
@@ -26,14 +26,17 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def _download(cycle: Cycle, make, content_type: str, filename: str) -> Response:
     """A streamed attachment: the rows go out as they are read, nothing is held whole.
 
-    The body is written after the request's transaction has ended, so it reads the cycle again in
-    the session it streams from."""
+    The body is written after the request (and its transaction) has ended: it runs in an app
+    context of its own, with its own session, from the first chunk to the last (popped when the
+    client goes away too). Nothing is started when nobody reads the body."""
+    app = current_app._get_current_object()
     cycle_id = cycle.id
 
     def chunks():
-        yield from make(db.session.get(Cycle, cycle_id))
+        with app.app_context():
+            yield from make(db.session.get(Cycle, cycle_id))
 
-    return Response(stream_with_context(chunks()), content_type=content_type,
+    return Response(chunks(), content_type=content_type,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"',
                              "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"})
 
@@ -53,6 +56,7 @@ def page(cycle: Cycle):
 @with_cycle
 def package_zip(cycle: Cycle):
     """The signed Frictionless package as a ZIP, streamed."""
+    signing_key()  # a key that cannot be made or read is refused here, before anything is sent
     record("export.download", "cycle", cycle.code, after={"format": "package"})
     return _download(cycle, stream_zip, "application/zip", f"fieldcheck-{cycle.code}-package.zip")
 
