@@ -13,7 +13,7 @@ import hashlib
 import json
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, current_app, g, request, stream_with_context, url_for
+from flask import Blueprint, Response, current_app, g, request, url_for
 
 from ..access import public
 from ..cycles.models import Cycle
@@ -175,11 +175,13 @@ def grades(cycle: Cycle):
             media_type="application/zip", etag=False)
 def package(cycle: Cycle):
     """The cycle's signed export package, streamed as it is written (no ETag: each package is stamped)."""
-    cycle_id = cycle.id
+    app, cycle_id = current_app._get_current_object(), cycle.id
 
     def chunks():
-        # Written after this request's transaction ended: read the cycle again in the streaming session.
-        yield from stream_zip(db.session.get(Cycle, cycle_id))
+        # Written after the request and its transaction ended, as the export page's downloads are: in an
+        # app context and session of its own, started only when the body is read.
+        with app.app_context():
+            yield from stream_zip(db.session.get(Cycle, cycle_id))
 
-    return Response(stream_with_context(chunks()), mimetype="application/zip",
+    return Response(chunks(), mimetype="application/zip",
                     headers={"Content-Disposition": f'attachment; filename="fieldcheck-{cycle.code}-package.zip"'})
