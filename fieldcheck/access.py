@@ -2,8 +2,9 @@
 
 Two kinds of declaration, as in votingworks/arlo's `restrict_access`:
 
-- `roles_required(...)` / `public`: who may open the route at all. The app refuses to start when a
-  route declares neither (`undeclared_routes`).
+- `roles_required(...)` / `public` / `token_required(...)`: who may open the route at all — people
+  by role, anyone, or a machine client presenting an API token (/api/v1; no session, no cookie).
+  The app refuses to start when a route declares none of them (`undeclared_routes`).
 - `loads(name, loader, *params)`: take the URL parameters, load the object, and check that this
   person may use it. The loader returns the object, or None (404); it aborts with 403 itself when
   the object exists but is not this person's to see. The view receives the object, never the id,
@@ -16,18 +17,20 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from flask import abort, jsonify, redirect, request, url_for
+from flask import abort, g, jsonify, redirect, request, url_for
 from flask_login import current_user
 
 PUBLIC = frozenset({"public"})
+TOKEN = frozenset({"api_token"})  # the read API: a bearer token, never a person's session
 # `unit`: a reporting unit's contact (述职单位联络员), bound to one unit and seeing only its own things.
 ROLES = ("organizer", "examiner", "reviewer", "unit")
 ROLES_ATTR = "fieldcheck_roles"
 
 
 def wants_json() -> bool:
-    """True for the page scripts' API calls, which get JSON errors instead of pages."""
-    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+    """True for the page scripts' API calls and JSON downloads, which get JSON errors instead of pages."""
+    return (request.path.startswith("/api/") or request.path.endswith(".json")
+            or request.accept_mimetypes.best == "application/json")
 
 
 def public(view):
@@ -53,6 +56,24 @@ def roles_required(*roles: str):
             return view(*args, **kwargs)
 
         setattr(wrapped, ROLES_ATTR, frozenset(roles))
+        return wrapped
+
+    return decorate
+
+
+def token_required(authenticate: Callable[[], Any]):
+    """Allow the view to requests whose API token `authenticate()` accepts (it raises to refuse).
+
+    The accepted token is kept in `g.api_token` for the loaders and the audit of the request.
+    """
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            g.api_token = authenticate()
+            return view(*args, **kwargs)
+
+        setattr(wrapped, ROLES_ATTR, TOKEN)
         return wrapped
 
     return decorate

@@ -27,11 +27,15 @@ from .db import utcnow
 from .dashboard.views import bp as dashboard_bp
 from .errors import OperationError
 from .evidence.store import init_photo_store
+from .export.views import bp as export_bp
+from .export.views import public_bp as export_public_bp
 from .extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 from .field.api import bp as field_api_bp
 from .field.operations import masked_claim_text, needs_blind_step
 from .field.shell import bp as shell_bp
 from .field.shell import init_static
+from .api.token_views import bp as api_tokens_bp
+from .api.views import bp as api_v1_bp
 from .ballots.views import bp as ballots_bp
 from .grading.views import bp as grading_bp
 from .field.views import bp as field_bp
@@ -148,7 +152,7 @@ def _init_login(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     for bp in (shell_bp, public_bp, accounts_bp, places_bp, cycles_bp, dashboard_bp, reports_bp, sampling_bp, field_bp,
                field_api_bp, sampling_api_bp, residents_bp, review_bp, scores_bp, ballots_bp,
-               grading_bp, rectification_bp):
+               grading_bp, rectification_bp, export_bp, export_public_bp, api_v1_bp, api_tokens_bp):
         app.register_blueprint(bp)
 
 
@@ -188,6 +192,11 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(404)
     def not_found(exc):
         return _error(404, _("There is nothing at this address."), "not_found")
+
+    @app.errorhandler(405)
+    def method_not_allowed(exc):
+        response = _error(405, _("This address does not take this kind of request."), "method_not_allowed")
+        return response[0], 405, {"Allow": ", ".join(exc.valid_methods or [])}
 
     @app.errorhandler(400)
     def bad_request(exc):

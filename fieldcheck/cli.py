@@ -9,19 +9,20 @@ from flask.cli import FlaskGroup
 from . import models  # noqa: F401
 
 from .accounts.cli import units, users
+from .api.cli import tokens_cli
 from .audit.cli import audit_cli
 from .ballots.cli import ballot_cli
 from .cycles.cli import cycle_cli
 from .dashboard.cli import audit_export
 from .demo.load import demo_command
 from .evidence.cli import photo_cli
+from .export.cli import export_cli
 from .grading.cli import cycle_close, cycle_reopen, grade, routine_cli
 from .maintenance.cli import backup_cli, doctor
 from .places.cli import places_cli
 from .rectification.cli import rectification_cli
 from .reports.cli import claims_cli, report_cli
 from .sampling.cli import cycle_end_fieldwork, cycle_publish, sample_cli, tasks_cli
-from .scores.cli import export
 
 
 def main() -> None:
@@ -40,6 +41,7 @@ def register_commands(app) -> None:
     cycle_cli.add_command(cycle_close)
     cycle_cli.add_command(cycle_reopen)
     audit_cli.add_command(audit_export)  # the export names people, which the audit area does not know
-    for command in (photo_cli, users, units, cycle_cli, report_cli, claims_cli, places_cli, sample_cli, tasks_cli, export,
-                    audit_cli, backup_cli, doctor, ballot_cli, grade, routine_cli, rectification_cli, demo_command):
+    for command in (photo_cli, users, units, cycle_cli, report_cli, claims_cli, places_cli, sample_cli, tasks_cli,
+                    export_cli, audit_cli, backup_cli, doctor, ballot_cli, grade, routine_cli, rectification_cli,
+                    tokens_cli, demo_command):
         app.cli.add_command(command)

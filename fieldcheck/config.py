@@ -7,6 +7,8 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+from limits import parse_many
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 # FIELDCHECK_ENV: development (the default), production (a fixed secret, cookies only over https),
@@ -18,6 +20,12 @@ LANGUAGES = ("zh", "en")
 
 def _word(raw: str) -> str:
     return raw.strip().lower()
+
+
+def _rate(raw: str) -> str:
+    """A rate-limit string such as "300 per minute" (refused at start, not at the first request)."""
+    parse_many(raw)  # ValueError when it is not one
+    return raw.strip()
 
 
 # name -> (config key, converter). Documented in the README.
@@ -33,6 +41,7 @@ ENV_SETTINGS = {
     "FIELDCHECK_LANG": ("FIELDCHECK_LANG", _word),
     "FIELDCHECK_PROXY_HOPS": ("PROXY_HOPS", int),
     "FIELDCHECK_RATELIMIT_STORAGE": ("RATELIMIT_STORAGE_URI", str),
+    "FIELDCHECK_API_RATE_LIMIT": ("API_RATE_LIMIT", _rate),
 }
 
 

@@ -1,6 +1,7 @@
 """Every model, imported in one place so Alembic and relationships see them all."""
 
 from .accounts.models import Unit, User  # noqa: F401
+from .api.models import ApiToken  # noqa: F401
 from .assignment.models import RouteStop, Task  # noqa: F401
 from .audit.models import AuditEvent, AuditHead  # noqa: F401
 from .ballots.models import BallotCode, BallotCount, BallotRound  # noqa: F401

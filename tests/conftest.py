@@ -88,6 +88,8 @@ def app(database_url, tmp_path):
     app = create_app({
         "SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True, "SECRET_KEY": "test-secret",
         "UPLOAD_FOLDER": str(upload), "MAX_UPLOAD_MB": 5,
+        # The export signing key lives outside the database and the uploads: here, per test.
+        "EXPORT_KEY_FILE": str(tmp_path / "export-signing-key.pem"),
     })
     yield app
     with app.app_context():

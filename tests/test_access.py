@@ -6,7 +6,7 @@ but belongs to the reporting unit; `unitc` is that unit's contact; `exb` examine
 change the world are sent with input the view refuses, so the table's answers do not depend on order.
 
 Each row lists the status for every signed-in person who holds one of the route's roles; everybody
-else must get 403, and an anonymous visitor is sent to sign in (302, or 401 for the JSON API).
+else must get 403, and an anonymous visitor is sent to sign in (302, or 401 for the JSON API and `.json`).
 """
 
 from __future__ import annotations
@@ -157,6 +157,9 @@ def rows(s) -> list[tuple[str, str, str, dict | None, dict[str, int]]]:
         ("public.frame", "GET", f"/p/{c}/frame.csv", None, {"anon": 200}),
         ("public.sample_csv_view", "GET", f"/p/{c}/sample.csv", None, {"anon": 200}),
         ("public.verify_script", "GET", "/verify_sample.py", None, {"anon": 200}),
+        ("api_v1.openapi", "GET", "/api/v1/openapi.json", None, {"anon": 200}),
+        ("export_public.key", "GET", "/export-key", None, {"anon": 200}),
+        ("export_public.checker", "GET", "/verify_package.py", None, {"anon": 200}),
         ("shell.service_worker", "GET", "/sw.js", None, {"anon": 200}),
         ("shell.manifest", "GET", "/manifest.webmanifest", None, {"anon": 200}),
         ("shell.favicon", "GET", "/favicon.ico", None, {"anon": 200}),
@@ -227,6 +230,9 @@ def rows(s) -> list[tuple[str, str, str, dict | None, dict[str, int]]]:
         ("ballots.index", "POST", f"/cycles/{c}/ballots", {"count": "x"}, org(400)),
         ("ballots.index", "GET", "/cycles/no-such-cycle/ballots", None, org(404)),
         ("ballots.paper", "POST", f"/cycles/{c}/ballots/999999/paper", {}, org(404)),
+        ("api_tokens.index", "GET", "/api-tokens", None, org(200)),
+        ("api_tokens.index", "POST", "/api-tokens", {"cycle": c, "expires": "never"}, org(400)),
+        ("api_tokens.revoke", "POST", "/api-tokens/999999/revoke", {}, org(404)),
         ("grading.board", "GET", f"/cycles/{c}/grades", None, org(200)),
         ("grading.decide", "POST", f"/cycles/{c}/grades/{s['slug']}", {"grade": "好"}, org(302)),
         ("grading.decide", "POST", f"/cycles/{c}/grades/no-such-report", {"grade": "好"}, org(404)),
@@ -241,8 +247,12 @@ def rows(s) -> list[tuple[str, str, str, dict | None, dict[str, int]]]:
         ("accounts.person_edit", "POST", "/people/999999", {}, org(404)),
         ("accounts.person_password", "POST", "/people/999999/password", {}, org(404)),
         ("scores.show", "GET", f"/cycles/{c}/scores/", None, {**org(200), **reviewers(200, 200, 200)}),
-        ("scores.export", "GET", f"/cycles/{c}/scores/export.csv", None, {**org(200), **reviewers(200, 200, 200)}),
-        ("scores.export", "GET", f"/cycles/{c}/scores/export.bogus", None,
+        ("export.download", "GET", f"/cycles/{c}/scores/export.csv", None, {**org(200), **reviewers(200, 200, 200)}),
+        ("export.download", "GET", f"/cycles/{c}/scores/export.json?level=interviews", None,
+         {**org(200), **reviewers(200, 200, 200)}),
+        ("export.download", "GET", f"/cycles/{c}/scores/export.json?level=bogus", None,
+         {**org(400), **reviewers(400, 400, 400)}),
+        ("export.download", "GET", f"/cycles/{c}/scores/export.bogus", None,
          {**org(404), **reviewers(404, 404, 404)}),
         # Rectification: the organizer, and the contact of the report's own unit (unitc); nobody else.
         ("rectification.mine", "GET", "/my-unit", None, {"unitc": 200}),
@@ -272,6 +282,15 @@ def rows(s) -> list[tuple[str, str, str, dict | None, dict[str, int]]]:
         ("rectification.mark", "POST", f"/cycles/{c}/rectification/carried/{s['CI']}", {"answered": "x"}, org(302)),
         ("rectification.mark", "POST", f"/cycles/{c}/rectification/carried/999999", {}, org(404)),
         ("rectification.frame", "POST", f"/cycles/{c}/rectification/carried/{s['CI']}/frame", {}, org(302)),
+        ("export.download", "GET", "/cycles/no-such-cycle/scores/export.csv", None,
+         {**org(404), **reviewers(404, 404, 404)}),
+        ("export.page", "GET", f"/cycles/{c}/export/", None, {**org(200), **reviewers(200, 200, 200)}),
+        ("export.package_zip", "GET", f"/cycles/{c}/export/package.zip", None,
+         {**org(200), **reviewers(200, 200, 200)}),
+        ("export.package_zip", "GET", "/cycles/no-such-cycle/export/package.zip", None,
+         {**org(404), **reviewers(404, 404, 404)}),
+        ("export.workbook", "GET", f"/cycles/{c}/export/workbook.xlsx", None,
+         {**org(200), **reviewers(200, 200, 200)}),
         # Examiners: only the one the task is assigned to.
         ("field.my_tasks", "GET", "/tasks", None, examiners(200, 200, 200)),
         ("field.task", "GET", f"/tasks/{s['A']}", None, examiners(200, 403, 403)),
@@ -322,10 +341,12 @@ def send(client, method: str, url: str, body):
 
 
 def test_every_route_answers_each_person_exactly(app, scene):
-    from fieldcheck.access import PUBLIC, ROLES_ATTR
+    from fieldcheck.access import PUBLIC, ROLES_ATTR, TOKEN
 
     table = rows(scene)
-    declared = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint != "static"}
+    # Routes opened by an API token, not a person, have their own table (tests/test_api.py).
+    declared = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint != "static"
+                and getattr(app.view_functions[rule.endpoint], ROLES_ATTR) != TOKEN}
     assert declared - {row[0] for row in table} == set(), "every route needs a row in the table"
     checked = 0
     for endpoint, method, url, body, expected in table:
@@ -341,7 +362,8 @@ def test_every_route_answers_each_person_exactly(app, scene):
             if name in expected:
                 want = expected[name]
             elif name == "anon":
-                want = 401 if url.startswith("/api/") else 302
+                # JSON clients (the API, `….json` downloads) get 401, pages send to sign in.
+                want = 401 if url.startswith("/api/") or url.split("?")[0].endswith(".json") else 302
             else:
                 want = 403
             assert status == want, (method, url, name, status, want)

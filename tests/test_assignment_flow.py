@@ -139,7 +139,11 @@ def test_a_back_check_goes_to_a_second_examiner_blind_and_disagreement_is_flagge
     import json
 
     doc = json.loads(rev.get("/cycles/2025/scores/export.json?level=claim").get_data(as_text=True))
-    assert len(doc["rows"]) == 1 and doc["rows"][0]["finding_value"] == 1.0
+    approved = [r for r in doc["rows"] if r["state"] == "approved"]
+    assert len(approved) == 1 and approved[0]["finding_value"] == 1.0
+    assert all(r["visit_kind"] == "primary" for r in json.loads(rev.get(
+        "/cycles/2025/scores/export.json?level=interviews").get_data(as_text=True))["rows"]
+        if r["claim"] == approved[0]["public_id"] and r["verification"] == approved[0]["verification"])
     # drawing again adds nothing new for the same approvals
     org.post("/cycles/2025/backchecks", data={"csrf_token": csrf_token(org, "/cycles/2025/assign")})
     with app.app_context():

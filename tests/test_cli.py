@@ -36,7 +36,8 @@ def test_a_cycle_from_the_command_line(app, tmp_path):
     assert len(drawn) >= sample_size(accepted, 0.2, 0.9, 4)
     assert ok("tasks", "assign", "2025", "--examiner", "exa", "--as", "org") == str(len(drawn))
     doc = json.loads(ok("export", "2025", "--format", "json"))
-    assert doc["frame_sha256"] == frame_sha and doc["rows"][0]["sample_size"] == 0
+    assert doc["frame_sha256"] == frame_sha and doc["rows"][0]["approved"] == 0
+    assert doc["rows"][0]["sample_size"] == len(drawn)  # every drawn claim counts
     with app.app_context():
         from fieldcheck.sampling.operations import frame_rows
         from fieldcheck.cycles.operations import get_cycle

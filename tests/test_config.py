@@ -152,3 +152,10 @@ def test_command_line_messages_follow_fieldcheck_lang_read_with_the_config(datab
 
     with app.app_context():
         db.engine.dispose()
+
+
+def test_the_api_rate_limit_is_read_and_checked_at_start(tmp_path):
+    assert load_config(str(tmp_path), {"FIELDCHECK_API_RATE_LIMIT": " 50 per minute "})["API_RATE_LIMIT"] == \
+        "50 per minute"
+    with pytest.raises(ConfigError, match="FIELDCHECK_API_RATE_LIMIT"):
+        load_config(str(tmp_path), {"FIELDCHECK_API_RATE_LIMIT": "lots"})

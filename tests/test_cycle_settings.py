@@ -240,7 +240,9 @@ def export(client, level: str = "report") -> dict:
 
 
 def claim_scores(client) -> dict[str, tuple[float, float]]:
-    return {r["public_id"]: (r["finding_value"], r["score"]) for r in export(client, "claim")["rows"]}
+    # Every drawn claim is a row; the approved ones carry their finding value and score.
+    return {r["public_id"]: (r["finding_value"], r["score"]) for r in export(client, "claim")["rows"]
+            if r["state"] == "approved"}
 
 
 def test_finding_and_satisfaction_weights(app, scored):
@@ -278,9 +280,9 @@ def test_confidence(app, scored):
     set_cycle(app, confidence=0.99)
     doc = export(client)
     row = doc["rows"][0]
-    expected = verified_share_bounds(row["population"], row["sample_size"], row["failures"], 0.99)
+    expected = verified_share_bounds(row["population"], row["approved"], row["failures"], 0.99)
     assert doc["confidence"] == 0.99 and row["confidence"] == 0.99
-    assert row["verified_share_lower"] == round(float(expected["lower_share"]), 4)
+    assert row["verified_share_lower"] == pytest.approx(float(expected["lower_share"]), abs=1e-9)
     assert "confidence 0.99" in doc["method"] and "0.9;" not in doc["method"]
     # the scores page states the same confidence
     assert "99%" in client.get("/cycles/2025/scores/").get_data(as_text=True)
@@ -292,7 +294,7 @@ def test_aspect_weight(app, scored):
     assert export(client)["rows"][0]["total"] == 80.0  # (90 + 70) / 2
     set_aspect_weights(app, {verified_aspect: 0.6, partly_aspect: 0.1})
     doc = export(client)
-    assert doc["rows"][0]["total"] == round((0.6 * 90 + 0.1 * 70) / 0.7, 2)
+    assert doc["rows"][0]["total"] == pytest.approx((0.6 * 90 + 0.1 * 70) / 0.7, abs=1e-6)
     assert doc["aspect_weights"][verified_aspect] == 0.6
 
 

@@ -35,6 +35,8 @@ ALLOWED = (
     re.compile(r"^(?:Unicode NFC|NFC|Python)$"),
     # the place list's CSV column names, which the file must carry as written, and the format's name
     re.compile(r"^(?:name|kind|parent|lat|lon|crs|CSV)$"),
+    # the commands typed to check an export package, and the Python package the checker needs
+    re.compile(r"^(?:fieldcheck export verify|pip install cryptography|cryptography)$"),
 )
 
 SHOWN_ATTRIBUTES = ("placeholder", "title", "aria-label", "alt")
@@ -184,7 +186,7 @@ def test_no_english_phrase_on_the_main_pages(app):
                  f"/cycles/{draft_code}/reports/{draft_slug}", f"/cycles/{draft_code}/reports/new",
                  f"/cycles/{code}/edit", "/places/", "/people", f"/cycles/{code}/draw", f"/cycles/{code}/assign",
                  f"/cycles/{code}/routes", f"/cycles/{code}/scores/", f"/cycles/{code}/grades",
-                 f"/cycles/{code}/rules"):
+                 f"/cycles/{code}/rules", f"/cycles/{code}/export/"):
         pages.append(("organizer", organizer, path))
     for path in (f"/cycles/{draft_code}/reports/drafts", f"/cycles/{draft_code}/reports/drafts/{drafting}"):
         pages.append(("organizer", organizer, path))
@@ -193,7 +195,7 @@ def test_no_english_phrase_on_the_main_pages(app):
         pages.append(("examiner", examiner, path))
     for path in ("/review/", f"/review/{verification_id}"):
         pages.append(("reviewer", reviewer, path))
-    for path in ("/", f"/p/{code}", f"/p/{code}/{slug}", f"/r/{raw}", "/login"):
+    for path in ("/", f"/p/{code}", f"/p/{code}/{slug}", f"/r/{raw}", "/login", "/export-key"):
         pages.append(("public", public, path))
 
     problems = {}
@@ -205,6 +207,15 @@ def test_no_english_phrase_on_the_main_pages(app):
         found = page_phrases(html)
         if found:
             problems[f"{who} {path}"] = sorted(set(found))
+    # The API token page, with a token listed and the new one's secret shown once.
+    made = organizer.post("/api-tokens", data={"csrf_token": csrf_token(organizer, "/api-tokens"), "cycle": code,
+                                               "name": "评分引擎", "expires": "90d"})
+    assert made.status_code == 200
+    for path, html in (("POST /api-tokens", made.get_data(as_text=True)),
+                       ("/api-tokens", organizer.get("/api-tokens").get_data(as_text=True))):
+        found = page_phrases(html)
+        if found:
+            problems[f"organizer {path}"] = sorted(set(found))
     # the proposals' reasons are on the draft report's page
     assert "数量" in organizer.get(f"/cycles/{draft_code}/reports/{draft_slug}").get_data(as_text=True)
     assert not problems, f"English in the Chinese interface: {problems}"

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from helpers import csrf_token, login
 
 from bulk import grow
-from statements import statements_of
+from statements import counted, statements_of
 from story import FIXTURES, build_world
 
 SMALL, LARGE = 10, 500
@@ -52,8 +52,7 @@ def same_count(app, client, path, first, more, status=200):
     ("/cycles/2025/assign", "org"),
     ("/cycles/2025/routes", "org"),
     ("/cycles/2025/scores/", "org"),
-    ("/cycles/2025/scores/export.csv", "org"),
-    ("/cycles/2025/scores/export.json?level=claim", "org"),
+    ("/cycles/2025/export/", "org"),
     ("/tasks", "exa"),
     ("/api/pack", "exa"),
     ("/p/2025", "org"),
@@ -62,6 +61,32 @@ def test_pages_send_as_many_statements_at_500_items_as_at_10(app, path, user):
     build_world(app)
     client = signed_in(app, user)
     same_count(app, client, path, SMALL, LARGE - SMALL)
+
+
+@pytest.mark.parametrize("path", [
+    "/cycles/2025/export/package.zip",
+    "/cycles/2025/export/workbook.xlsx",
+    "/cycles/2025/scores/export.csv",
+    "/cycles/2025/scores/export.json?level=claim",
+    "/cycles/2025/scores/export.csv?level=interviews",
+    "/cycles/2025/scores/export.json?level=flags",
+])
+def test_streamed_exports_send_as_many_statements_at_500_items_as_at_10(app, path):
+    """The body streams after the view returned: the statements it sends while streaming count too."""
+    build_world(app)
+    client = signed_in(app, "org")
+    counts = []
+    for extra in (SMALL, LARGE - SMALL):
+        grow(app, extra)
+        client.get(path).get_data()  # warm
+        response, statements = statements_of(app, lambda: client.get(path))
+        assert response.status_code == 200
+        with counted(app) as streamed:
+            body = response.get_data()
+            with_body = list(streamed)
+        assert body
+        counts.append(len(statements) + len(with_body))
+    assert counts[0] == counts[1], f"{path}: {counts[0]} statements at {SMALL} items, {counts[1]} at {LARGE}"
 
 
 def test_the_public_report_page_is_bounded(app):
@@ -205,6 +230,8 @@ def test_the_drafting_page_is_bounded(app):
         assert response.status_code == 200 and f"意见{extra - 1}<" in page
         counts.append(len(statements))
     assert counts[0] == counts[1], f"{counts[0]} statements at {SMALL} comments, {counts[1]} at {LARGE}"
+
+
 def rectification_bulk(app, count: int, unit_report_share: int = 2) -> None:
     """`count` rectification items (core INSERTs): half on the world's report, the rest over the cycle's other
     reports; each with an evidence photo, a public lead per item on the world's report, a carried row each."""
@@ -371,3 +398,63 @@ def test_a_photo_reused_in_many_visits_costs_a_submit_the_same_statements(app):
         assert len(near) == 3 and near[-1]["more"] >= min(visits, 200) - 3, (visits, near)
         results.append(len(statements))
     assert results[0] == results[1], f"submit: {results[0]} statements with 10 matching visits, {results[1]} with 500"
+
+
+@pytest.mark.parametrize("path", [
+    "/api/v1/cycles/2025/claims?limit=1000",  # the whole sample in one page: ~10 rows, then ~500
+    "/api/v1/cycles/2025/claims",
+    "/api/v1/cycles/2025/reports?limit=1000",
+    "/api/v1/cycles/2025/aspects?limit=1000",
+    "/api/v1/cycles/2025/grades?limit=1000",
+    "/api/v1/cycles",
+    "/api/v1/cycles/2025",
+])
+def test_the_read_api_sends_as_many_statements_at_500_claims_as_at_10(app, path):
+    from fieldcheck.accounts.models import User
+    from fieldcheck.api.operations import create_token
+    from fieldcheck.extensions import db
+    import sqlalchemy as sa
+
+    build_world(app)
+    with app.test_request_context():
+        secret, _row = create_token(None, "counted", "1d",
+                                    db.session.scalar(sa.select(User).where(User.username == "org")))
+        db.session.commit()
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {secret}"
+    same_count(app, client, path, SMALL, LARGE - SMALL)
+    if "limit=1000" in path and "claims" in path:
+        assert len(client.get(path).get_json()["data"]) > LARGE  # the page really grew with the sample
+
+
+def test_the_api_token_page_is_bounded(app):
+    """The organizer's token list: one statement for the tokens with their cycles and makers, at 10 or 500."""
+    import sqlalchemy as sa
+
+    from fieldcheck.api.models import ApiToken
+    from fieldcheck.db import utcnow
+    from fieldcheck.extensions import db
+
+    build_world(app)
+    client = signed_in(app, "org")
+
+    def add_tokens(count, start):
+        with app.app_context():
+            cycle_id = db.session.scalar(sa.text("SELECT id FROM cycle WHERE code = '2025'"))
+            org_id = db.session.scalar(sa.text("SELECT id FROM \"user\" WHERE username = 'org'"))
+            now = utcnow()
+            db.session.execute(sa.insert(ApiToken), [
+                {"name": f"t{i}", "label": f"fc_{i:05d}", "state": "active", "token_sha256": f"{i:064x}",
+                 "cycle_id": cycle_id if i % 2 else None, "created_by_id": org_id, "created_at": now,
+                 "expires_at": now, "last_used_at": now if i % 3 else None} for i in range(start, start + count)])
+            db.session.commit()
+
+    counts = []
+    for count, start in ((SMALL, 0), (LARGE - SMALL, SMALL)):
+        add_tokens(count, start)
+        client.get("/api-tokens")
+        response, statements = statements_of(app, lambda: client.get("/api-tokens"))
+        assert response.status_code == 200
+        counts.append(len(statements))
+    assert response.get_data(as_text=True).count("fc_00") >= 100  # the 500 tokens are on the page
+    assert counts[0] == counts[1], counts

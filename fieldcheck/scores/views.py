@@ -1,9 +1,9 @@
-"""Scores and their export."""
+"""Scores (their export lives in fieldcheck/export)."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, abort, render_template, request
 
 from ..access import roles_required
 from ..cycles.access import with_cycle
@@ -11,7 +11,7 @@ from ..cycles.models import Cycle
 from ..cycles.settings import settings_of
 from ..extensions import db
 from ..reports.models import Report
-from .compute import claim_rows, cycle_scores, formula_text, report_rows, to_csv, to_json
+from .compute import cycle_scores, formula_text
 
 bp = Blueprint("scores", __name__, url_prefix="/cycles/<code>/scores")
 PAGE = 20  # reports per page
@@ -41,22 +41,3 @@ def show(cycle: Cycle):
     return render_template("scores/show.html", cycle=cycle, scores=scores, settings=settings,
                            formula=formula_text(settings), single=single is not None, next_after=next_after,
                            after=after)
-
-
-@bp.route("/export.<fmt>")
-@roles_required("organizer", "reviewer")
-@with_cycle
-def export(cycle: Cycle, fmt: str):
-    """Download report-level (default) or claim-level scores as CSV or JSON."""
-    level = request.args.get("level", "report")
-    if level not in ("report", "claim") or fmt not in ("csv", "json"):
-        abort(404)
-    filename = f"fieldcheck-{cycle.code}-{level}.{fmt}"
-    if fmt == "csv":
-        rows = report_rows(cycle) if level == "report" else claim_rows(cycle)
-        # A BOM so that Excel on Windows opens the Chinese text as UTF-8.
-        body, mimetype = "\ufeff" + to_csv(rows), "text/csv; charset=utf-8"
-    else:
-        body, mimetype = to_json(cycle, level), "application/json"
-    return Response(body, mimetype=mimetype,
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -1,0 +1,1 @@
+"""The export of a cycle: its tables, the signed Frictionless package (CSV, ZIP), the XLSX, the checks."""

@@ -1,0 +1,642 @@
+"""The tables a cycle is exported as: one description and one row generator per table.
+
+Every export (the package, the XLSX, the CSV/JSON downloads, the read API) reads these and nothing
+else, so a column means the same thing everywhere. A description (`Table`) is what becomes the
+Frictionless Table Schema: typed fields with a zh and an en description, the primary key, the
+foreign keys. A generator yields plain dicts (keys in field order, values str/int/float/bool/None or
+a UTC datetime) in a stable keyset order, `(cycle, after=None, limit=None)`:
+
+- `after` is the tuple of the `order` fields of the last row already read (`table.cursor(row)`);
+  the rows that follow it in the table's order are yielded;
+- `limit` stops after that many rows.
+
+The large tables (claims, interviews, flags, sample, ballots) are read with `yield_per`, which
+streams from a server-side cursor on PostgreSQL, so memory stays flat whatever the size; the small
+ones (one row per report or report × aspect) are computed from the scores in memory.
+
+Column names are stable across cycles: aspects are rows (`aspects`), never columns. The
+rectification tables are not here yet (they belong to the rectification area).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from itertools import islice
+
+import sqlalchemy as sa
+
+from ..assignment.models import Task
+from ..ballots.models import BallotCount, BallotRound
+from ..cycles.models import Aspect, Cycle
+from ..cycles.settings import settings_of
+from ..evidence.models import Flag
+from ..extensions import db
+from ..field.models import Interview, Rating, Verification
+from ..grading.models import GradeDecision, RoutineScore
+from ..grading.operations import grade_table
+from ..reports.models import Claim, Report
+from ..review.models import Review
+from ..sampling.draw import frame_csv as canonical_frame_csv, parse_frame_csv
+from ..sampling.estimates import clopper_pearson, point_estimate, verified_share_bounds
+from ..sampling.models import Sample, SampleItem
+from ..scores.compute import cycle_scores, drawn_states
+from ..scores.scoring import FALSE_BELOW, ScoreWeights, claim_score, finding_value, satisfaction_of
+
+# Rows fetched per round trip when streaming.
+YIELD_PER = 2000
+
+TYPES = ("string", "integer", "number", "boolean", "datetime")
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: str
+    en: str
+    zh: str
+
+    def __post_init__(self) -> None:
+        if self.type not in TYPES:
+            raise ValueError(f"unknown field type {self.type!r}")
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    fields: tuple[str, ...]
+    resource: str
+    reference: tuple[str, ...]
+
+
+Rows = Callable[..., Iterator[dict]]
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    en: str
+    zh: str
+    fields: tuple[Field, ...]
+    primary_key: tuple[str, ...]
+    # The fields whose values (as a tuple) are the keyset cursor: the rows come sorted by them.
+    order: tuple[str, ...]
+    rows: Rows
+    count: Callable[[Cycle], int]
+    foreign_keys: tuple[ForeignKey, ...] = ()
+    # The fast path of the big tables: the same rows as tuples in field order (no dict per row).
+    tuples: Callable[..., Iterator[tuple]] | None = None
+
+    @property
+    def field_names(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+    def values(self, cycle: Cycle, after=None, limit=None) -> Iterator[tuple]:
+        """The rows as tuples in field order (what the CSV writer takes)."""
+        if self.tuples is not None:
+            return self.tuples(cycle, after, limit)
+        return (tuple(row.values()) for row in self.rows(cycle, after, limit))
+
+    def cursor(self, row: dict) -> tuple:
+        """The keyset cursor after this row: pass it back as `after`."""
+        return tuple(row[name] for name in self.order)
+
+    def schema(self) -> dict:
+        """This table as a Frictionless Table Schema (descriptions: en in `description`, zh beside it)."""
+        schema = {
+            "fields": [{"name": f.name, "type": f.type, "description": f.en, "description_zh": f.zh,
+                        **({"format": "%Y-%m-%dT%H:%M:%SZ"} if f.type == "datetime" else {})}
+                       for f in self.fields],
+            "primaryKey": list(self.primary_key),
+            "missingValues": [""],
+        }
+        if self.foreign_keys:
+            schema["foreignKeys"] = [{"fields": list(fk.fields),
+                                      "reference": {"resource": fk.resource, "fields": list(fk.reference)}}
+                                     for fk in self.foreign_keys]
+        return schema
+
+
+def _page(rows: Iterator[dict], order: tuple[str, ...], after, limit) -> Iterator[dict]:
+    """Keyset and limit applied to rows computed in memory (already sorted by `order`)."""
+    if after is not None:
+        after = tuple(after)
+        rows = (r for r in rows if tuple(r[k] for k in order) > after)
+    return islice(rows, limit) if limit is not None else rows
+
+
+def _keyset(stmt, columns, after, limit):
+    """Order by `columns`, start after the cursor, stop at the limit, and stream."""
+    if after is not None:
+        after = tuple(after)
+        if len(columns) != len(after):
+            raise ValueError("the cursor does not fit this table")
+        stmt = stmt.where(columns[0] > after[0] if len(columns) == 1 else sa.tuple_(*columns) > sa.tuple_(*after))
+    stmt = stmt.order_by(*columns)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    # Core rows (no ORM loading): plain tuples, fetched YIELD_PER at a time.
+    return db.session.connection().execute(stmt.execution_options(yield_per=YIELD_PER))
+
+
+def _raw_rows(result) -> Iterator[tuple]:
+    """The driver's own tuples, batch by batch, without a SQLAlchemy row per row: for the biggest
+    table, where that per-row work is most of the cost. The first batch comes through SQLAlchemy
+    (its buffered strategy may already hold a row); the rest straight from the DBAPI cursor (a
+    server-side cursor on PostgreSQL). Only for selects of plain columns whose types need no
+    result processing (integers and strings)."""
+    yield from result.fetchmany(YIELD_PER)
+    cursor = result.cursor
+    if cursor is not None:
+        while rows := cursor.fetchmany(YIELD_PER):
+            yield from rows
+    result.close()
+
+
+def public_id(cycle: Cycle, slug: str, n: int | None) -> str:
+    return f"{cycle.code}/{slug}/{n}"
+
+
+def _sample(cycle: Cycle) -> Sample | None:
+    return db.session.scalar(sa.select(Sample).where(Sample.cycle_id == cycle.id))
+
+
+# ---------------------------------------------------------------- reports and aspects (small, in memory)
+
+def _report_rows(cycle: Cycle) -> list[dict]:
+    states = drawn_states(cycle)
+    latest = _latest_verifications(cycle)
+    interviews = dict(db.session.execute(
+        sa.select(Report.slug, sa.func.count(Interview.id)).select_from(Interview)
+        .join(Verification, Verification.id == Interview.verification_id).join(Task, Task.id == Verification.task_id)
+        .join(Claim, Claim.id == Task.claim_id).join(Report, Report.id == Claim.report_id)
+        .join(latest, latest.c.verification_id == Verification.id)
+        .where(Report.cycle_id == cycle.id, Task.kind == "primary", Task.state == "approved")
+        .group_by(Report.slug)).all())
+    decisions = {d.report_id: d for d in db.session.scalars(
+        sa.select(GradeDecision).join(Report).where(Report.cycle_id == cycle.id))}
+    rows = []
+    for report, score in cycle_scores(cycle):
+        by_state = states.get(report.slug, {})
+        drawn = sum(by_state.values())
+        approved, rejected = by_state.get("approved", 0), by_state.get("rejected", 0)
+        decision = decisions.get(report.id)
+        # Clopper–Pearson (binomial, infinite population) beside the exact finite-population bound.
+        cp = clopper_pearson(score.sample_size - score.failures, score.sample_size, score.confidence) \
+            if score.sample_size else None
+        rows.append({
+            "report": report.slug, "cycle": cycle.code, "unit": report.unit.name, "secretary": report.secretary,
+            "title": report.title, "report_sha256": report.sha256,
+            "population": score.population, "sample_size": drawn, "approved": approved, "rejected": rejected,
+            "open": drawn - approved - rejected, "decided": approved + rejected,
+            # A drawn claim not (or not yet) found true counts against the report.
+            "not_verified": drawn - approved + score.failures, "failures": score.failures,
+            "verified_share": score.verified_share, "verified_share_lower": score.verified_share_lower,
+            "false_claims_upper_bound": score.false_upper_bound,
+            "false_claims_point_estimate": point_estimate(score.population, score.sample_size, score.failures)
+            if score.sample_size else None,
+            "verified_share_cp_lower": cp[0] if cp else None, "verified_share_cp_upper": cp[1] if cp else None,
+            "confidence": score.confidence,
+            "satisfaction": score.satisfaction, "ratings": score.satisfaction_count,
+            "interviews": interviews.get(report.slug, 0), "total": score.total,
+            "provisional": cycle.state != "closed" or approved + rejected < drawn,
+            "grade": decision.grade if decision else None,
+        })
+    return rows
+
+
+def report_rows(cycle: Cycle, after=None, limit=None) -> Iterator[dict]:
+    return _page(iter(_report_rows(cycle)), ("report",), after, limit)
+
+
+def _aspect_population(cycle: Cycle) -> dict[tuple[int, str], int]:
+    return {(rid, code): n for rid, code, n in db.session.execute(
+        sa.select(Claim.report_id, Aspect.code, sa.func.count()).join(Aspect, Aspect.id == Claim.aspect_id)
+        .join(Report, Report.id == Claim.report_id)
+        .where(Report.cycle_id == cycle.id, Claim.state == "confirmed").group_by(Claim.report_id, Aspect.code))}
+
+
+def aspect_rows(cycle: Cycle, after=None, limit=None) -> Iterator[dict]:
+    aspects = list(db.session.scalars(sa.select(Aspect).where(Aspect.cycle_id == cycle.id)
+                                      .order_by(Aspect.code)))
+    population = _aspect_population(cycle)
+
+    def rows():
+        for report, score in cycle_scores(cycle):
+            for aspect in aspects:
+                claims = [c for c in score.claims if c.aspect == aspect.code]
+                n, pop = len(claims), population.get((report.id, aspect.code), 0)
+                failures = sum(1 for c in claims if c.finding_value < FALSE_BELOW)
+                share = lower = upper = None
+                if n and pop >= n:
+                    bounds = verified_share_bounds(pop, n, failures, score.confidence)
+                    share, lower = float(bounds["point_share"]), float(bounds["lower_share"])
+                    upper = int(bounds["upper_false"])
+                yield {
+                    "report": report.slug, "aspect": aspect.code, "aspect_zh": aspect.name_zh,
+                    "aspect_en": aspect.name_en, "weight": aspect.weight, "population": pop, "n": n,
+                    "failures": failures, "score": score.aspect_scores.get(aspect.code),
+                    "verified_share": share, "verified_share_lower": lower, "false_claims_upper_bound": upper,
+                }
+    return _page(rows(), ("report", "aspect"), after, limit)
+
+
+# ---------------------------------------------------------------- claims (streamed)
+
+def _latest_verifications(cycle: Cycle):
+    """Each primary task's latest verification (by time, then id), any state."""
+    ranked = (
+        sa.select(Verification.id.label("verification_id"), Verification.task_id.label("task_id"),
+                  sa.func.row_number().over(partition_by=Verification.task_id,
+                                            order_by=(Verification.submitted_at.desc(), Verification.id.desc()))
+                  .label("position"))
+        .join(Task, Task.id == Verification.task_id).join(Claim, Claim.id == Task.claim_id)
+        .join(Report, Report.id == Claim.report_id)
+        .where(Report.cycle_id == cycle.id, Task.kind == "primary")
+    ).subquery()
+    return sa.select(ranked.c.verification_id, ranked.c.task_id).where(ranked.c.position == 1) \
+        .subquery("latest_verification")
+
+
+def _latest_reviews(cycle: Cycle):
+    ranked = (
+        sa.select(Review.verification_id, Review.decision, Review.reason_code, Review.reason,
+                  sa.func.row_number().over(partition_by=Review.verification_id,
+                                            order_by=(Review.decided_at.desc(), Review.id.desc())).label("position"))
+        .join(Verification, Verification.id == Review.verification_id).join(Task, Task.id == Verification.task_id)
+        .join(Claim, Claim.id == Task.claim_id).join(Report, Report.id == Claim.report_id)
+        .where(Report.cycle_id == cycle.id, Task.kind == "primary")
+    ).subquery()
+    return sa.select(ranked.c.verification_id, ranked.c.decision, ranked.c.reason_code, ranked.c.reason) \
+        .where(ranked.c.position == 1).subquery("latest_review")
+
+
+def _flag_codes(cycle: Cycle):
+    return (sa.select(Flag.verification_id, sa.func.aggregate_strings(Flag.code, " ").label("codes"))
+            .join(Verification, Verification.id == Flag.verification_id).join(Task, Task.id == Verification.task_id)
+            .join(Claim, Claim.id == Task.claim_id).join(Report, Report.id == Claim.report_id)
+            .where(Report.cycle_id == cycle.id, Task.kind == "primary")
+            .group_by(Flag.verification_id).subquery("flag_codes"))
+
+
+def _interview_totals(cycle: Cycle):
+    """Per verification: interviews, ratings and their sum (grouped by the database)."""
+    per_interview = (
+        sa.select(Interview.verification_id, Interview.id.label("interview_id"),
+                  sa.func.count(Rating.value).label("n"), sa.func.coalesce(sa.func.sum(Rating.value), 0).label("total"))
+        .outerjoin(Rating, Rating.interview_id == Interview.id)
+        .join(Verification, Verification.id == Interview.verification_id).join(Task, Task.id == Verification.task_id)
+        .join(Claim, Claim.id == Task.claim_id).join(Report, Report.id == Claim.report_id)
+        .where(Report.cycle_id == cycle.id, Task.kind == "primary")
+        .group_by(Interview.verification_id, Interview.id)).subquery()
+    return (sa.select(per_interview.c.verification_id, sa.func.count().label("interviews"),
+                      sa.func.sum(per_interview.c.n).label("ratings"), sa.func.sum(per_interview.c.total).label("total"))
+            .group_by(per_interview.c.verification_id).subquery("interview_totals"))
+
+
+def claim_rows(cycle: Cycle, after=None, limit=None) -> Iterator[dict]:
+    """Every drawn claim — open, rejected and approved — with its visit, finding, score and review."""
+    sample = _sample(cycle)
+    if sample is None:
+        return
+    settings = settings_of(cycle)
+    weights = ScoreWeights(settings.finding_weight, settings.satisfaction_weight)
+    latest, review, flags, totals = (_latest_verifications(cycle), _latest_reviews(cycle), _flag_codes(cycle),
+                                     _interview_totals(cycle))
+    stmt = (
+        sa.select(Report.slug, Claim.n, SampleItem.stratum, Aspect.code, SampleItem.reason, SampleItem.ticket_hex,
+                  Claim.text, Claim.claimed_qty, Claim.qty_unit, Task.state, Task.blind_qty,
+                  Verification.id, Verification.finding, Verification.observed_qty, Verification.submitted_at,
+                  totals.c.interviews, totals.c.ratings, totals.c.total,
+                  review.c.decision, review.c.reason_code, review.c.reason, flags.c.codes)
+        .select_from(SampleItem).join(Claim, Claim.id == SampleItem.claim_id)
+        .join(Report, Report.id == Claim.report_id).join(Aspect, Aspect.id == Claim.aspect_id)
+        .outerjoin(Task, sa.and_(Task.claim_id == Claim.id, Task.kind == "primary"))
+        .outerjoin(latest, latest.c.task_id == Task.id)
+        .outerjoin(Verification, Verification.id == latest.c.verification_id)
+        .outerjoin(totals, totals.c.verification_id == Verification.id)
+        .outerjoin(review, review.c.verification_id == Verification.id)
+        .outerjoin(flags, flags.c.verification_id == Verification.id)
+        .where(SampleItem.sample_id == sample.id)
+    )
+    for (slug, n, stratum, aspect, reason, ticket, text, claimed, unit, state, blind, vid, finding, observed,
+         submitted, interviews, ratings, total, decision, reason_code, review_reason, codes) \
+            in _keyset(stmt, (Report.slug, Claim.n), after, limit):
+        f = s = score = None
+        if state == "approved" and finding is not None:
+            f = finding_value(finding, claimed, observed, settings.partly_value)
+            s = satisfaction_of(int(ratings or 0), int(total or 0))
+            score = claim_score(f, s, weights)
+        yield {
+            "public_id": public_id(cycle, slug, n), "report": slug, "n": n, "stratum": stratum, "aspect": aspect,
+            "sample_reason": reason, "ticket": ticket, "text": text, "claimed_qty": claimed, "qty_unit": unit,
+            "state": state or "unassigned", "blind_qty": blind, "verification": vid, "submitted_at": submitted,
+            "finding": finding, "observed_qty": observed, "finding_value": f,
+            "interviews": int(interviews or 0), "ratings": int(ratings or 0), "satisfaction": s, "score": score,
+            "review_decision": decision, "review_reason_code": reason_code or None,
+            "review_reason": review_reason or None,
+            "flags": " ".join(sorted(codes.split(" "))) if codes else "",
+        }
+
+
+def _sample_count(cycle: Cycle) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(SampleItem).join(Sample)
+                             .where(Sample.cycle_id == cycle.id)) or 0
+
+
+# ---------------------------------------------------------------- interviews and flags (streamed)
+
+def _public_id_sql(cycle: Cycle):
+    """The claim's public id written by the database (so that big tables need no Python per row)."""
+    return sa.literal(cycle.code + "/") + Report.slug + "/" + sa.cast(Claim.n, sa.String)
+
+
+def _interview_stmt(cycle: Cycle):
+    return (
+        sa.select(Rating.interview_id, Rating.question_id, Rating.value, Interview.respondent, Interview.source,
+                  _public_id_sql(cycle), Aspect.code, Verification.id, Task.kind)
+        .select_from(Rating).join(Interview, Interview.id == Rating.interview_id)
+        .join(Verification, Verification.id == Interview.verification_id).join(Task, Task.id == Verification.task_id)
+        .join(Claim, Claim.id == Task.claim_id).join(Report, Report.id == Claim.report_id)
+        .join(Aspect, Aspect.id == Claim.aspect_id)
+        .where(Report.cycle_id == cycle.id)
+    )
+
+
+def interview_tuples(cycle: Cycle, after=None, limit=None) -> Iterator[tuple]:
+    """One row per interview and question: the 1–5 rating, who answered (kind only) and how. Anonymous:
+    no comment, no examiner, no place beyond the claim."""
+    return _raw_rows(_keyset(_interview_stmt(cycle), (Rating.interview_id, Rating.question_id), after, limit))
+
+
+INTERVIEW_FIELDS = ("interview", "question", "value", "respondent", "source", "claim", "aspect", "verification",
+                    "visit_kind")
+
+
+def interview_rows(cycle: Cycle, after=None, limit=None) -> Iterator[dict]:
+    return (dict(zip(INTERVIEW_FIELDS, values)) for values in interview_tuples(cycle, after, limit))
+
+
+def _interview_count(cycle: Cycle) -> int:
+    stmt = _interview_stmt(cycle).with_only_columns(sa.func.count())
+    return db.session.scalar(stmt) or 0
+
+
+def _flag_stmt(cycle: Cycle):
+    return (sa.select(Flag.id, Flag.code, Flag.figures, Verification.id, Task.kind, Report.slug, Claim.n)
+            .select_from(Flag).join(Verification, Verification.id == Flag.verification_id)
+            .join(Task, Task.id == Verification.task_id).join(Claim, Claim.id == Task.claim_id)
+            .join(Report, Report.id == Claim.report_id).where(Report.cycle_id == cycle.id))
+
+
+def flag_tuples(cycle: Cycle, after=None, limit=None) -> Iterator[tuple]:
+    cycle_code = cycle.code
+    for flag_id, code, figures, vid, kind, slug, n in _keyset(_flag_stmt(cycle), (Flag.id,), after, limit):
+        yield (flag_id, f"{cycle_code}/{slug}/{n}", vid, kind, code, figures or "{}")
+
+
+FLAG_FIELDS = ("flag", "claim", "verification", "visit_kind", "code", "figures")
+
+
+def flag_rows(cycle: Cycle, after=None, limit=None) -> Iterator[dict]:
+    return (dict(zip(FLAG_FIELDS, values)) for values in flag_tuples(cycle, after, limit))
+
+
+# ---------------------------------------------------------------- frame and sample
+
+def frame_text(cycle: Cycle) -> str | None:
+    """The frozen frame exactly as its SHA-256 was published (None before the frame is frozen)."""
+    sample = _sample(cycle)
+    if sample is not None:
+        return db.session.scalar(sa.select(Sample.frame_csv).where(Sample.id == sample.id))
+    if cycle.frame_sha256 is None:
+        return None
+    from ..sampling.operations import frame_rows
+    return canonical_frame_csv(frame_rows(cycle))
+
+
+def frame_rows(cycle: Cycle, after=None, limit=None) -> Iterator[dict]:
+    text = frame_text(cycle)
+    rows = ({"public_id": r.public_id, "stratum": r.stratum, "aspect": r.aspect}
+            for r in (parse_frame_csv(text) if text else []))
+    return _page(rows, ("public_id",), after, limit)
+
+
+def _frame_count(cycle: Cycle) -> int:
+    text = frame_text(cycle)
+    return max(text.count("\n") - 1, 0) if text else 0
+
+
+def sample_rows(cycle: Cycle, after=None, limit=None) -> Iterator[dict]:
+    sample = _sample(cycle)
+    if sample is None:
+        return
+    stmt = sa.select(SampleItem.public_id, SampleItem.stratum, SampleItem.rank, SampleItem.ticket_hex,
+                     SampleItem.reason).where(SampleItem.sample_id == sample.id)
+    for pid, stratum, rank, ticket, reason in _keyset(stmt, (SampleItem.public_id,), after, limit):
+        yield {"public_id": pid, "stratum": stratum, "rank": rank, "ticket": ticket, "reason": reason}
+
+
+# ---------------------------------------------------------------- ballots, routine scores, grades
+
+def _ballot_stmt(cycle: Cycle):
+    return (sa.select(BallotRound.id, BallotRound.title, BallotRound.closes_at, Report.slug, BallotCount.grade,
+                      BallotCount.source, BallotCount.count)
+            .select_from(BallotCount).join(BallotRound, BallotRound.id == BallotCount.round_id)
+            .join(Report, Report.id == BallotCount.report_id).where(BallotRound.cycle_id == cycle.id))
+
+
+def ballot_rows(cycle: Cycle, after=None, limit=None) -> Iterator[dict]:
+    for round_id, title, closes_at, slug, grade, source, count in _keyset(
+            _ballot_stmt(cycle), (BallotRound.id, Report.slug, BallotCount.grade, BallotCount.source), after, limit):
+        yield {"round": round_id, "report": slug, "grade": grade, "source": source, "count": count,
+               "round_title": title, "closes_at": closes_at}
+
+
+def routine_rows(cycle: Cycle, after=None, limit=None) -> Iterator[dict]:
+    stmt = (sa.select(Report.slug, RoutineScore.score, RoutineScore.note).select_from(RoutineScore)
+            .join(Report, Report.id == RoutineScore.report_id).where(Report.cycle_id == cycle.id))
+    for slug, score, note in _keyset(stmt, (Report.slug,), after, limit):
+        yield {"report": slug, "score": score, "note": note}
+
+
+def grade_rows(cycle: Cycle, after=None, limit=None) -> Iterator[dict]:
+    rows = ({"report": r["report"], "verification_total": r["verification_total"],
+             "ballot_score": r["ballot_score"], "routine_score": r["routine_score"], "composite": r["composite"],
+             "proposed_grade": r["proposed_grade"], "grade": r["grade"], "grade_reason": r["grade_reason"] or None,
+             "provisional": r["provisional"], "reasons": json.dumps([{"code": code, **figures} for code, figures in r["reasons"]],
+                                                      ensure_ascii=False, sort_keys=True)}
+            for r in sorted(grade_table(cycle), key=lambda r: r["report"]))
+    return _page(rows, ("report",), after, limit)
+
+
+def _count_of(rows: Rows) -> Callable[[Cycle], int]:
+    return lambda cycle: sum(1 for _ in rows(cycle))
+
+
+def _sql_count(stmt_of) -> Callable[[Cycle], int]:
+    return lambda cycle: db.session.scalar(stmt_of(cycle).with_only_columns(sa.func.count()).order_by(None)) or 0
+
+
+# ---------------------------------------------------------------- the descriptions
+
+F = Field
+REPORT_FK = ForeignKey(("report",), "reports", ("report",))
+CLAIM_FK = ForeignKey(("claim",), "claims", ("public_id",))
+
+TABLES: tuple[Table, ...] = (
+    Table("reports", "One row per report of the cycle: sample, decisions, verified share and its bound, "
+          "satisfaction and total.", "每份报告一行：样本、审核、核实比例及其界、满意度和总分。", (
+        F("report", "string", "Report id within the cycle (part of every claim's public id)", "报告标识（认定事项公开编号的一部分）"),
+        F("cycle", "string", "Cycle code", "周期代码"),
+        F("unit", "string", "Reporting unit", "报告单位"),
+        F("secretary", "string", "Secretary who reported", "述职书记"),
+        F("title", "string", "Report title", "报告标题"),
+        F("report_sha256", "string", "SHA-256 of the report text as imported", "导入的报告文本的 SHA-256"),
+        F("population", "integer", "Confirmed claims in the frame (population)", "抽样框中已确认的事项数（总体）"),
+        F("sample_size", "integer", "Drawn claims (every drawn claim counts)", "抽中的事项数（全部计入）"),
+        F("approved", "integer", "Drawn claims whose visit was approved", "核查已通过审核的抽中事项数"),
+        F("rejected", "integer", "Drawn claims whose visit was rejected", "核查被驳回的抽中事项数"),
+        F("open", "integer", "Drawn claims not decided yet", "尚未审定的抽中事项数"),
+        F("decided", "integer", "approved + rejected", "已审定数（通过＋驳回）"),
+        F("not_verified", "integer", "Drawn claims not found true: undecided, rejected or failed",
+          "未被核实的抽中事项数：未审定、被驳回或不属实"),
+        F("failures", "integer", "Approved claims found false (finding value < 0.5)", "审核通过但不属实的事项数（核实值 < 0.5）"),
+        F("verified_share", "number", "Share of approved claims found true", "审核通过事项中属实的比例"),
+        F("verified_share_lower", "number", "Exact (hypergeometric) lower bound of the verified share at the confidence",
+          "按置信度计算的核实比例精确下界（超几何）"),
+        F("false_claims_upper_bound", "integer", "Upper bound on false claims in the population", "总体中不属实事项数的上界"),
+        F("false_claims_point_estimate", "number", "Point estimate of false claims in the population",
+          "总体中不属实事项数的点估计"),
+        F("verified_share_cp_lower", "number", "Clopper–Pearson lower bound of the verified share (for comparison)",
+          "核实比例的 Clopper–Pearson 下界（供比较）"),
+        F("verified_share_cp_upper", "number", "Clopper–Pearson upper bound of the verified share (for comparison)",
+          "核实比例的 Clopper–Pearson 上界（供比较）"),
+        F("confidence", "number", "Confidence of the bounds", "界的置信度"),
+        F("satisfaction", "number", "Residents' satisfaction 0–100 (all ratings pooled)", "群众满意度 0–100（全部评分合并）"),
+        F("ratings", "integer", "Ratings behind the satisfaction", "满意度所依据的评分数"),
+        F("interviews", "integer", "Interviews on the approved visits", "已通过审核的核查中的访谈数"),
+        F("total", "number", "Total score 0–100 (weighted aspect scores)", "总分 0–100（各方面加权）"),
+        F("provisional", "boolean", "True until the cycle is closed with every drawn claim decided",
+          "在周期结束且全部抽中事项审定之前为 true"),
+        F("grade", "string", "Grade given by the committee (empty until decided)", "评定等次（未评定时为空）"),
+    ), ("report",), ("report",), report_rows, _count_of(report_rows)),
+    Table("aspects", "Per report and aspect (long form): score, n, verified share and its bound.",
+          "每份报告每个方面一行（长表）：得分、样本数、核实比例及其界。", (
+        F("report", "string", "Report id", "报告标识"),
+        F("aspect", "string", "Aspect code", "方面代码"),
+        F("aspect_zh", "string", "Aspect name (Chinese)", "方面名称（中文）"),
+        F("aspect_en", "string", "Aspect name (English)", "方面名称（英文）"),
+        F("weight", "number", "Weight of the aspect in the total", "方面在总分中的权重"),
+        F("population", "integer", "Confirmed claims of this aspect in the report", "该报告该方面已确认的事项数"),
+        F("n", "integer", "Approved drawn claims of this aspect (scored)", "该方面已审核通过的抽中事项数（计分）"),
+        F("failures", "integer", "Of those, found false", "其中不属实数"),
+        F("score", "number", "Aspect score 0–100 (mean claim score)", "方面得分 0–100（事项得分均值）"),
+        F("verified_share", "number", "Share found true", "属实比例"),
+        F("verified_share_lower", "number", "Exact lower bound of the verified share", "核实比例精确下界"),
+        F("false_claims_upper_bound", "integer", "Upper bound on false claims of this aspect", "该方面不属实事项数上界"),
+    ), ("report", "aspect"), ("report", "aspect"), aspect_rows, _count_of(aspect_rows), (REPORT_FK,)),
+    Table("claims", "Every drawn claim — open, rejected and approved — with its visit, finding, score and review.",
+          "每个抽中事项（未审定、驳回和通过）及其核查、结论、得分和审核。", (
+        F("public_id", "string", "Public claim id: cycle/report/n", "事项公开编号：周期/报告/序号"),
+        F("report", "string", "Report id", "报告标识"),
+        F("n", "integer", "Number of the claim in its report", "事项在报告中的序号"),
+        F("stratum", "string", "Sampling stratum", "抽样层"),
+        F("aspect", "string", "Aspect code", "方面代码"),
+        F("sample_reason", "string", "Why drawn: size (the rule) or an extension", "抽中原因：按规则（size）或补充"),
+        F("ticket", "string", "Public ticket of the draw (hex)", "抽样公开票号（十六进制）"),
+        F("text", "string", "The claim as written in the report", "报告中的事项原文"),
+        F("claimed_qty", "number", "Quantity claimed", "报告的数量"),
+        F("qty_unit", "string", "Unit of the quantities", "数量单位"),
+        F("state", "string", "State of the visit: unassigned, assigned, submitted, returned, approved, rejected",
+          "核查状态：unassigned、assigned、submitted、returned、approved、rejected"),
+        F("blind_qty", "number", "Quantity counted before the claimed one was shown (blind count)",
+          "在看到报告数量前清点的数量（盲数）"),
+        F("verification", "integer", "Id of the latest visit record", "最近一次核查记录编号"),
+        F("submitted_at", "datetime", "When that visit was submitted (UTC)", "该次核查提交时间（UTC）"),
+        F("finding", "string", "Finding: verified, partly, not_verified, site_not_found", "结论：verified、partly、not_verified、site_not_found"),
+        F("observed_qty", "number", "Quantity observed", "实地观察的数量"),
+        F("finding_value", "number", "Finding value f in [0, 1] (approved claims)", "核实值 f ∈ [0, 1]（已通过的事项）"),
+        F("interviews", "integer", "Interviews on that visit", "该次核查的访谈数"),
+        F("ratings", "integer", "Ratings on that visit", "该次核查的评分数"),
+        F("satisfaction", "number", "Satisfaction 0–100 (approved claims)", "满意度 0–100（已通过的事项）"),
+        F("score", "number", "Claim score 0–100 (approved claims)", "事项得分 0–100（已通过的事项）"),
+        F("review_decision", "string", "Latest review: approve, return, reject, propose_reject", "最近一次审核：approve、return、reject、propose_reject"),
+        F("review_reason_code", "string", "Reason code of that review", "该审核的原因代码"),
+        F("review_reason", "string", "Reason written by the reviewer", "审核人填写的理由"),
+        F("flags", "string", "Evidence flag codes on that visit, space-separated", "该次核查的证据提示代码，空格分隔"),
+    ), ("public_id",), ("report", "n"), claim_rows, _sample_count,
+        (REPORT_FK, ForeignKey(("public_id",), "sample", ("public_id",)))),
+    Table("interviews", "One row per interview and question: anonymous 1–5 ratings.",
+          "每次访谈每个问题一行：匿名的 1–5 分评分。", (
+        F("interview", "integer", "Interview number", "访谈编号"),
+        F("question", "integer", "Question id (see fieldcheck.questions)", "问题编号（见 fieldcheck.questions）"),
+        F("value", "integer", "Rating 1–5", "评分 1–5"),
+        F("respondent", "string", "member (党员) or resident (群众)", "member（党员）或 resident（群众）"),
+        F("source", "string", "examiner (asked on the spot) or qr (answered on the resident's phone)",
+          "examiner（现场询问）或 qr（群众扫码作答）"),
+        F("claim", "string", "Public id of the claim", "事项公开编号"),
+        F("aspect", "string", "Aspect code of the claim", "事项的方面代码"),
+        F("verification", "integer", "Visit record the interview belongs to", "访谈所属核查记录编号"),
+        F("visit_kind", "string", "primary or backcheck", "primary（首次核查）或 backcheck（复核）"),
+    ), ("interview", "question"), ("interview", "question"), interview_rows, _interview_count, (CLAIM_FK,),
+        interview_tuples),
+    Table("flags", "Automatic evidence flags raised on visits (warnings for the reviewer).",
+          "核查中自动产生的证据提示（供审核人参考）。", (
+        F("flag", "integer", "Flag number", "提示编号"),
+        F("claim", "string", "Public id of the claim", "事项公开编号"),
+        F("verification", "integer", "Visit record", "核查记录编号"),
+        F("visit_kind", "string", "primary or backcheck", "primary 或 backcheck"),
+        F("code", "string", "Flag code", "提示代码"),
+        F("figures", "string", "The figures behind the flag (JSON object)", "提示所依据的数值（JSON 对象）"),
+    ), ("flag",), ("flag",), flag_rows, _sql_count(_flag_stmt), (CLAIM_FK,), flag_tuples),
+    Table("frame", "The frozen sampling frame, verbatim: its SHA-256 is the published frame hash.",
+          "冻结的抽样框原文：其 SHA-256 即公布的抽样框哈希。", (
+        F("public_id", "string", "Public claim id", "事项公开编号"),
+        F("stratum", "string", "Stratum", "抽样层"),
+        F("aspect", "string", "Aspect code", "方面代码"),
+    ), ("public_id",), ("public_id",), frame_rows, _frame_count),
+    Table("sample", "The drawn sample as published (rank and ticket per claim).", "公布的抽样结果（每个事项的序位和票号）。", (
+        F("public_id", "string", "Public claim id", "事项公开编号"),
+        F("stratum", "string", "Stratum", "抽样层"),
+        F("rank", "integer", "Rank within the stratum", "层内序位"),
+        F("ticket", "string", "Ticket (hex)", "票号（十六进制）"),
+        F("reason", "string", "size (the rule) or an extension", "size（规则）或补充"),
+    ), ("public_id",), ("public_id",), sample_rows, _sample_count, (ForeignKey(("public_id",), "frame", ("public_id",)),)),
+    Table("ballots", "Meeting ballot counts per round, report, grade and source.", "民主测评票数：按轮次、报告、等次和来源。", (
+        F("round", "integer", "Ballot round number", "测评轮次编号"),
+        F("report", "string", "Report id", "报告标识"),
+        F("grade", "string", "Grade voted", "所投等次"),
+        F("source", "string", "online or paper", "online（线上）或 paper（纸质）"),
+        F("count", "integer", "Ballots", "票数"),
+        F("round_title", "string", "Title of the round", "轮次名称"),
+        F("closes_at", "datetime", "When the round closes (UTC)", "轮次截止时间（UTC）"),
+    ), ("round", "report", "grade", "source"), ("round", "report", "grade", "source"), ballot_rows,
+        _sql_count(_ballot_stmt), (REPORT_FK,)),
+    Table("routine", "Routine research scores (平时调研).", "平时调研得分。", (
+        F("report", "string", "Report id", "报告标识"),
+        F("score", "number", "Score 0–100", "得分 0–100"),
+        F("note", "string", "Note", "备注"),
+    ), ("report",), ("report",), routine_rows, _count_of(routine_rows), (REPORT_FK,)),
+    Table("grades", "Per report: the three parts, the composite, the proposed and the decided grade.",
+          "每份报告：三部分得分、综合分、建议等次和评定等次。", (
+        F("report", "string", "Report id", "报告标识"),
+        F("verification_total", "number", "Verification total 0–100", "实地核查总分 0–100"),
+        F("ballot_score", "number", "Ballot score 0–100", "民主测评得分 0–100"),
+        F("routine_score", "number", "Routine research score 0–100", "平时调研得分 0–100"),
+        F("composite", "number", "Weighted composite", "加权综合分"),
+        F("proposed_grade", "string", "Grade proposed by the rules", "按规则建议的等次"),
+        F("grade", "string", "Grade decided by the committee", "评定的等次"),
+        F("grade_reason", "string", "Reason when the decided grade differs", "评定等次与建议不同时的理由"),
+        F("provisional", "boolean", "True while parts are missing or claims undecided", "尚有缺项或未审定事项时为 true"),
+        F("reasons", "string", "How the proposal came about: JSON list of {code, figures…}", "建议等次的依据：JSON 列表 {code, 数值…}"),
+    ), ("report",), ("report",), grade_rows, _count_of(grade_rows), (REPORT_FK,)),
+)
+
+BY_NAME = {t.name: t for t in TABLES}
+
+
+def table(name: str) -> Table:
+    """The table by name; KeyError names it when there is none."""
+    return BY_NAME[name]
+
