@@ -258,3 +258,21 @@ def test_a_csv_export_before_any_draw_still_has_its_header(app):
 
     body = org.get("/cycles/2025/scores/export.csv?level=claim").get_data(as_text=True)
     assert body.splitlines() == [",".join(BY_NAME["claims"].field_names)]
+
+
+def test_an_export_reads_one_snapshot_on_postgresql(app):
+    import sqlalchemy as sa
+
+    from fieldcheck.export.streaming import read_snapshot
+    from fieldcheck.extensions import db
+
+    build_world(app)
+    with app.app_context():
+        read_snapshot()
+        if db.engine.dialect.name == "postgresql":
+            # Every table of the package sees the same moment, and the export cannot write.
+            assert db.session.execute(sa.text("SHOW transaction_isolation")).scalar() == "repeatable read"
+            assert db.session.execute(sa.text("SHOW transaction_read_only")).scalar() == "on"
+        else:
+            assert db.session.execute(sa.text("SELECT count(*) FROM cycle")).scalar() == 1
+        db.session.rollback()

@@ -20,6 +20,7 @@ from ..cycles.operations import get_cycle
 from .downloads import LEVELS, csv_chunks, json_chunks, table_for
 from .package import row_counts, write_directory, write_workbook, write_zip
 from .signing import existing_key, raw_public_key
+from .streaming import read_snapshot
 from .verify_package import Failure, verify
 
 
@@ -72,6 +73,7 @@ class _Progress:
 @with_appcontext
 def export_cycle(code, fmt, level, output, progress):
     """Export a cycle's scores and tables."""
+    read_snapshot()
     cycle = lookup(get_cycle, code)
     if fmt in ("csv", "json"):
         table = table_for(level)

@@ -5,17 +5,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, render_template, request
 
 from ..access import public, roles_required
 from ..audit.models import record
 from ..cycles.access import with_cycle
 from ..cycles.models import Cycle
-from ..extensions import db
-from ..scores.compute import drawn_states
-from .downloads import LEVELS, check_format, csv_chunks, json_chunks, table_for
+from .downloads import check_format, csv_chunks, json_chunks, table_for
 from .package import row_counts, stream_workbook, stream_zip
 from .signing import public_key_info, signing_key
+from .streaming import streamed
 from .tables import TABLES
 
 bp = Blueprint("export", __name__)
@@ -23,32 +22,13 @@ bp = Blueprint("export", __name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _download(cycle: Cycle, make, content_type: str, filename: str) -> Response:
-    """A streamed attachment: the rows go out as they are read, nothing is held whole.
-
-    The body is written after the request (and its transaction) has ended: it runs in an app
-    context of its own, with its own session, from the first chunk to the last (popped when the
-    client goes away too). Nothing is started when nobody reads the body."""
-    app = current_app._get_current_object()
-    cycle_id = cycle.id
-
-    def chunks():
-        with app.app_context():
-            yield from make(db.session.get(Cycle, cycle_id))
-
-    return Response(chunks(), content_type=content_type,
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"',
-                             "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"})
-
-
 @bp.route("/cycles/<code>/export/")
 @roles_required("organizer", "reviewer")
 @with_cycle
 def page(cycle: Cycle):
     """What the package holds (rows per table) and the downloads, with progress while they come."""
-    drawn = sum(sum(states.values()) for states in drawn_states(cycle).values())
-    return render_template("export/page.html", cycle=cycle, tables=TABLES, counts=row_counts(cycle), drawn=drawn,
-                           key=public_key_info(create=True), levels=LEVELS)
+    return render_template("export/page.html", cycle=cycle, tables=TABLES, counts=row_counts(cycle),
+                           key=public_key_info(create=True))
 
 
 @bp.route("/cycles/<code>/export/package.zip")
@@ -58,7 +38,7 @@ def package_zip(cycle: Cycle):
     """The signed Frictionless package as a ZIP, streamed."""
     signing_key()  # a key that cannot be made or read is refused here, before anything is sent
     record("export.download", "cycle", cycle.code, after={"format": "package"})
-    return _download(cycle, stream_zip, "application/zip", f"fieldcheck-{cycle.code}-package.zip")
+    return streamed(cycle, stream_zip, "application/zip", f"fieldcheck-{cycle.code}-package.zip")
 
 
 @bp.route("/cycles/<code>/export/workbook.xlsx")
@@ -67,7 +47,7 @@ def package_zip(cycle: Cycle):
 def workbook(cycle: Cycle):
     """The same tables as one XLSX workbook."""
     record("export.download", "cycle", cycle.code, after={"format": "xlsx"})
-    return _download(cycle, stream_workbook, XLSX, f"fieldcheck-{cycle.code}.xlsx")
+    return streamed(cycle, stream_workbook, XLSX, f"fieldcheck-{cycle.code}.xlsx")
 
 
 @bp.route("/cycles/<code>/scores/export.<fmt>")
@@ -83,8 +63,8 @@ def download(cycle: Cycle, fmt: str):
     record("export.download", "cycle", cycle.code, after={"format": fmt, "table": table.name})
     filename = f"fieldcheck-{cycle.code}-{level}.{fmt}"
     if fmt == "csv":
-        return _download(cycle, lambda c: csv_chunks(c, table), "text/csv; charset=utf-8", filename)
-    return _download(cycle, lambda c: json_chunks(c, table, level), "application/json", filename)
+        return streamed(cycle, lambda c: csv_chunks(c, table), "text/csv; charset=utf-8", filename)
+    return streamed(cycle, lambda c: json_chunks(c, table, level), "application/json", filename)
 
 
 public_bp = Blueprint("export_public", __name__)
