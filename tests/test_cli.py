@@ -37,7 +37,8 @@ def test_a_cycle_from_the_command_line(app, tmp_path):
     assert ok("tasks", "assign", "2025", "--examiner", "exa", "--as", "org") == str(len(drawn))
     doc = json.loads(ok("export", "2025", "--format", "json"))
     assert doc["frame_sha256"] == frame_sha and doc["rows"][0]["approved"] == 0
-    assert doc["rows"][0]["sample_size"] == len(drawn)  # every drawn claim counts
+    assert doc["rows"][0]["drawn"] == len(drawn)  # every drawn claim is there
+    assert doc["rows"][0]["sample_size"] == 0 and doc["rows"][0]["provisional"] is True  # none decided yet
     with app.app_context():
         from fieldcheck.sampling.operations import frame_rows
         from fieldcheck.cycles.operations import get_cycle

@@ -6,6 +6,7 @@ import hashlib
 import html
 import json
 
+import pytest
 import sqlalchemy as sa
 from helpers import csrf_token, login
 
@@ -63,9 +64,10 @@ def test_a_rejected_drawn_claim_counts_at_once_and_every_undecided_one_at_close(
     row = report_row(org)
     # At the close every drawn claim counts: the approved one verified, all the others not.
     assert (row["sample_size"], row["failures"], row["provisional"]) == (drawn, drawn - 1, False)
-    assert row["verified_share"] == round(1 / drawn, 4)
+    assert row["verified_share"] == pytest.approx(1 / drawn)
     claims = json.loads(org.get("/cycles/2025/scores/export.json?level=claim").get_data(as_text=True))["rows"]
     reasons = sorted(c["unverified_reason"] or "" for c in claims)
+    assert all(c["score"] == 0.0 for c in claims if c["unverified_reason"])
     assert reasons == sorted([""] + ["rejected"] + ["not_visited"] * (drawn - 2))
     with app.app_context():
         snapshot = db.session.scalar(sa.select(CycleSnapshot))

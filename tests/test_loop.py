@@ -328,8 +328,10 @@ def test_a_rejected_visit_stays_visible_in_the_export_and_can_be_sent_out_again(
                                             "reason_code": "photos_doubtful", "reason": ""})
     assert r.status_code == 302
     row = json.loads(org.get("/cycles/2025/scores/export.json").get_data(as_text=True))["rows"][0]
-    assert (row["sample_size"], row["approved"], row["rejected"], row["open"]) == (len(world.task_ids), 0, 1,
-                                                                             len(world.task_ids) - 1)
+    assert (row["drawn"], row["approved"], row["rejected"], row["open"]) == (len(world.task_ids), 0, 1,
+                                                                       len(world.task_ids) - 1)
+    # The rejected claim counts at once, as not verified (the open ones wait for the close).
+    assert (row["sample_size"], row["not_verified"], row["verified_share"]) == (1, 1, 0.0)
     with app.app_context():
         from fieldcheck.accounts.models import User
 

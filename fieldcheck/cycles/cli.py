@@ -9,10 +9,10 @@ import click
 from flask.cli import with_appcontext
 
 from ..accounts.actor import acting_as
-from ..commands import CommandError, lookup, run_operation
+from ..commands import CommandError, run_operation
 from ..errors import OperationError
 from . import defaults
-from .operations import create_cycle, get_cycle, parse_aspect_lines, parse_question_lines
+from .operations import create_cycle, parse_aspect_lines, parse_question_lines
 
 cycle_cli = click.Group("cycle", help="Assessment cycles.")
 

@@ -16,7 +16,7 @@ from .forms import SETTINGS
 from .defaults import DEFAULT_ASPECTS, DEFAULT_QUESTIONS, STRATA
 from .models import Aspect, Cycle, CycleSnapshot, Question
 from .settings import parse_reason_lines
-from .states import CYCLE, can_configure
+from .states import can_configure
 
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 

@@ -23,6 +23,7 @@ import sqlalchemy as sa
 
 from ..audit.chain import chain_head
 from ..cycles.models import Cycle, Question
+from ..cycles.operations import current_snapshot
 from ..cycles.settings import settings_of
 from ..extensions import db
 from ..grading.operations import rules_of
@@ -40,8 +41,9 @@ Progress = Callable[[str, int, int], None]
 
 
 def closing_snapshot_sha256(cycle: Cycle) -> str | None:
-    """The SHA-256 of the snapshot taken when the cycle was closed (None until closing keeps one)."""
-    return None
+    """The SHA-256 of the close snapshot in force (None until the cycle is closed)."""
+    snapshot = current_snapshot(cycle)
+    return snapshot.sha256 if snapshot else None
 
 
 def _now() -> datetime:

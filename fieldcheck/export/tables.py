@@ -39,10 +39,10 @@ from ..grading.operations import grade_table
 from ..reports.models import Claim, Report
 from ..review.models import Review
 from ..sampling.draw import frame_csv as canonical_frame_csv, parse_frame_csv
-from ..sampling.estimates import clopper_pearson, point_estimate, verified_share_bounds
+from ..sampling.estimates import clopper_pearson, point_estimate
 from ..sampling.models import Sample, SampleItem
-from ..scores.compute import cycle_scores, drawn_states
-from ..scores.scoring import FALSE_BELOW, ScoreWeights, claim_score, finding_value, satisfaction_of
+from ..scores.compute import UNVERIFIED_BY_STATE, cycle_scores, drawn_states
+from ..scores.scoring import ScoreWeights, claim_score, finding_value, satisfaction_of
 
 # Rows fetched per round trip when streaming.
 YIELD_PER = 2000
@@ -165,20 +165,11 @@ def _sample(cycle: Cycle) -> Sample | None:
 
 def _report_rows(cycle: Cycle) -> list[dict]:
     states = drawn_states(cycle)
-    latest = _latest_verifications(cycle)
-    interviews = dict(db.session.execute(
-        sa.select(Report.slug, sa.func.count(Interview.id)).select_from(Interview)
-        .join(Verification, Verification.id == Interview.verification_id).join(Task, Task.id == Verification.task_id)
-        .join(Claim, Claim.id == Task.claim_id).join(Report, Report.id == Claim.report_id)
-        .join(latest, latest.c.verification_id == Verification.id)
-        .where(Report.cycle_id == cycle.id, Task.kind == "primary", Task.state == "approved")
-        .group_by(Report.slug)).all())
     decisions = {d.report_id: d for d in db.session.scalars(
         sa.select(GradeDecision).join(Report).where(Report.cycle_id == cycle.id))}
     rows = []
     for report, score in cycle_scores(cycle):
         by_state = states.get(report.slug, {})
-        drawn = sum(by_state.values())
         approved, rejected = by_state.get("approved", 0), by_state.get("rejected", 0)
         decision = decisions.get(report.id)
         # Clopper–Pearson (binomial, infinite population) beside the exact finite-population bound.
@@ -187,10 +178,9 @@ def _report_rows(cycle: Cycle) -> list[dict]:
         rows.append({
             "report": report.slug, "cycle": cycle.code, "unit": report.unit.name, "secretary": report.secretary,
             "title": report.title, "report_sha256": report.sha256,
-            "population": score.population, "sample_size": drawn, "approved": approved, "rejected": rejected,
-            "open": drawn - approved - rejected, "decided": approved + rejected,
-            # A drawn claim not (or not yet) found true counts against the report.
-            "not_verified": drawn - approved + score.failures, "failures": score.failures,
+            "population": score.population, "drawn": score.drawn, "sample_size": score.sample_size,
+            "approved": approved, "rejected": rejected, "open": score.drawn - approved - rejected,
+            "decided": score.decided, "not_verified": len(score.not_verified), "failures": score.failures,
             "verified_share": score.verified_share, "verified_share_lower": score.verified_share_lower,
             "false_claims_upper_bound": score.false_upper_bound,
             "false_claims_point_estimate": point_estimate(score.population, score.sample_size, score.failures)
@@ -198,8 +188,8 @@ def _report_rows(cycle: Cycle) -> list[dict]:
             "verified_share_cp_lower": cp[0] if cp else None, "verified_share_cp_upper": cp[1] if cp else None,
             "confidence": score.confidence,
             "satisfaction": score.satisfaction, "ratings": score.satisfaction_count,
-            "interviews": interviews.get(report.slug, 0), "total": score.total,
-            "provisional": cycle.state != "closed" or approved + rejected < drawn,
+            "interviews": score.interviews, "total": score.total,
+            "provisional": score.provisional,
             "grade": decision.grade if decision else None,
         })
     return rows
@@ -209,34 +199,20 @@ def report_rows(cycle: Cycle, after=None, limit=None) -> Iterator[dict]:
     return _page(iter(_report_rows(cycle)), ("report",), after, limit)
 
 
-def _aspect_population(cycle: Cycle) -> dict[tuple[int, str], int]:
-    return {(rid, code): n for rid, code, n in db.session.execute(
-        sa.select(Claim.report_id, Aspect.code, sa.func.count()).join(Aspect, Aspect.id == Claim.aspect_id)
-        .join(Report, Report.id == Claim.report_id)
-        .where(Report.cycle_id == cycle.id, Claim.state == "confirmed").group_by(Claim.report_id, Aspect.code))}
-
-
 def aspect_rows(cycle: Cycle, after=None, limit=None) -> Iterator[dict]:
     aspects = list(db.session.scalars(sa.select(Aspect).where(Aspect.cycle_id == cycle.id)
                                       .order_by(Aspect.code)))
-    population = _aspect_population(cycle)
 
     def rows():
         for report, score in cycle_scores(cycle):
             for aspect in aspects:
-                claims = [c for c in score.claims if c.aspect == aspect.code]
-                n, pop = len(claims), population.get((report.id, aspect.code), 0)
-                failures = sum(1 for c in claims if c.finding_value < FALSE_BELOW)
-                share = lower = upper = None
-                if n and pop >= n:
-                    bounds = verified_share_bounds(pop, n, failures, score.confidence)
-                    share, lower = float(bounds["point_share"]), float(bounds["lower_share"])
-                    upper = int(bounds["upper_false"])
+                figures = score.aspects[aspect.code]
                 yield {
                     "report": report.slug, "aspect": aspect.code, "aspect_zh": aspect.name_zh,
-                    "aspect_en": aspect.name_en, "weight": aspect.weight, "population": pop, "n": n,
-                    "failures": failures, "score": score.aspect_scores.get(aspect.code),
-                    "verified_share": share, "verified_share_lower": lower, "false_claims_upper_bound": upper,
+                    "aspect_en": aspect.name_en, "weight": aspect.weight, "population": figures.population,
+                    "n": figures.sample_size, "failures": figures.failures, "score": figures.score,
+                    "verified_share": figures.verified_share, "verified_share_lower": figures.verified_share_lower,
+                    "false_claims_upper_bound": figures.false_upper_bound,
                 }
     return _page(rows(), ("report", "aspect"), after, limit)
 
@@ -301,6 +277,7 @@ def claim_rows(cycle: Cycle, after=None, limit=None) -> Iterator[dict]:
         return
     settings = settings_of(cycle)
     weights = ScoreWeights(settings.finding_weight, settings.satisfaction_weight)
+    closed = cycle.state == "closed"
     latest, review, flags, totals = (_latest_verifications(cycle), _latest_reviews(cycle), _flag_codes(cycle),
                                      _interview_totals(cycle))
     stmt = (
@@ -322,16 +299,19 @@ def claim_rows(cycle: Cycle, after=None, limit=None) -> Iterator[dict]:
     for (slug, n, stratum, aspect, reason, ticket, text, claimed, unit, state, blind, vid, finding, observed,
          submitted, interviews, ratings, total, decision, reason_code, review_reason, codes) \
             in _keyset(stmt, (Report.slug, Claim.n), after, limit):
-        f = s = score = None
+        f = s = score = unverified = None
         if state == "approved" and finding is not None:
             f = finding_value(finding, claimed, observed, settings.partly_value)
             s = satisfaction_of(int(ratings or 0), int(total or 0))
             score = claim_score(f, s, weights)
+        elif (state or "unassigned") in UNVERIFIED_BY_STATE and (state == "rejected" or closed):
+            # Counted as not verified, as the scores count it (a rejected visit at once, the rest at the close).
+            unverified, f, score = UNVERIFIED_BY_STATE[state or "unassigned"], 0.0, 0.0
         yield {
             "public_id": public_id(cycle, slug, n), "report": slug, "n": n, "stratum": stratum, "aspect": aspect,
             "sample_reason": reason, "ticket": ticket, "text": text, "claimed_qty": claimed, "qty_unit": unit,
             "state": state or "unassigned", "blind_qty": blind, "verification": vid, "submitted_at": submitted,
-            "finding": finding, "observed_qty": observed, "finding_value": f,
+            "finding": finding, "observed_qty": observed, "unverified_reason": unverified, "finding_value": f,
             "interviews": int(interviews or 0), "ratings": int(ratings or 0), "satisfaction": s, "score": score,
             "review_decision": decision, "review_reason_code": reason_code or None,
             "review_reason": review_reason or None,
@@ -494,15 +474,18 @@ TABLES: tuple[Table, ...] = (
         F("title", "string", "Report title", "报告标题"),
         F("report_sha256", "string", "SHA-256 of the report text as imported", "导入的报告文本的 SHA-256"),
         F("population", "integer", "Confirmed claims in the frame (population)", "抽样框中已确认的事项数（总体）"),
-        F("sample_size", "integer", "Drawn claims (every drawn claim counts)", "抽中的事项数（全部计入）"),
+        F("drawn", "integer", "Drawn claims", "抽中的事项数"),
+        F("sample_size", "integer", "Claims counted in the verified share: approved and rejected ones; at the close every "
+          "drawn claim (one without an approved visit counts as not verified)",
+          "计入属实比例的事项数：已通过和被驳回的；关闭时为全部抽中事项（没有通过审核的核查的按未核实计）"),
         F("approved", "integer", "Drawn claims whose visit was approved", "核查已通过审核的抽中事项数"),
         F("rejected", "integer", "Drawn claims whose visit was rejected", "核查被驳回的抽中事项数"),
         F("open", "integer", "Drawn claims not decided yet", "尚未审定的抽中事项数"),
         F("decided", "integer", "approved + rejected", "已审定数（通过＋驳回）"),
-        F("not_verified", "integer", "Drawn claims not found true: undecided, rejected or failed",
-          "未被核实的抽中事项数：未审定、被驳回或不属实"),
-        F("failures", "integer", "Approved claims found false (finding value < 0.5)", "审核通过但不属实的事项数（核实值 < 0.5）"),
-        F("verified_share", "number", "Share of approved claims found true", "审核通过事项中属实的比例"),
+        F("not_verified", "integer", "Counted claims not found true: false (finding value < 0.5), rejected, and at the "
+          "close undecided", "计入的事项中未被核实的：不属实（核实值 < 0.5）、被驳回，以及关闭时仍未审定的"),
+        F("failures", "integer", "Same as not_verified: the failures the bound is computed from", "同 not_verified：计算界所依据的失败数"),
+        F("verified_share", "number", "Share of the counted claims found true", "计入的事项中属实的比例"),
         F("verified_share_lower", "number", "Exact (hypergeometric) lower bound of the verified share at the confidence",
           "按置信度计算的核实比例精确下界（超几何）"),
         F("false_claims_upper_bound", "integer", "Upper bound on false claims in the population", "总体中不属实事项数的上界"),
@@ -515,10 +498,11 @@ TABLES: tuple[Table, ...] = (
         F("confidence", "number", "Confidence of the bounds", "界的置信度"),
         F("satisfaction", "number", "Residents' satisfaction 0–100 (all ratings pooled)", "群众满意度 0–100（全部评分合并）"),
         F("ratings", "integer", "Ratings behind the satisfaction", "满意度所依据的评分数"),
-        F("interviews", "integer", "Interviews on the approved visits", "已通过审核的核查中的访谈数"),
+        F("interviews", "integer", "Residents interviewed on the approved visits (people, not ratings)",
+          "已通过审核的核查中访谈的群众人数（按人计，不按评分计）"),
         F("total", "number", "Total score 0–100 (weighted aspect scores)", "总分 0–100（各方面加权）"),
-        F("provisional", "boolean", "True until the cycle is closed with every drawn claim decided",
-          "在周期结束且全部抽中事项审定之前为 true"),
+        F("provisional", "boolean", "True until the cycle is closed (undecided claims are not counted until then)",
+          "考核批次关闭之前为 true（此前未审定的事项不计入）"),
         F("grade", "string", "Grade given by the committee (empty until decided)", "评定等次（未评定时为空）"),
     ), ("report",), ("report",), report_rows, _count_of(report_rows)),
     Table("aspects", "Per report and aspect (long form): score, n, verified share and its bound.",
@@ -529,7 +513,7 @@ TABLES: tuple[Table, ...] = (
         F("aspect_en", "string", "Aspect name (English)", "方面名称（英文）"),
         F("weight", "number", "Weight of the aspect in the total", "方面在总分中的权重"),
         F("population", "integer", "Confirmed claims of this aspect in the report", "该报告该方面已确认的事项数"),
-        F("n", "integer", "Approved drawn claims of this aspect (scored)", "该方面已审核通过的抽中事项数（计分）"),
+        F("n", "integer", "Counted claims of this aspect (as the report's sample_size)", "该方面计入的事项数（同报告的 sample_size）"),
         F("failures", "integer", "Of those, found false", "其中不属实数"),
         F("score", "number", "Aspect score 0–100 (mean claim score)", "方面得分 0–100（事项得分均值）"),
         F("verified_share", "number", "Share found true", "属实比例"),
@@ -556,7 +540,11 @@ TABLES: tuple[Table, ...] = (
         F("submitted_at", "datetime", "When that visit was submitted (UTC)", "该次核查提交时间（UTC）"),
         F("finding", "string", "Finding: verified, partly, not_verified, site_not_found", "结论：verified、partly、not_verified、site_not_found"),
         F("observed_qty", "number", "Quantity observed", "实地观察的数量"),
-        F("finding_value", "number", "Finding value f in [0, 1] (approved claims)", "核实值 f ∈ [0, 1]（已通过的事项）"),
+        F("unverified_reason", "string", "Why the claim counts as not verified: rejected (at once), not_visited or "
+          "not_decided (at the close); empty otherwise", "该事项按未核实计的原因：rejected（驳回即计）、not_visited 或 "
+          "not_decided（关闭时计）；否则为空"),
+        F("finding_value", "number", "Finding value f in [0, 1] (approved claims; 0 when counted as not verified)",
+          "核实值 f ∈ [0, 1]（已通过的事项；按未核实计时为 0）"),
         F("interviews", "integer", "Interviews on that visit", "该次核查的访谈数"),
         F("ratings", "integer", "Ratings on that visit", "该次核查的评分数"),
         F("satisfaction", "number", "Satisfaction 0–100 (approved claims)", "满意度 0–100（已通过的事项）"),

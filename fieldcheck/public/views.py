@@ -6,7 +6,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 

@@ -11,7 +11,6 @@ from flask_babel import gettext as _
 from ..access import roles_required
 from ..cycles.access import with_cycle
 from ..cycles.models import Cycle
-from ..errors import OperationError
 from ..extensions import db
 from ..places.models import Place
 from ..web import change_and_flash, change_or_error
@@ -20,7 +19,7 @@ from .blueprint import bp
 from .forms import ExcludeForm, ImportForm, claim_fields, claim_form
 from .highlight import segments
 from .models import Claim, Feedback, Report
-from .operations import accept_proposals, add_claim, exclude_claim, form_quantity
+from .operations import accept_proposals, add_claim, exclude_claim
 from .operations import import_report as do_import
 from .operations import match_place, proposals_for, reason_text, reject_proposal, report_text_from_input
 from .states import can_edit_claim

@@ -1,11 +1,10 @@
-"""From the database to the pure scoring functions, and to export rows."""
+"""From the database to the pure scoring functions: every figure of a cycle (or a page of its reports).
+
+The export (fieldcheck/export) and the close snapshot (grading/closing.py) read these."""
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-from dataclasses import asdict, fields
+from dataclasses import asdict
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -18,8 +17,7 @@ from ..assignment.models import Task
 from ..field.models import Interview, Rating, Verification
 from ..reports.models import Claim, Report
 from ..sampling.estimates import clopper_pearson, point_estimate
-from ..sampling.operations import get_sample
-from .scoring import FALSE_BELOW, ClaimResult, ClaimScore, ReportScore, ScoreWeights, UnverifiedClaim, score_report
+from .scoring import FALSE_BELOW, ClaimResult, ReportScore, ScoreWeights, UnverifiedClaim, score_report
 
 
 def _scope(report_ids) -> list:
@@ -214,19 +212,6 @@ def claim_rows(cycle: Cycle) -> list[dict]:
     return rows
 
 
-CLAIM_FIELDS = ["cycle", "report", *(f.name for f in fields(ClaimScore))]
-
-
-def to_csv(rows: list[dict], fieldnames: list[str] | None = None) -> str:
-    """CSV with a header row even when there are no rows yet, so an empty export is still readable."""
-    fieldnames = fieldnames or (list(rows[0]) if rows else CLAIM_FIELDS)
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=fieldnames, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue()
-
-
 def formula(settings: CycleSettings) -> str:
     """How the figures were computed, written from the values in use (never a copy of the defaults)."""
     return (f"{settings.claim_formula()} (100*f without ratings); f: verified 1, partly observed/claimed capped at 1 "
@@ -249,26 +234,3 @@ def method(settings: CycleSettings) -> str:
     return (f"a claim is false when f < {FALSE_BELOW:g}; verified_share_lower: exact hypergeometric "
             f"(finite population) lower bound at confidence {settings.confidence:g}; "
             f"verified_share_cp_lower/upper: Clopper-Pearson at confidence {settings.confidence:g}")
-
-
-def export_document(cycle: Cycle, level: str) -> dict:
-    """The JSON export: the method and the basis travel with the numbers."""
-    settings = settings_of(cycle)
-    sample = get_sample(cycle)
-    rows = report_rows(cycle) if level == "report" else claim_rows(cycle)
-    return {
-        "cycle": cycle.code, "title": cycle.title, "level": level, "frame_sha256": cycle.frame_sha256,
-        "confidence": settings.confidence,
-        "formula": formula(settings),
-        "method": method(settings),
-        # The draw rule as published beside the seed when the sample was drawn.
-        "draw_method": sample.method if sample else None,
-        "score_weights": {"finding": settings.finding_weight, "satisfaction": settings.satisfaction_weight,
-                          "partly_not_quantitative": settings.partly_value},
-        "aspect_weights": settings.aspect_weight_map(),
-        "rows": rows,
-    }
-
-
-def to_json(cycle: Cycle, level: str) -> str:
-    return json.dumps(export_document(cycle, level), ensure_ascii=False, indent=2)
