@@ -47,9 +47,15 @@ def api(app):
     from fieldcheck.cycles.operations import create_cycle
     from fieldcheck.extensions import db
 
+    from fieldcheck.rectification.operations import add_item
+    from fieldcheck.reports.models import Report
+
     build_world(app)
     with app.test_request_context():
         create_cycle("other", "Another cycle")
+        report = db.session.scalar(sa.select(Report))
+        for n in range(3):  # three rectification items: two pages of two
+            add_item(report, None, f"问题{n}", deadline="2030-06-30")
         db.session.commit()
     tokens = {
         "right": make_token(app, CODE), "all": make_token(app, None), "other": make_token(app, "other"),
@@ -72,6 +78,7 @@ ROUTES = [  # (endpoint, url, is about one cycle)
     ("api_v1.aspects", f"/api/v1/cycles/{CODE}/aspects", True),
     ("api_v1.claims", f"/api/v1/cycles/{CODE}/claims", True),
     ("api_v1.grades", f"/api/v1/cycles/{CODE}/grades", True),
+    ("api_v1.rectification", f"/api/v1/cycles/{CODE}/rectification", True),
     ("api_v1.package", f"/api/v1/cycles/{CODE}/package", True),
 ]
 # token kind -> (status, error code) for a route about one cycle; the cycle list answers 200 to "other".
@@ -135,7 +142,7 @@ def export_rows(app, table_name):
         return [{k: json_value(v) for k, v in row.items()} for row in table.rows(cycle)]
 
 
-@pytest.mark.parametrize("table", ["claims", "reports", "aspects", "grades"])
+@pytest.mark.parametrize("table", ["claims", "reports", "aspects", "grades", "rectification"])
 def test_paging_through_a_table_gives_exactly_the_export_rows(app, api, table):
     client, token = api["client"], api["tokens"]["right"]
     seen, cursor, pages = [], None, 0

@@ -32,6 +32,15 @@ def exported(app, tmp_path):
     routine = tmp_path / "routine.csv"
     routine.write_text(f'unit,score,note\n中共青山县委,84,"{FORMULA.replace(chr(34), chr(34) * 2)}"\n', "utf-8")
     assert runner.invoke(args=["routine", "import", world.cycle_code, str(routine), "--as", "org"]).exit_code == 0
+    with app.test_request_context():  # a rectification item long overdue
+        import sqlalchemy as sa
+
+        from fieldcheck.extensions import db
+        from fieldcheck.rectification.operations import add_item
+        from fieldcheck.reports.models import Report
+
+        add_item(db.session.scalar(sa.select(Report)), None, "台账不全", deadline="2020-01-31")
+        db.session.commit()
     package = tmp_path / "package"
     result = runner.invoke(args=["export", world.cycle_code, "--format", "package", "-o", str(package)])
     assert result.exit_code == 0, result.output
@@ -53,7 +62,7 @@ def test_the_package_is_a_valid_frictionless_package_and_verifies(app, exported)
     report = frictionless.validate(str(package / "datapackage.json"))
     assert report.valid, report.flatten(["resource", "type", "note"])[:5]
     result = verify(runner, package)
-    assert result.exit_code == 0 and "OK  10 files and the signature hold" in result.output
+    assert result.exit_code == 0 and "OK  11 files and the signature hold" in result.output
     manifest = json.loads((package / "datapackage.json").read_text("utf-8"))
     meta = manifest["fieldcheck"]
     assert manifest["schema_version"] == meta["schema_version"] == "1.0"
@@ -78,6 +87,8 @@ def test_the_package_is_a_valid_frictionless_package_and_verifies(app, exported)
     # A formula typed into a note is neutralised (OWASP), and the schema says so.
     [routine] = list(csv.DictReader(io.StringIO((package / "data/routine.csv").read_text("utf-8"))))
     assert routine["note"] == "'" + FORMULA
+    [item] = list(csv.DictReader(io.StringIO((package / "data/rectification.csv").read_text("utf-8"))))
+    assert (item["problem"], item["deadline"], item["status"]) == ("台账不全", "2020-01-31", "overdue")
     assert "OWASP" in meta["csv"]["formula_injection"]
     assert "neutralised" in manifest["resources"][0]["description"]
 
@@ -85,7 +96,7 @@ def test_the_package_is_a_valid_frictionless_package_and_verifies(app, exported)
 def test_verify_names_the_first_thing_that_fails(app, exported, tmp_path):
     world, package, runner = exported
     names = sorted(p.relative_to(package).as_posix() for p in package.rglob("*") if p.is_file())
-    assert len(names) == 12
+    assert len(names) == 13
     for name in names:
         # One byte of any file changed: the check fails and names the file.
         copy = tmp_path / f"changed-{name.replace('/', '_')}"
@@ -130,7 +141,7 @@ def test_the_zip_and_the_standalone_checker(app, exported, tmp_path):
         key = public_key_info()["public_key"]
     script = Path(__file__).resolve().parent.parent / "fieldcheck" / "export" / "verify_package.py"
     ok = subprocess.run([sys.executable, str(script), str(target), "--public-key", key], capture_output=True, text=True)
-    assert ok.returncode == 0 and "OK  10 files" in ok.stdout, ok.stderr
+    assert ok.returncode == 0 and "OK  11 files" in ok.stdout, ok.stderr
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
     from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 

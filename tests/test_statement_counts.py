@@ -406,6 +406,7 @@ def test_a_photo_reused_in_many_visits_costs_a_submit_the_same_statements(app):
     "/api/v1/cycles/2025/reports?limit=1000",
     "/api/v1/cycles/2025/aspects?limit=1000",
     "/api/v1/cycles/2025/grades?limit=1000",
+    "/api/v1/cycles/2025/rectification?limit=1000",
     "/api/v1/cycles",
     "/api/v1/cycles/2025",
 ])

@@ -166,6 +166,17 @@ def grades(cycle: Cycle):
     return table_page(cycle, "grades")
 
 
+@bp.route("/cycles/<code>/rectification")
+@bearer
+@limited
+@with_api_cycle
+@documented("Rectification items per report: source, measure, deadline, state and the status shown", "rectification",
+            paged=True, cycle=True)
+def rectification(cycle: Cycle):
+    """One row per rectification item (the package's `rectification` table)."""
+    return table_page(cycle, "rectification")
+
+
 @bp.route("/cycles/<code>/package")
 @bearer
 @limited

@@ -26,7 +26,7 @@ import io
 import math
 from collections.abc import Iterable, Iterator
 from itertools import islice
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 # OWASP "CSV Injection": cells starting with these are read as formulas by spreadsheets.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -35,7 +35,7 @@ DIGITS = 10
 LINE_END = "\n"
 CONVENTION = {
     "encoding": "utf-8", "byte_order_mark": False, "line_terminator": "\\n", "delimiter": ",",
-    "quote_char": '"', "line_breaks_in_cells": "\\n", "null": "", "booleans": ["true", "false"], "numbers": "rounded to 10 significant digits", "datetime": "UTC, YYYY-MM-DDThh:mm:ssZ",
+    "quote_char": '"', "line_breaks_in_cells": "\\n", "null": "", "booleans": ["true", "false"], "numbers": "rounded to 10 significant digits", "datetime": "UTC, YYYY-MM-DDThh:mm:ssZ", "date": "YYYY-MM-DD",
     "formula_injection": ("string cells starting with = + - @ TAB CR, or with ', get one ' in front "
                           "(OWASP CSV injection); remove one leading ' from a string cell to read the original"),
 }
@@ -74,6 +74,8 @@ def cell(value, kind: str):
         return "true" if value else "false"
     if kind == "datetime":
         return format_datetime(value) if isinstance(value, datetime) else str(value)
+    if kind == "date":
+        return value.isoformat() if isinstance(value, date) else str(value)
     if kind == "integer":
         return str(int(value))
     if kind == "number":

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_babel import gettext as _
 
@@ -50,6 +50,8 @@ def csv_chunks(cycle: Cycle, table: Table) -> Iterator[bytes]:
 def _jsonable(value):
     if isinstance(value, datetime):
         return format_datetime(value)
+    if isinstance(value, date):
+        return value.isoformat()
     if isinstance(value, float):
         return number_value(value)
     return value

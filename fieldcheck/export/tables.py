@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from datetime import date
 from dataclasses import dataclass
 from itertools import islice
 
@@ -36,6 +37,8 @@ from ..extensions import db
 from ..field.models import Interview, Rating, Verification
 from ..grading.models import GradeDecision, RoutineScore
 from ..grading.operations import grade_table
+from ..rectification.models import RectificationItem, rectification_photo
+from ..rectification.rules import status_of
 from ..reports.models import Claim, Report
 from ..review.models import Review
 from ..sampling.draw import frame_csv as canonical_frame_csv, parse_frame_csv
@@ -47,7 +50,7 @@ from ..scores.scoring import ScoreWeights, claim_score, finding_value, satisfact
 # Rows fetched per round trip when streaming.
 YIELD_PER = 2000
 
-TYPES = ("string", "integer", "number", "boolean", "datetime")
+TYPES = ("string", "integer", "number", "boolean", "date", "datetime")
 
 
 @dataclass(frozen=True)
@@ -440,6 +443,26 @@ def routine_rows(cycle: Cycle, after=None, limit=None) -> Iterator[dict]:
         yield {"report": slug, "score": score, "note": note}
 
 
+def rectification_rows(cycle: Cycle, after=None, limit=None) -> Iterator[dict]:
+    """Every rectification item of the cycle's reports, with its status as shown (overdue computed today)."""
+    photos = (sa.select(rectification_photo.c.item_id, sa.func.count().label("photos"))
+              .group_by(rectification_photo.c.item_id).subquery())
+    item = RectificationItem
+    stmt = (sa.select(Report.slug, item.id, item.source, item.source_label, item.finding, item.problem, item.measure,
+                      item.responsible, item.deadline, item.progress, item.state, item.done_at, item.signed_off_at,
+                      sa.func.coalesce(photos.c.photos, 0))
+            .select_from(item).join(Report, Report.id == item.report_id)
+            .outerjoin(photos, photos.c.item_id == item.id).where(Report.cycle_id == cycle.id))
+    today = date.today()
+    for (slug, item_id, source, label, finding, problem, measure, responsible, deadline, progress, state, done_at,
+         signed_off_at, count) in _keyset(stmt, (Report.slug, item.id), after, limit):
+        yield {"report": slug, "item": item_id, "source": source, "source_label": label, "finding": finding,
+               "problem": problem, "measure": measure, "responsible": responsible, "deadline": deadline,
+               "progress": progress, "state": state,
+               "status": status_of(state, deadline, today, done_at.date() if done_at else None),
+               "done_at": done_at, "signed_off_at": signed_off_at, "photos": int(count)}
+
+
 def grade_rows(cycle: Cycle, after=None, limit=None) -> Iterator[dict]:
     rows = ({"report": r["report"], "verification_total": r["verification_total"],
              "ballot_score": r["ballot_score"], "routine_score": r["routine_score"], "composite": r["composite"],
@@ -606,6 +629,25 @@ TABLES: tuple[Table, ...] = (
         F("score", "number", "Score 0–100", "得分 0–100"),
         F("note", "string", "Note", "备注"),
     ), ("report",), ("report",), routine_rows, _count_of(routine_rows), (REPORT_FK,)),
+    Table("rectification", "Rectification items (整改清单) per report: where each came from, the measure, the deadline, "
+          "the state and the status shown (overdue is computed on the day of the export).",
+          "每份报告的整改事项：来源、措施、期限、状态和显示的进度（是否逾期按导出当天计算）。", (
+        F("report", "string", "Report id", "报告标识"),
+        F("item", "integer", "Item id", "整改事项编号"),
+        F("source", "string", "Where it came from: claim, flag, lead, note, unit, carried", "来源：claim、flag、lead、note、unit、carried"),
+        F("source_label", "string", "What it came from (e.g. the claim's public id)", "来源说明（如事项公开编号）"),
+        F("finding", "string", "The finding behind it", "对应的核查结论"),
+        F("problem", "string", "The problem", "问题"),
+        F("measure", "string", "The measure", "整改措施"),
+        F("responsible", "string", "Who is responsible (a role or a name)", "责任人（职务或姓名）"),
+        F("deadline", "date", "Deadline", "整改期限"),
+        F("progress", "string", "Progress written by the unit", "单位填写的进展"),
+        F("state", "string", "Stored state: open, in_progress, done, signed_off", "存储状态：open、in_progress、done、signed_off"),
+        F("status", "string", "Status shown: open, in_progress, done (signed off), overdue", "显示进度：open、in_progress、done（已销号）、overdue"),
+        F("done_at", "datetime", "When the unit marked it done (UTC)", "单位标记完成的时间（UTC）"),
+        F("signed_off_at", "datetime", "When the organizer signed it off (UTC)", "组织者销号的时间（UTC）"),
+        F("photos", "integer", "Evidence photos of completion", "完成情况的证据照片数"),
+    ), ("report", "item"), ("report", "item"), rectification_rows, _count_of(rectification_rows), (REPORT_FK,)),
     Table("grades", "Per report: the three parts, the composite, the proposed and the decided grade.",
           "每份报告：三部分得分、综合分、建议等次和评定等次。", (
         F("report", "string", "Report id", "报告标识"),
