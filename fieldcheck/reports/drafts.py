@@ -65,8 +65,13 @@ def start_drafting(cycle: Cycle, by: User, *, unit_name: str, secretary: str, ti
     unit = _unit_for(by, unit_name)
     drafting = Drafting(cycle=cycle, unit=unit, slug=slug, secretary=secretary.strip(), state="submitted", round=1,
                         title=(title.strip() or text.splitlines()[0].lstrip("#").strip())[:300], filed_sha256="")
-    db.session.add(drafting)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # two first drafts of one short name at once: the second is told so
+            db.session.add(drafting)
+            db.session.flush()
+    except sa.exc.IntegrityError:
+        raise OperationError(_("This cycle already has a report with the short name %(slug)s.", slug=slug),
+                             status=409) from None
     draft = _add_draft(drafting, 1, text, by)
     record("drafting.start", "drafting", label(drafting), actor=by,
            after={"state": "submitted", "round": 1, "unit": unit.name, "sha256": draft.sha256, "chars": len(text)})
