@@ -6,7 +6,7 @@ enough visits for N rating rows (default 1,000,000: 45 interviews × 3 questions
 claim), then, each in a fresh process:
 
   - exports the `interviews` table as the CLI and the page do (`fieldcheck export … --level
-    interviews`, tables.interview_rows → cells.csv_lines): time and peak RSS (VmHWM);
+    interviews`, rows.interview_rows → cells.csv_lines): time and peak RSS (VmHWM);
   - the baseline: the same rows, same columns, same order, dumped by the database's own client —
     ``psql -c "\\copy (SELECT …) TO … CSV HEADER"`` on PostgreSQL, ``sqlite3 -csv -header`` on SQLite;
   - the whole signed package as a ZIP (every table, hashed and signed): time and peak RSS.
@@ -37,7 +37,7 @@ import sqlalchemy as sa  # noqa: E402
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 GOALS = {"peak_mb": 150, "ratio": 3.0}
 INTERVIEWS, QUESTIONS = 45, 3
-# The rows of tables.interview_rows, in its order, for the database's own client.
+# The rows of rows.interview_rows, in its order, for the database's own client.
 BASELINE_SQL = """SELECT r.interview_id AS interview, r.question_id AS question, r.value, i.respondent, i.source,
  cy.code || '/' || rep.slug || '/' || cl.n AS claim, a.code AS aspect, v.id AS verification, t.kind AS visit_kind
 FROM rating r JOIN interview i ON i.id = r.interview_id JOIN verification v ON v.id = i.verification_id

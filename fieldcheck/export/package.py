@@ -33,7 +33,8 @@ from .cells import csv_lines, csv_text_chunks, typed_cell
 from .manifest import (DATA_DIR, SCHEMA_VERSION, Hashed, batched, datapackage, dumps, package_name, resource, signature_block,
                        signature_file)
 from .signing import raw_public_key, signing_key
-from .tables import TABLES, Table, frame_text
+from .rows import frame_text
+from .tables import TABLES, Table
 from .verify_package import MANIFEST, SIGNATURE
 
 # progress(table name, rows written so far in this table, rows expected in this table)
