@@ -10,7 +10,8 @@ from flask.cli import with_appcontext
 from ..accounts.actor import acting_as
 from ..commands import lookup, run_operation
 from ..cycles.operations import get_cycle
-from .operations import carry_over, cycle_items, generate_cycle, parse_deadline
+from .carry import carry_over
+from .operations import cycle_items, generate_cycle, parse_deadline
 
 rectification_cli = click.Group("rectification", help="Rectification lists (整改清单).")
 

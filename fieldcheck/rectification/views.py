@@ -20,10 +20,10 @@ from ..reports.models import Feedback, Report
 from ..web import change_and_flash, change_or_error
 from .access import with_carried, with_item_photo, with_own_item, with_own_report, with_report_lead
 from .models import CarriedItem, RectificationItem
-from .operations import (add_item, carried_for, carried_items, carry_over, claim_outcomes, confirm_lead, cycle_items,
-                         generate_cycle, generate_items, grade_of, item_status, mark_carried, move_item,
-                         new_reports_by_unit, parse_deadline, put_into_frame, state_msgid, report_items, report_leads,
-                         talk_of, today_for, unit_reports, update_item, update_talk)
+from .carry import carried_for, carried_items, carry_over, mark_carried, new_reports_by_unit, put_into_frame
+from .operations import (add_item, claim_outcomes, confirm_lead, cycle_items, generate_cycle, generate_items, grade_of,
+                         item_status, move_item, parse_deadline, state_msgid, report_items, report_leads, talk_of,
+                         today_for, unit_reports, update_item, update_talk)
 from .states import may_move
 
 bp = Blueprint("rectification", __name__)
