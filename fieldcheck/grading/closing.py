@@ -28,7 +28,7 @@ from ..db import utcnow
 from ..errors import OperationError
 from ..extensions import db
 from ..sampling.operations import get_sample
-from ..scores.compute import claim_rows, formula, method, report_rows
+from ..scores.compute import claim_rows, cycle_scores, formula, method, report_rows
 from .operations import grade_table, rules_of
 from .rules import as_values
 from .rules import formula as grade_formula
@@ -45,6 +45,7 @@ def snapshot_document(cycle: Cycle, closed_at: datetime, audit_head: str) -> dic
     """The results of the cycle as they stand now, with everything needed to read and recheck them."""
     settings = settings_of(cycle)
     sample = get_sample(cycle)
+    scores = cycle_scores(cycle)
     return {
         "schema": SNAPSHOT_SCHEMA, "cycle": cycle.code, "title": cycle.title,
         "closed_at": closed_at.isoformat(), "audit_head": audit_head,
@@ -56,7 +57,8 @@ def snapshot_document(cycle: Cycle, closed_at: datetime, audit_head: str) -> dic
                           "partly_not_quantitative": settings.partly_value},
         "aspect_weights": settings.aspect_weight_map(),
         "grade_rules": as_values(rules_of(cycle)), "grade_formula": grade_formula(rules_of(cycle)),
-        "reports": report_rows(cycle), "claims": claim_rows(cycle), "grades": grade_table(cycle),
+        # One computation of every figure for the three parts of the snapshot.
+        "reports": report_rows(cycle, scores), "claims": claim_rows(cycle, scores), "grades": grade_table(cycle, scores),
     }
 
 

@@ -74,10 +74,10 @@ def import_routine_scores(cycle: Cycle, data: bytes) -> int:
     return len(scores)
 
 
-def grade_table(cycle: Cycle) -> list[dict]:
+def grade_table(cycle: Cycle, scores: list | None = None) -> list[dict]:
     """Per report: the three parts, the composite, the proposed and the confirmed grade, and what follows."""
     rules = rules_of(cycle)
-    scores = dict(cycle_scores(cycle))
+    scores = dict(scores if scores is not None else cycle_scores(cycle))
     rounds = rounds_of(cycle)
     counts = tally(rounds[-1]) if rounds else {}
     routine = {s.report_id: s.score for s in db.session.scalars(

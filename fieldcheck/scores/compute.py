@@ -159,11 +159,11 @@ def drawn_states(cycle: Cycle, report_ids=None) -> dict[str, dict[str, int]]:
     return counts
 
 
-def report_rows(cycle: Cycle) -> list[dict]:
+def report_rows(cycle: Cycle, scores: list[tuple[Report, ReportScore]] | None = None) -> list[dict]:
     """One row per report: the figures with sample size, population and bounds beside them."""
     rows = []
     states = drawn_states(cycle)
-    for report, score in cycle_scores(cycle):
+    for report, score in (scores if scores is not None else cycle_scores(cycle)):
         # Clopper–Pearson (binomial, infinite population) beside the exact finite-population bound.
         cp = clopper_pearson(score.sample_size - score.failures, score.sample_size, score.confidence) \
             if score.sample_size else None
@@ -201,10 +201,10 @@ def report_rows(cycle: Cycle) -> list[dict]:
     return rows
 
 
-def claim_rows(cycle: Cycle) -> list[dict]:
+def claim_rows(cycle: Cycle, scores: list[tuple[Report, ReportScore]] | None = None) -> list[dict]:
     """One row per approved sampled claim."""
     rows = []
-    for report, score in cycle_scores(cycle):
+    for report, score in (scores if scores is not None else cycle_scores(cycle)):
         for claim in score.claims:
             row = asdict(claim)
             rows.append({"cycle": cycle.code, "report": report.slug, **{
