@@ -97,7 +97,7 @@ def grow(app, count: int, *, per_report: int = 5, interviews: int = 2, cycle_cod
                     rows["task"].append({
                         "id": task_id, "claim_id": claim_id, "kind": "primary", "examiner_id": exa, "state": state,
                         "assigned_at": now, "return_reason": "照片不清楚" if state == "returned" else "",
-                        "blind_qty": 12.0, "revealed_at": now})
+                        "blind_qty": 12.0, "revealed_at": now, "latest_verification_id": None})
                     out["task_ids"].append(task_id)
                     if state == "assigned":
                         out["assigned_task_ids"].append(task_id)
@@ -108,6 +108,7 @@ def grow(app, count: int, *, per_report: int = 5, interviews: int = 2, cycle_cod
                         "finding": FINDINGS[i % len(FINDINGS)], "observed_qty": 9.0 if i % 2 else None, "notes": "",
                         "lat": 44.6, "lon": 129.6, "accuracy_m": 10.0, "started_at": now - timedelta(hours=1),
                         "submitted_at": now, "geo_at": now})
+                    rows["task"][-1]["latest_verification_id"] = v_id
                     if state == "submitted":
                         out["submitted_verification_ids"].append(v_id)
                     sha = hashlib.sha256(f"photo/{tag}/{i}".encode()).hexdigest()

@@ -43,6 +43,7 @@ def hand_built_findings(app, world) -> dict:
             v = Verification(client_uuid=str(uuid.uuid4()), task_id=task.id, examiner_id=exa.id, finding=finding)
             db.session.add(v)
             db.session.flush()
+            task.latest_verification_id = v.id
             db.session.add(Review(verification_id=v.id, reviewer_id=rev.id, decision=decision, reason=reason))
             task.state = "approved" if decision == "approve" else "rejected"
             if decision == "reject":

@@ -28,6 +28,11 @@ class Task(db.Model):
     # Blind verification: the quantity the examiner recorded before the claimed one was shown.
     blind_qty: Mapped[float | None]
     revealed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The task's latest visit, written by the submit that stores it (field.operations.submit_verification).
+    # Every list that needs "each task's latest visit" (review queue, pack, scores, export, rectification)
+    # reads this column instead of grouping every stored visit. No foreign key: task and verification
+    # would reference each other; `fieldcheck doctor` checks it against the visits.
+    latest_verification_id: Mapped[int | None] = mapped_column(index=True)
 
     claim: Mapped["Claim"] = relationship()  # noqa: F821
     examiner: Mapped["User | None"] = relationship()  # noqa: F821
@@ -37,6 +42,7 @@ class Task(db.Model):
 
     @property
     def latest(self) -> "Verification | None":  # noqa: F821
+        """The latest visit; the same one `latest_verification_id` names."""
         return self.verifications[-1] if self.verifications else None
 
 

@@ -140,27 +140,15 @@ def aspect_rows(cycle: Cycle, after=None, limit=None) -> Iterator[dict]:
 
 # ---------------------------------------------------------------- claims (streamed)
 
-def _latest_verifications(cycle: Cycle):
-    """Each primary task's latest verification (by time, then id), any state."""
-    ranked = (
-        sa.select(Verification.id.label("verification_id"), Verification.task_id.label("task_id"),
-                  sa.func.row_number().over(partition_by=Verification.task_id,
-                                            order_by=(Verification.submitted_at.desc(), Verification.id.desc()))
-                  .label("position"))
-        .join(Task, Task.id == Verification.task_id).join(Claim, Claim.id == Task.claim_id)
-        .join(Report, Report.id == Claim.report_id)
-        .where(Report.cycle_id == cycle.id, Task.kind == "primary")
-    ).subquery()
-    return sa.select(ranked.c.verification_id, ranked.c.task_id).where(ranked.c.position == 1) \
-        .subquery("latest_verification")
-
+# The subqueries below read only each primary task's latest visit (Task.latest_verification_id).
 
 def _latest_reviews(cycle: Cycle):
     ranked = (
         sa.select(Review.verification_id, Review.decision, Review.reason_code, Review.reason,
                   sa.func.row_number().over(partition_by=Review.verification_id,
                                             order_by=(Review.decided_at.desc(), Review.id.desc())).label("position"))
-        .join(Verification, Verification.id == Review.verification_id).join(Task, Task.id == Verification.task_id)
+        .join(Verification, Verification.id == Review.verification_id)
+        .join(Task, Task.latest_verification_id == Verification.id)
         .join(Claim, Claim.id == Task.claim_id).join(Report, Report.id == Claim.report_id)
         .where(Report.cycle_id == cycle.id, Task.kind == "primary")
     ).subquery()
@@ -170,7 +158,8 @@ def _latest_reviews(cycle: Cycle):
 
 def _flag_codes(cycle: Cycle):
     return (sa.select(Flag.verification_id, sa.func.aggregate_strings(Flag.code, " ").label("codes"))
-            .join(Verification, Verification.id == Flag.verification_id).join(Task, Task.id == Verification.task_id)
+            .join(Verification, Verification.id == Flag.verification_id)
+            .join(Task, Task.latest_verification_id == Verification.id)
             .join(Claim, Claim.id == Task.claim_id).join(Report, Report.id == Claim.report_id)
             .where(Report.cycle_id == cycle.id, Task.kind == "primary")
             .group_by(Flag.verification_id).subquery("flag_codes"))
@@ -182,7 +171,8 @@ def _interview_totals(cycle: Cycle):
         sa.select(Interview.verification_id, Interview.id.label("interview_id"),
                   sa.func.count(Rating.value).label("n"), sa.func.coalesce(sa.func.sum(Rating.value), 0).label("total"))
         .outerjoin(Rating, Rating.interview_id == Interview.id)
-        .join(Verification, Verification.id == Interview.verification_id).join(Task, Task.id == Verification.task_id)
+        .join(Verification, Verification.id == Interview.verification_id)
+        .join(Task, Task.latest_verification_id == Verification.id)
         .join(Claim, Claim.id == Task.claim_id).join(Report, Report.id == Claim.report_id)
         .where(Report.cycle_id == cycle.id, Task.kind == "primary")
         .group_by(Interview.verification_id, Interview.id)).subquery()
@@ -199,8 +189,7 @@ def claim_rows(cycle: Cycle, after=None, limit=None) -> Iterator[dict]:
     settings = settings_of(cycle)
     weights = ScoreWeights(settings.finding_weight, settings.satisfaction_weight)
     closed = cycle.state == "closed"
-    latest, review, flags, totals = (_latest_verifications(cycle), _latest_reviews(cycle), _flag_codes(cycle),
-                                     _interview_totals(cycle))
+    review, flags, totals = _latest_reviews(cycle), _flag_codes(cycle), _interview_totals(cycle)
     stmt = (
         sa.select(Report.slug, Claim.n, SampleItem.stratum, Aspect.code, SampleItem.reason, SampleItem.ticket_hex,
                   Claim.text, Claim.claimed_qty, Claim.qty_unit, Task.state, Task.blind_qty,
@@ -210,8 +199,7 @@ def claim_rows(cycle: Cycle, after=None, limit=None) -> Iterator[dict]:
         .select_from(SampleItem).join(Claim, Claim.id == SampleItem.claim_id)
         .join(Report, Report.id == Claim.report_id).join(Aspect, Aspect.id == Claim.aspect_id)
         .outerjoin(Task, sa.and_(Task.claim_id == Claim.id, Task.kind == "primary"))
-        .outerjoin(latest, latest.c.task_id == Task.id)
-        .outerjoin(Verification, Verification.id == latest.c.verification_id)
+        .outerjoin(Verification, Verification.id == Task.latest_verification_id)
         .outerjoin(totals, totals.c.verification_id == Verification.id)
         .outerjoin(review, review.c.verification_id == Verification.id)
         .outerjoin(flags, flags.c.verification_id == Verification.id)

@@ -173,6 +173,7 @@ def submit_verification(task: Task, examiner: User, data: VerificationInput) -> 
         verification.interviews.append(interview)
     db.session.add(verification)
     db.session.flush()
+    task.latest_verification_id = verification.id
     flags = store_flags(verification)
     amend(event, finding=data.finding, photos=len(photos), interviews=len(verification.interviews),
           flags=[f.code for f in flags])

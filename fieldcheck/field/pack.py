@@ -107,13 +107,10 @@ def _latest_returned(user: User) -> dict[int, Verification]:
     """The latest visit of each of the examiner's returned tasks, with its photos, interviews and ratings:
     only those, since no other visit is in the pack (a task's or the cycle's history is never loaded).
     A fixed number of statements (subqueryload: one per level, whatever the number of tasks)."""
-    # The same visit as Task.latest (the last by submitted_at), chosen by the database.
-    rank = sa.func.row_number().over(partition_by=Verification.task_id,
-                                     order_by=(Verification.submitted_at.desc(), Verification.id.desc()))
-    ranked = (sa.select(Verification.id, rank.label("rank")).join(Task, Task.id == Verification.task_id)
-              .where(Task.examiner_id == user.id, Task.state == "returned").subquery())
+    # The visit the task names as its latest (Task.latest_verification_id, written by the submit).
     rows = db.session.scalars(
-        sa.select(Verification).where(Verification.id.in_(sa.select(ranked.c.id).where(ranked.c.rank == 1)))
+        sa.select(Verification).join(Task, Task.latest_verification_id == Verification.id)
+        .where(Task.examiner_id == user.id, Task.state == "returned")
         .options(subqueryload(Verification.photos),
                  subqueryload(Verification.interviews).subqueryload(Interview.ratings)))
     return {v.task_id: v for v in rows}

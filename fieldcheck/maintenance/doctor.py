@@ -7,7 +7,9 @@ Findings (each with the paths or ids it concerns):
   visit, a crash between the file and the row); fixed by removing it and its rendered copies;
 - `partial_file`: a `.tmp-*.part` left by a killed writer, older than the grace period; fixed by removing it;
 - `audit_chain`: the first break in the audit trail (see audit/chain.py);
-- `migrations`: the database is not at the newest schema revision.
+- `migrations`: the database is not at the newest schema revision;
+- `latest_visit`: a task whose stored latest visit is not its latest verification (by submission time,
+  then id); fixed by writing the right one.
 `--fix` removes only what is provably orphaned (older than the grace period, so an upload in flight
 is never touched) and says what it removed.
 """
@@ -21,11 +23,13 @@ import sqlalchemy as sa
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from ..assignment.models import Task
 from ..audit.chain import walk
 from ..evidence.models import Photo
 from ..evidence.photos import PhotoRejected, ingest_photo
 from ..evidence.storage import DERIVED_KINDS, PhotoStore, derived_key, is_sha256, original_key
 from ..extensions import db
+from ..field.models import Verification
 
 GRACE_S = 24 * 3600
 
@@ -55,6 +59,21 @@ def _pending_migrations(migrations_dir: str) -> str | None:
         current = MigrationContext.configure(conn).get_current_revision()
     head = script.get_current_head()
     return None if current == head else f"{current or '∅'} → {head}"
+
+
+def _check_latest_visits(report: Report, fix: bool) -> None:
+    """Tasks whose `latest_verification_id` disagrees with their visits (one statement, a fix per task)."""
+    expected = (sa.select(Verification.id).where(Verification.task_id == Task.id)
+                .order_by(Verification.submitted_at.desc(), Verification.id.desc()).limit(1)
+                .correlate(Task).scalar_subquery())
+    wrong = db.session.execute(sa.select(Task.id, expected).where(
+        Task.latest_verification_id.is_distinct_from(expected)).order_by(Task.id)).all()
+    for task_id, verification_id in wrong:
+        if fix:
+            db.session.execute(sa.update(Task).where(Task.id == task_id).values(latest_verification_id=verification_id))
+        report.add("latest_visit", f"task {task_id}", fix)
+    if fix and wrong:
+        db.session.commit()
 
 
 def examine(store: PhotoStore, migrations_dir: str, fix: bool = False, grace_s: float = GRACE_S,
@@ -94,6 +113,7 @@ def examine(store: PhotoStore, migrations_dir: str, fix: bool = False, grace_s: 
             if fix:
                 store.delete(item.key)
             report.add("orphan_file", item.key, fix)
+    _check_latest_visits(report, fix)
     first_break = next(walk(db.session), None)
     if first_break is not None:
         report.add("audit_chain", f"{first_break.kind} {first_break.seq or ''} {first_break.event_id or ''}".strip())

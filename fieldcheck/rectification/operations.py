@@ -97,13 +97,10 @@ def findings_of(report: Report) -> list[Finding]:
     cycle = report.cycle
     code = cycle.code
     found: list[Finding] = []
-    latest = (sa.select(Verification.task_id, sa.func.max(Verification.id).label("vid"))
-              .group_by(Verification.task_id).subquery())
     rows = db.session.execute(
         sa.select(Claim.id, Claim.n, Claim.text, Task.state, Verification.finding)
         .select_from(Task).join(Claim, Claim.id == Task.claim_id)
-        .outerjoin(latest, latest.c.task_id == Task.id)
-        .outerjoin(Verification, Verification.id == latest.c.vid)
+        .outerjoin(Verification, Verification.id == Task.latest_verification_id)
         .where(Claim.report_id == report.id, Task.kind == "primary").order_by(Claim.n, Claim.id))
     for claim_id, n, text, state, finding in rows:
         label = f"{code}/{report.slug}/{n}"
@@ -315,13 +312,11 @@ def item_counts(cycle: Cycle) -> dict[int, int]:
 def claim_outcomes(report: Report) -> list[dict]:
     """What the unit may see of its drawn claims: verified or not and why, nothing of who or of residents."""
     cycle = report.cycle
-    latest = (sa.select(Verification.task_id, sa.func.max(Verification.id).label("vid"))
-              .group_by(Verification.task_id).subquery())
     out = []
     for n, text, state, finding in db.session.execute(
             sa.select(Claim.n, Claim.text, Task.state, Verification.finding)
             .select_from(Task).join(Claim, Claim.id == Task.claim_id)
-            .outerjoin(latest, latest.c.task_id == Task.id).outerjoin(Verification, Verification.id == latest.c.vid)
+            .outerjoin(Verification, Verification.id == Task.latest_verification_id)
             .where(Claim.report_id == report.id, Task.kind == "primary").order_by(Claim.n)):
         if state == "approved":
             outcome = finding

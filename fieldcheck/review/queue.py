@@ -92,12 +92,6 @@ class Counts:
     pending: int = 0
 
 
-def _latest_ids():
-    """Each task's latest verification id (ids grow with submission); never correlated to an outer query."""
-    every = aliased(Verification)
-    return sa.select(sa.func.max(every.id)).group_by(every.task_id).correlate(None)
-
-
 def _disagreement():
     """SQL true when the other visit of the same claim has a decided or waiting result that disagrees."""
     other_task = aliased(Task)
@@ -107,7 +101,7 @@ def _disagreement():
     return sa.exists().where(
         other_task.claim_id == Task.claim_id, other_task.kind != Task.kind,
         other_task.state.in_(("submitted", "approved", "returned", "rejected")),
-        other.task_id == other_task.id, other.id.in_(_latest_ids()),
+        other.id == other_task.latest_verification_id,
         sa.or_(other.finding != Verification.finding,
                sa.and_(other.observed_qty.is_not(None), Verification.observed_qty.is_not(None),
                        sa.func.abs(other.observed_qty - Verification.observed_qty) > QTY_TOLERANCE * larger)))
@@ -127,7 +121,6 @@ def _base(reviewer: User, group: str):
     own_task = aliased(Task)
     clauses = [
         Task.state == "submitted",
-        Verification.id.in_(_latest_ids()),
         ~sa.exists().where(own_visit.task_id == own_task.id, own_task.claim_id == Task.claim_id,
                            own_visit.examiner_id == reviewer.id),
         # A reviewer who proposed a rejection waits for someone else's confirmation.
@@ -142,7 +135,8 @@ def _base(reviewer: User, group: str):
 
 
 def _joined(*columns):
-    return (sa.select(*columns).select_from(Verification).join(Task, Verification.task_id == Task.id)
+    """Each task with the visit it names as its latest (so older visits are never read)."""
+    return (sa.select(*columns).select_from(Task).join(Verification, Verification.id == Task.latest_verification_id)
             .join(Claim, Task.claim_id == Claim.id).join(Report, Claim.report_id == Report.id))
 
 

@@ -26,17 +26,13 @@ def _scope(report_ids) -> list:
 
 
 def latest_verifications(cycle: Cycle, report_ids=None):
-    """A subquery: each approved primary task of the cycle with its latest verification (by time, then id)."""
-    ranked = (
-        sa.select(Verification.id.label("verification_id"), Verification.task_id.label("task_id"),
-                  sa.func.row_number().over(partition_by=Verification.task_id,
-                                            order_by=(Verification.submitted_at.desc(), Verification.id.desc()))
-                  .label("position"))
-        .join(Task, Task.id == Verification.task_id).join(Claim, Claim.id == Task.claim_id)
-        .join(Report, Report.id == Claim.report_id)
-        .where(Report.cycle_id == cycle.id, Task.state == "approved", Task.kind == "primary", *_scope(report_ids))
+    """A subquery: each approved primary task of the cycle with its latest verification (the one it names)."""
+    return (
+        sa.select(Task.latest_verification_id.label("verification_id"), Task.id.label("task_id"))
+        .join(Claim, Claim.id == Task.claim_id).join(Report, Report.id == Claim.report_id)
+        .where(Report.cycle_id == cycle.id, Task.state == "approved", Task.kind == "primary",
+               Task.latest_verification_id.is_not(None), *_scope(report_ids))
     ).subquery()
-    return sa.select(ranked.c.verification_id, ranked.c.task_id).where(ranked.c.position == 1).subquery()
 
 
 def approved_results(cycle: Cycle, report_ids=None) -> dict[str, list[ClaimResult]]:

@@ -1,0 +1,32 @@
+"""latest visit: each task names its latest verification, so lists need not group every stored visit
+
+Revision ID: 0020
+Revises: 0016
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '0020'
+down_revision = '0016'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('task', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('latest_verification_id', sa.Integer(), nullable=True))
+        batch_op.create_index(batch_op.f('ix_task_latest_verification_id'), ['latest_verification_id'], unique=False)
+    # The latest by submission time, then id: the order of Task.verifications.
+    op.execute(
+        "UPDATE task SET latest_verification_id = ("
+        "SELECT v.id FROM verification v WHERE v.task_id = task.id "
+        "ORDER BY v.submitted_at DESC, v.id DESC LIMIT 1)")
+
+
+def downgrade():
+    with op.batch_alter_table('task', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_task_latest_verification_id'))
+        batch_op.drop_column('latest_verification_id')

@@ -1,0 +1,146 @@
+"""Each task names its latest visit (Task.latest_verification_id): the submit writes it, the lists read it,
+the migration fills it for visits stored before, and the doctor finds and mends a wrong one."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import uuid
+from datetime import timedelta
+
+import sqlalchemy as sa
+from helpers import csrf_token, login
+
+from story import FIXTURES, build_world
+
+
+def submit(app, examiner, task_id: int, photo: str = "gps_DSCN0010.jpg") -> int:
+    """One visit through the JSON API; returns the stored verification's id."""
+    from fieldcheck.assignment.models import Task
+    from fieldcheck.extensions import db
+
+    with app.app_context():
+        questions = [q.id for q in db.session.get(Task, task_id).claim.report.cycle.questions]
+    token = csrf_token(examiner, "/tasks")
+    data = (FIXTURES / "photos" / photo).read_bytes()
+    sha = hashlib.sha256(data).hexdigest()
+    up = examiner.post("/api/photos", data={"photo": (io.BytesIO(data), photo), "sha256": sha},
+                       headers={"X-CSRFToken": token}, content_type="multipart/form-data")
+    assert up.status_code == 200, up.get_data(as_text=True)
+    body = {"client_uuid": str(uuid.uuid4()), "finding": "verified", "photo_sha256": [sha],
+            "interviews": [{"respondent": "resident", "ratings": {str(q): 4 for q in questions}}]}
+    done = examiner.post(f"/api/tasks/{task_id}/verifications", json=body, headers={"X-CSRFToken": token})
+    assert done.status_code == 201, done.get_data(as_text=True)
+    return done.get_json()["id"]
+
+
+def add_older_visit(app, task_id: int, before_id: int) -> int:
+    """A visit stored after `before_id` (a higher id) but made earlier: never the task's latest."""
+    from fieldcheck.extensions import db
+    from fieldcheck.field.models import Verification
+
+    with app.app_context():
+        first = db.session.get(Verification, before_id)
+        older = Verification(client_uuid=str(uuid.uuid4()), task_id=task_id, examiner_id=first.examiner_id,
+                             finding="not_verified", notes="旧", submitted_at=first.submitted_at - timedelta(days=2))
+        db.session.add(older)
+        db.session.commit()
+        return older.id
+
+
+def latest_of(app, task_id: int) -> int | None:
+    from fieldcheck.assignment.models import Task
+    from fieldcheck.extensions import db
+
+    with app.app_context():
+        return db.session.scalar(sa.select(Task.latest_verification_id).where(Task.id == task_id))
+
+
+def test_the_submit_names_its_visit_and_the_queue_shows_only_that_one(app):
+    from fieldcheck.accounts.models import User
+    from fieldcheck.extensions import db
+    from fieldcheck.review.queue import Filters, queue_counts, queue_page
+
+    world = build_world(app)
+    examiner = app.test_client()
+    login(examiner, "exa")
+    first, second = world.task_ids[:2]
+    v1 = submit(app, examiner, first)
+    v2 = submit(app, examiner, second, "gps_DSCN0012.jpg")
+    assert latest_of(app, first) == v1 and latest_of(app, second) == v2
+    older = add_older_visit(app, first, v1)
+    assert older > v2 and latest_of(app, first) == v1
+    with app.app_context():
+        rev = db.session.scalar(sa.select(User).where(User.username == "rev"))
+        items, _ = queue_page(rev, Filters())
+        assert [i.verification_id for i in items] == [v1, v2]
+        assert queue_counts(rev).total == 2
+
+
+def test_the_scores_and_the_claim_export_read_the_named_visit(app):
+    from fieldcheck.assignment.models import Task
+    from fieldcheck.cycles.models import Cycle
+    from fieldcheck.export.rows import claim_rows
+    from fieldcheck.extensions import db
+    from fieldcheck.scores.compute import approved_results
+
+    world = build_world(app)
+    examiner = app.test_client()
+    login(examiner, "exa")
+    task_id = world.task_ids[0]
+    v1 = submit(app, examiner, task_id)
+    add_older_visit(app, task_id, v1)
+    with app.app_context():
+        db.session.get(Task, task_id).state = "approved"
+        db.session.commit()
+        cycle = db.session.scalar(sa.select(Cycle).where(Cycle.code == world.cycle_code))
+        results = [r for rs in approved_results(cycle).values() for r in rs]
+        assert [r.finding for r in results] == ["verified"]
+        rows = [r for r in claim_rows(cycle) if r["verification"] is not None]
+        assert [(r["verification"], r["finding"]) for r in rows] == [(v1, "verified")]
+
+
+def test_the_doctor_finds_a_wrong_latest_visit_and_mends_it(app):
+    from fieldcheck.assignment.models import Task
+    from fieldcheck.extensions import db
+
+    world = build_world(app)
+    examiner = app.test_client()
+    login(examiner, "exa")
+    task_id = world.task_ids[0]
+    v1 = submit(app, examiner, task_id)
+    older = add_older_visit(app, task_id, v1)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["doctor"]).exit_code == 0
+    with app.app_context():
+        db.session.get(Task, task_id).latest_verification_id = older
+        db.session.get(Task, world.task_ids[1]).latest_verification_id = v1  # a task never visited
+        db.session.commit()
+    found = runner.invoke(args=["doctor"])
+    assert found.exit_code == 1 and f"task {task_id}" in found.output and f"task {world.task_ids[1]}" in found.output
+    fixed = runner.invoke(args=["doctor", "--fix"])
+    assert fixed.exit_code == 0, fixed.output
+    assert latest_of(app, task_id) == v1 and latest_of(app, world.task_ids[1]) is None
+    assert runner.invoke(args=["doctor"]).exit_code == 0
+
+
+def test_the_migration_names_the_latest_visit_of_visits_stored_before_it(app):
+    from flask_migrate import downgrade, upgrade
+
+    from fieldcheck.extensions import db
+
+    world = build_world(app)
+    examiner = app.test_client()
+    login(examiner, "exa")
+    task_id = world.task_ids[0]
+    v1 = submit(app, examiner, task_id)
+    add_older_visit(app, task_id, v1)
+    with app.app_context():
+        db.session.remove()
+        downgrade(revision="0016")
+        columns = {c["name"] for c in sa.inspect(db.engine).get_columns("task")}
+        assert "latest_verification_id" not in columns
+        upgrade()
+        db.session.remove()
+    assert latest_of(app, task_id) == v1
+    assert latest_of(app, world.task_ids[1]) is None
