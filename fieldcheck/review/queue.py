@@ -121,8 +121,9 @@ def _base(reviewer: User, group: str):
     own_task = aliased(Task)
     clauses = [
         Task.state == "submitted",
-        ~sa.exists().where(own_visit.task_id == own_task.id, own_task.claim_id == Task.claim_id,
-                           own_visit.examiner_id == reviewer.id),
+        # The claims the reviewer visited: a small set, found once through the examiner index.
+        Task.claim_id.not_in(sa.select(own_task.claim_id).join(own_visit, own_visit.task_id == own_task.id)
+                             .where(own_visit.examiner_id == reviewer.id)),
         # A reviewer who proposed a rejection waits for someone else's confirmation.
         ~sa.exists().where(Review.verification_id == Verification.id, Review.reviewer_id == reviewer.id,
                            Review.decision == PROPOSED_REJECTION),

@@ -1,4 +1,4 @@
-"""latest visit: each task names its latest verification, so lists need not group every stored visit
+"""latest visit: each task names its latest verification, so lists need not group every stored visit; visits by examiner
 
 Revision ID: 0020
 Revises: 0016
@@ -19,6 +19,8 @@ def upgrade():
     with op.batch_alter_table('task', schema=None) as batch_op:
         batch_op.add_column(sa.Column('latest_verification_id', sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f('ix_task_latest_verification_id'), ['latest_verification_id'], unique=False)
+    # The review queue leaves out the claims its reviewer visited: found through this index.
+    op.create_index(op.f('ix_verification_examiner_id'), 'verification', ['examiner_id'], unique=False)
     # The latest by submission time, then id: the order of Task.verifications.
     op.execute(
         "UPDATE task SET latest_verification_id = ("
@@ -27,6 +29,7 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index(op.f('ix_verification_examiner_id'), table_name='verification')
     with op.batch_alter_table('task', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_task_latest_verification_id'))
         batch_op.drop_column('latest_verification_id')
