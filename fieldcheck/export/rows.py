@@ -29,7 +29,7 @@ from ..review.models import Review
 from ..sampling.draw import frame_csv as canonical_frame_csv, parse_frame_csv
 from ..sampling.estimates import clopper_pearson, point_estimate
 from ..sampling.models import Sample, SampleItem
-from ..scores.compute import UNVERIFIED_BY_STATE, cycle_scores, drawn_states
+from ..scores.compute import UNVERIFIED_BY_STATE, cycle_scores, drawn_states, latest_verifications
 from ..scores.scoring import ScoreWeights, claim_score, finding_value, satisfaction_of
 
 # Rows fetched per round trip when streaming.
@@ -140,41 +140,32 @@ def aspect_rows(cycle: Cycle, after=None, limit=None) -> Iterator[dict]:
 
 # ---------------------------------------------------------------- claims (streamed)
 
-# The subqueries below read only each primary task's latest visit (Task.latest_verification_id).
+# The subqueries below read only each primary task's latest visit (one materialized CTE, `latest`).
 
-def _latest_reviews(cycle: Cycle):
+def _latest_reviews(latest):
     ranked = (
         sa.select(Review.verification_id, Review.decision, Review.reason_code, Review.reason,
                   sa.func.row_number().over(partition_by=Review.verification_id,
                                             order_by=(Review.decided_at.desc(), Review.id.desc())).label("position"))
-        .join(Verification, Verification.id == Review.verification_id)
-        .join(Task, Task.latest_verification_id == Verification.id)
-        .join(Claim, Claim.id == Task.claim_id).join(Report, Report.id == Claim.report_id)
-        .where(Report.cycle_id == cycle.id, Task.kind == "primary")
+        .join(latest, latest.c.verification_id == Review.verification_id)
     ).subquery()
     return sa.select(ranked.c.verification_id, ranked.c.decision, ranked.c.reason_code, ranked.c.reason) \
         .where(ranked.c.position == 1).subquery("latest_review")
 
 
-def _flag_codes(cycle: Cycle):
+def _flag_codes(latest):
     return (sa.select(Flag.verification_id, sa.func.aggregate_strings(Flag.code, " ").label("codes"))
-            .join(Verification, Verification.id == Flag.verification_id)
-            .join(Task, Task.latest_verification_id == Verification.id)
-            .join(Claim, Claim.id == Task.claim_id).join(Report, Report.id == Claim.report_id)
-            .where(Report.cycle_id == cycle.id, Task.kind == "primary")
+            .join(latest, latest.c.verification_id == Flag.verification_id)
             .group_by(Flag.verification_id).subquery("flag_codes"))
 
 
-def _interview_totals(cycle: Cycle):
+def _interview_totals(latest):
     """Per verification: interviews, ratings and their sum (grouped by the database)."""
     per_interview = (
         sa.select(Interview.verification_id, Interview.id.label("interview_id"),
                   sa.func.count(Rating.value).label("n"), sa.func.coalesce(sa.func.sum(Rating.value), 0).label("total"))
+        .join(latest, latest.c.verification_id == Interview.verification_id)
         .outerjoin(Rating, Rating.interview_id == Interview.id)
-        .join(Verification, Verification.id == Interview.verification_id)
-        .join(Task, Task.latest_verification_id == Verification.id)
-        .join(Claim, Claim.id == Task.claim_id).join(Report, Report.id == Claim.report_id)
-        .where(Report.cycle_id == cycle.id, Task.kind == "primary")
         .group_by(Interview.verification_id, Interview.id)).subquery()
     return (sa.select(per_interview.c.verification_id, sa.func.count().label("interviews"),
                       sa.func.sum(per_interview.c.n).label("ratings"), sa.func.sum(per_interview.c.total).label("total"))
@@ -189,7 +180,8 @@ def claim_rows(cycle: Cycle, after=None, limit=None) -> Iterator[dict]:
     settings = settings_of(cycle)
     weights = ScoreWeights(settings.finding_weight, settings.satisfaction_weight)
     closed = cycle.state == "closed"
-    review, flags, totals = _latest_reviews(cycle), _flag_codes(cycle), _interview_totals(cycle)
+    latest = latest_verifications(cycle, approved_only=False)
+    review, flags, totals = _latest_reviews(latest), _flag_codes(latest), _interview_totals(latest)
     stmt = (
         sa.select(Report.slug, Claim.n, SampleItem.stratum, Aspect.code, SampleItem.reason, SampleItem.ticket_hex,
                   Claim.text, Claim.claimed_qty, Claim.qty_unit, Task.state, Task.blind_qty,
