@@ -9,6 +9,7 @@ same gunicorn in the same run, a bare Flask endpoint (bench/bare_app.py), and pr
 
   - requests/s and p95 of the bare endpoint and of a visit submit (JSON, photo, 2 interviews)
     with 0 verifications stored and with 100,000 stored, and their ratios;
+  - requests/s of /tasks and of the review queue under the same concurrent load as the bare endpoint;
   - p50/p95 of /tasks, /api/pack, the review queue, assign, routes, the cycle dashboard, the
     scores page, the claim-level CSV export and the public cycle page at 10,000 claims;
   - the scores computation (every report and claim figure) time and peak RSS, in a fresh process.
@@ -240,7 +241,8 @@ def load(call, jobs: list, concurrency: int) -> dict:
     for th in threads:
         th.join()
     wall = time.perf_counter() - start
-    return {"n": len(latencies), "rps": len(latencies) / wall, "p50": statistics.median(latencies),
+    return {"n": len(latencies), "concurrency": concurrency, "rps": len(latencies) / wall,
+            "p50": statistics.median(latencies),
             "p95": p95(latencies), "errors": len(errors), "first_error": errors[0] if errors else ""}
 
 
@@ -282,6 +284,24 @@ def page_times(session: requests.Session, url: str, n: int, budget_s: float = 60
         times.append((time.perf_counter() - t0) * 1000)
         status = r.status_code if r.status_code != 200 else status
     return {"n": len(times), "p50": statistics.median(times), "p95": p95(times), "status": status, "kb": size / 1024}
+
+
+def page_load(base: str, username: str, path: str, n: int, concurrency: int) -> dict:
+    """requests/s of a page under the same load as the bare endpoint: `concurrency` signed-in clients."""
+    sessions = [signed_in(base, username)[0] for _ in range(concurrency)]
+    local = threading.local()
+    spare = list(sessions)
+    lock = threading.Lock()
+
+    def call(_job):
+        session = getattr(local, "s", None)
+        if session is None:
+            with lock:
+                session = local.s = spare.pop()
+        r = session.get(base + path)
+        return None if r.status_code == 200 else f"{r.status_code}"
+
+    return load(call, list(range(n)), concurrency)
 
 
 SCORES_CHILD = r"""
@@ -382,6 +402,9 @@ def run(backend: str, args) -> dict:
                      ("/cycles/2025/routes", org), ("/cycles/2025", org), ("/cycles/2025/scores/", org),
                      ("/cycles/2025/scores/export.csv?level=claim", org), ("/p/2025", public)]
             figures["pages"] = {path: page_times(session, base + path, args.page_requests) for path, session in pages}
+            # The issue's throughput goals (>= 1/10 of the bare endpoint) for the examiner's and reviewer's lists.
+            figures["page_load"] = {path: page_load(base, user, path, args.load_requests, args.concurrency)
+                                    for path, user in (("/tasks", EXAMINERS[0]), ("/review/", "rev"))}
             figures["scores"] = scores_in_fresh_process(url)
         finally:
             for server in servers:
@@ -403,6 +426,9 @@ def report(f: dict) -> None:
         rps = 1000 / p["p50"] if p["p50"] else 0
         print(f"{path:44} p50 {p['p50']:7.1f} ms  p95 {p['p95']:7.1f} ms  (n {p['n']}, {p['kb']:.0f} KB, "
               f"status {p['status']}, one client ~1/{bare['rps'] / rps if rps else 0:.0f} of bare req/s)")
+    for path, p in f["page_load"].items():
+        print(f"{path:24} {p['rps']:8.1f} req/s  p95 {p['p95']:7.1f} ms  = 1/{bare['rps'] / p['rps']:.1f} of bare"
+              f"  (concurrency {p['concurrency']}, errors {p['errors']}; goal >= 1/10)")
     s = f["scores"]
     print(f"scores: {s['reports']} reports, {s['claims']} approved claims, {s['ratings']:,} ratings: report level "
           f"{s['report_s']:.2f} s, claim level {s['claim_s']:.2f} s; RSS {s['base_mb']:.0f} MB after import, "
@@ -416,6 +442,7 @@ def main() -> None:
     args = parser.parse_args()
     args.claims, args.interviews, args.verifications = (1000, 10, 10_000) if args.quick else (10_000, 45, 100_000)
     args.submits, args.bare_requests, args.page_requests = (40, 300, 5) if args.quick else (200, 2000, 20)
+    args.load_requests = 40 if args.quick else 200
     args.concurrency = 4
     for backend in args.backends.split(","):
         report(run(backend, args))
