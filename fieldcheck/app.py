@@ -34,6 +34,7 @@ from .field.api import bp as field_api_bp
 from .field.operations import masked_claim_text, needs_blind_step
 from .field.shell import bp as shell_bp
 from .field.shell import init_static
+from .field.strings import client_json
 from .api.token_views import bp as api_tokens_bp
 from .api.views import bp as api_v1_bp
 from .ballots.views import bp as ballots_bp
@@ -240,6 +241,7 @@ def _register_template_helpers(app: Flask) -> None:
         return text
 
     app.add_template_filter(lambda value: "—" if value is None else metres(value), "metres")
+    app.add_template_global(client_json, "client_json")
 
     @app.template_filter("age")
     def age(moment) -> str:

@@ -42,8 +42,10 @@ class Task(db.Model):
 
     @property
     def latest(self) -> "Verification | None":  # noqa: F821
-        """The latest visit; the same one `latest_verification_id` names."""
-        return self.verifications[-1] if self.verifications else None
+        """The visit `latest_verification_id` names (the queue, scores and exports read that column too)."""
+        if self.latest_verification_id is None:
+            return None
+        return next((v for v in reversed(self.verifications) if v.id == self.latest_verification_id), None)
 
 
 class RouteStop(db.Model):

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 
 import sqlalchemy as sa
 from flask import url_for
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 from sqlalchemy.orm import joinedload, subqueryload
 
 from ..accounts.models import User
@@ -33,8 +33,19 @@ from .operations import masked_claim_text, needs_blind_step
 STATE_ORDER = {"returned": 0, "assigned": 1, "submitted": 2}
 
 
+_strings_by_locale: dict[str, dict[str, str]] = {}
+
+
 def page_strings() -> dict[str, str]:
-    """Every text the page script shows, translated; `{name}` marks a value the script fills in."""
+    """Every text the page script shows, translated (once per language and process: translations do not
+    change while the server runs); `{name}` marks a value the script fills in."""
+    locale = str(get_locale())
+    if locale not in _strings_by_locale:
+        _strings_by_locale[locale] = _page_strings()
+    return _strings_by_locale[locale]
+
+
+def _page_strings() -> dict[str, str]:
     return {
         "locating": _("Locating…"),
         "located": _("Located, accuracy {m} m"),

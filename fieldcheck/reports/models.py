@@ -24,7 +24,9 @@ class Report(db.Model):
     slug: Mapped[str] = mapped_column(sa.String(64))
     title: Mapped[str] = mapped_column(sa.String(300))
     secretary: Mapped[str] = mapped_column(sa.String(100))
-    text: Mapped[str] = mapped_column(sa.Text)
+    # The whole published report (tens of KB): loaded only when read, so that the many lists joining a
+    # task or claim to its report (task list, pack, queue, assign) do not carry it once per row.
+    text: Mapped[str] = mapped_column(sa.Text, deferred=True)
     sha256: Mapped[str] = mapped_column(sa.String(64))
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
