@@ -213,3 +213,35 @@ def test_the_queue_page_costs_the_same_number_of_statements_whatever_its_length(
     assert 'id="queue-total">6<' in rev.get("/review/").get_data(as_text=True)
     assert statements("/review/") == before
     assert statements("/review/?flag=none&disagree=1") == before
+
+
+def test_the_counts_per_examiner_report_and_aspect_add_up_to_the_queue(app):
+    """One grouped pass gives the three filters' counts: each equals what the queue itself lists."""
+    from collections import Counter
+
+    from bulk import grow
+
+    from fieldcheck.accounts.models import User
+    from fieldcheck.extensions import db
+    from fieldcheck.review.queue import Filters, queue_counts, queue_page
+
+    build_world(app)
+    grow(app, 60, per_report=7, interviews=0, examiner=["exa", "exb"], states=("submitted",))
+    with app.test_request_context():
+        user = db.session.scalar(sa.select(User).where(User.username == "rev"))
+        items, after = [], None
+        while True:
+            page, after = queue_page(user, Filters(), after=after)
+            items += page
+            if after is None:
+                break
+        counts = queue_counts(user)
+        assert counts.total == len(items) == 60
+        assert {label: n for _i, label, n in counts.examiners} == dict(Counter(i.examiner for i in items))
+        assert {title: n for _i, title, n in counts.reports} == dict(Counter(i.report for i in items))
+        assert {zh: n for _i, zh, _en, n in counts.aspects} == dict(Counter(i.aspect_zh for i in items))
+        assert len(counts.reports) == 9 and len(counts.examiners) == 2
+        assert [title for _i, title, _n in counts.reports] == sorted(title for _i, title, _n in counts.reports)
+        # Each filter lists what its count says.
+        for report_id, _title, n in counts.reports[:3]:
+            assert len(queue_page(user, Filters(report=report_id), size=100)[0]) == n
