@@ -138,17 +138,21 @@ def route_page(examiner_id: int, after_task_id: int | None, limit: int) -> tuple
     when more follow (the next page's key). A fixed number of statements whatever the number of tasks."""
     plan_missing(None, examiner_id)
     key = (Cycle.code, RouteStop.day, RouteStop.position)
-    query = (sa.select(RouteStop, Task, Cycle.code).join(Task, Task.id == RouteStop.task_id)
-             .join(Cycle, Cycle.id == RouteStop.cycle_id)
-             .where(RouteStop.examiner_id == examiner_id, Task.examiner_id == examiner_id, Task.state.in_(OPEN))
-             .options(*TASK_SITE).order_by(*key).limit(limit + 1))
+    # The page's stops first (a LIMIT over narrow rows), then only those tasks with their sites.
+    page = (sa.select(RouteStop.task_id).join(Task, Task.id == RouteStop.task_id)
+            .join(Cycle, Cycle.id == RouteStop.cycle_id)
+            .where(RouteStop.examiner_id == examiner_id, Task.examiner_id == examiner_id, Task.state.in_(OPEN))
+            .order_by(*key).limit(limit + 1))
     if after_task_id is not None:
         after = db.session.execute(
             sa.select(*key).join(Cycle, Cycle.id == RouteStop.cycle_id)
             .where(RouteStop.task_id == after_task_id, RouteStop.examiner_id == examiner_id)).first()
         if after is None:
             return [], None
-        query = query.where(sa.tuple_(*key) > sa.tuple_(*(sa.literal(v) for v in after)))
+        page = page.where(sa.tuple_(*key) > sa.tuple_(*(sa.literal(v) for v in after)))
+    query = (sa.select(RouteStop, Task, Cycle.code).join(Task, Task.id == RouteStop.task_id)
+             .join(Cycle, Cycle.id == RouteStop.cycle_id).where(RouteStop.task_id.in_(page.scalar_subquery()))
+             .options(*TASK_SITE).order_by(*key))
     rows = db.session.execute(query).all()
     more = len(rows) > limit
     rows = rows[:limit]
