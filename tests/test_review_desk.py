@@ -245,3 +245,18 @@ def test_the_counts_per_examiner_report_and_aspect_add_up_to_the_queue(app):
         # Each filter lists what its count says.
         for report_id, _title, n in counts.reports[:3]:
             assert len(queue_page(user, Filters(report=report_id), size=100)[0]) == n
+
+
+def test_kept_counts_follow_every_change_of_the_queue(app, desk):
+    """Counts are kept per data version: a decision, and rows written without an audit event, are seen."""
+    from bulk import grow
+
+    rev = desk["clients"]["rev"]
+    assert 'id="queue-total">3<' in rev.get("/review/").get_data(as_text=True)
+    assert 'id="queue-total">3<' in rev.get("/review/").get_data(as_text=True)  # kept
+    token = csrf_token(rev, f"/review/{desk['far']}")
+    done = rev.post(f"/review/{desk['far']}", data={"csrf_token": token, "decision": "approve", "reason": ""})
+    assert done.status_code in (302, 303), done.get_data(as_text=True)[:300]
+    assert 'id="queue-total">2<' in rev.get("/review/").get_data(as_text=True)
+    grow(app, 4, per_report=4, interviews=0, examiner="exb", states=("submitted",))  # no audit event
+    assert 'id="queue-total">6<' in rev.get("/review/").get_data(as_text=True)

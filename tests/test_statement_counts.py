@@ -459,3 +459,21 @@ def test_the_api_token_page_is_bounded(app):
         counts.append(len(statements))
     assert response.get_data(as_text=True).count("fc_00") >= 100  # the 500 tokens are on the page
     assert counts[0] == counts[1], counts
+
+
+def test_the_review_queue_counted_afresh_is_bounded_and_kept_counts_cost_less(app):
+    """The queue's counts are kept per data version: both paths, counted afresh and kept, stay flat."""
+    build_world(app)
+    client = signed_in(app, "rev")
+    fresh, kept = [], []
+    for extra in (SMALL, LARGE - SMALL):
+        grow(app, extra)
+        client.get("/review/")
+        _response, statements = statements_of(app, lambda: client.get("/review/"))
+        kept.append(len(statements))
+        app.extensions["fieldcheck.review_counts"][0].clear()
+        response, statements = statements_of(app, lambda: client.get("/review/"))
+        assert response.status_code == 200
+        fresh.append(len(statements))
+    assert fresh[0] == fresh[1] and kept[0] == kept[1]
+    assert kept[0] == fresh[0] - 3  # the three counting statements

@@ -1,22 +1,27 @@
 """The review queue in a fixed number of SQL statements, whatever its length.
 
 One statement reads a page of the queue (keyset on the verification id: ids grow with submission,
-so the oldest comes first), one finds the next item after a given one, and one aggregate per
-filter counts the queue by that filter. The rules of `field.access.may_review` are written here as
+so the oldest comes first), one finds the next item after a given one, and three aggregates count
+the queue by each filter (warnings and ages; flag codes; examiner × report × aspect, summed here).
+Each task names its latest visit (Task.latest_verification_id), so older visits are never read. The rules of `field.access.may_review` are written here as
 SQL: never a claim the reviewer visited (first visit or back-check), never a claim of their own unit
 or of a unit in the same group. `tests/test_access.py` checks the two agree.
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import aliased
 
 from ..accounts.models import Unit, User
 from ..assignment.models import Task
+from ..audit.models import AuditHead
 from ..cycles.models import Aspect, Cycle
 from ..db import utcnow
 from ..evidence.models import Flag
@@ -26,6 +31,7 @@ from ..reports.models import Claim, Report
 from .models import PROPOSED_REJECTION, Review
 
 PAGE_SIZE = 50
+COUNTS_KEPT = 256  # reviewers' counts kept per process (least recently used dropped first)
 AGES = (1, 3, 7)  # "waiting longer than N days" filters
 QTY_TOLERANCE = 0.1  # as assignment.backcheck.disagreement
 
@@ -199,9 +205,40 @@ def next_in_queue(reviewer: User, filters: Filters, after: int) -> int | None:
         .order_by(later, Verification.id).limit(1))
 
 
+def queue_version() -> tuple:
+    """What the counts depend on, in one statement: the audit chain's head (every submit, decision,
+    return and reassignment is audited in its own transaction), and the newest visit and review ids
+    (rows written without an audit event, as bulk loads do, change these)."""
+    return tuple(db.session.execute(sa.select(
+        sa.select(sa.func.max(AuditHead.seq)).scalar_subquery(),
+        sa.select(sa.func.max(Verification.id)).scalar_subquery(),
+        sa.select(sa.func.max(Review.id)).scalar_subquery())).one())
+
+
 def queue_counts(reviewer: User) -> Counts:
-    """How many items of the reviewer's whole queue each filter would show."""
+    """How many items of the reviewer's whole queue each filter would show.
+
+    Counting reads the whole queue (three grouped statements), so the result is kept per reviewer and
+    data version, and the minute (the age filters move with the clock): a reviewer paging or coming
+    back to the queue while nothing changed pays one small statement instead.
+    """
     now = utcnow()
+    key = (reviewer.id, reviewer.unit_id, queue_version(), now.replace(second=0, microsecond=0))
+    kept = current_app.extensions.setdefault("fieldcheck.review_counts", (OrderedDict(), threading.Lock()))
+    cache, lock = kept
+    with lock:
+        if key in cache:
+            cache.move_to_end(key)
+            return cache[key]
+    counts = _count(reviewer, now)
+    with lock:
+        cache[key] = counts
+        while len(cache) > COUNTS_KEPT:
+            cache.popitem(last=False)
+    return counts
+
+
+def _count(reviewer: User, now: datetime) -> Counts:
     group = _unit_group(reviewer)
     base = _base(reviewer, group)
     counts = Counts()
