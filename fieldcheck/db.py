@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
@@ -27,12 +28,23 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+SQLITE_NEEDED = (3, 35, 0)  # "AS MATERIALIZED" CTEs (scores, exports)
+
+
+def check_sqlite_version(found: tuple[int, ...]) -> None:
+    """A clear message instead of a syntax error deep in a score query."""
+    if tuple(found) < SQLITE_NEEDED:
+        raise RuntimeError("fieldcheck needs SQLite %s or newer; this Python has SQLite %s. Use a newer Python "
+                           "or PostgreSQL." % (".".join(map(str, SQLITE_NEEDED)), ".".join(map(str, found))))
+
+
 @sa.event.listens_for(sa.engine.Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):  # noqa: ARG001
     """WAL lets a reader and a writer work at once; foreign keys are off by default in SQLite."""
     module = type(dbapi_connection).__module__
     if not module.startswith("sqlite3"):
         return
+    check_sqlite_version(sqlite3.sqlite_version_info)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")

@@ -159,3 +159,12 @@ def test_the_api_rate_limit_is_read_and_checked_at_start(tmp_path):
         "50 per minute"
     with pytest.raises(ConfigError, match="FIELDCHECK_API_RATE_LIMIT"):
         load_config(str(tmp_path), {"FIELDCHECK_API_RATE_LIMIT": "lots"})
+
+
+def test_an_old_sqlite_is_refused_with_a_clear_message():
+    from fieldcheck.db import check_sqlite_version
+
+    check_sqlite_version((3, 35, 0))
+    check_sqlite_version((3, 40, 1))
+    with pytest.raises(RuntimeError, match="SQLite 3.35.0 or newer.*3.31.1"):
+        check_sqlite_version((3, 31, 1))
