@@ -150,10 +150,12 @@ def route_page(examiner_id: int, after_task_id: int | None, limit: int) -> tuple
         if after is None:
             return [], None
         page = page.where(sa.tuple_(*key) > sa.tuple_(*(sa.literal(v) for v in after)))
+    # Two statements: as one (IN a LIMIT subquery) PostgreSQL joined every open task before the semi-join.
+    ids = list(db.session.scalars(page))
     query = (sa.select(RouteStop, Task, Cycle.code).join(Task, Task.id == RouteStop.task_id)
-             .join(Cycle, Cycle.id == RouteStop.cycle_id).where(RouteStop.task_id.in_(page.scalar_subquery()))
+             .join(Cycle, Cycle.id == RouteStop.cycle_id).where(RouteStop.task_id.in_(ids))
              .options(*TASK_SITE).order_by(*key))
-    rows = db.session.execute(query).all()
+    rows = db.session.execute(query).all() if ids else []
     more = len(rows) > limit
     rows = rows[:limit]
     days: list[RouteDay] = []
