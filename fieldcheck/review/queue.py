@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -121,23 +122,27 @@ def _pending():
     return sa.exists().where(Review.id == last, Review.decision == PROPOSED_REJECTION)
 
 
-def _base(reviewer: User, group: str):
-    """WHERE clauses of the reviewer's queue: submitted tasks' latest visits the reviewer may decide."""
+def _base(has_unit: bool, has_group: bool):
+    """WHERE clauses of a reviewer's queue: submitted tasks' latest visits the reviewer may decide.
+
+    The reviewer comes in as bound parameters (`_params`), so that a built statement serves every reviewer.
+    """
     own_visit = aliased(Verification)
     own_task = aliased(Task)
+    reviewer_id = sa.bindparam("reviewer_id")
     clauses = [
         Task.state == "submitted",
         # The claims the reviewer visited: a small set, found once through the examiner index.
         Task.claim_id.not_in(sa.select(own_task.claim_id).join(own_visit, own_visit.task_id == own_task.id)
-                             .where(own_visit.examiner_id == reviewer.id)),
+                             .where(own_visit.examiner_id == reviewer_id)),
         # A reviewer who proposed a rejection waits for someone else's confirmation.
-        ~sa.exists().where(Review.verification_id == Verification.id, Review.reviewer_id == reviewer.id,
+        ~sa.exists().where(Review.verification_id == Verification.id, Review.reviewer_id == reviewer_id,
                            Review.decision == PROPOSED_REJECTION),
     ]
-    if reviewer.unit_id is not None:
-        clauses.append(Report.unit_id != reviewer.unit_id)
-        if group:
-            clauses.append(~sa.exists().where(Unit.id == Report.unit_id, Unit.group == group))
+    if has_unit:
+        clauses.append(Report.unit_id != sa.bindparam("unit_id"))
+        if has_group:
+            clauses.append(~sa.exists().where(Unit.id == Report.unit_id, Unit.group == sa.bindparam("unit_group")))
     return clauses
 
 
@@ -147,25 +152,43 @@ def _joined(*columns):
             .join(Claim, Task.claim_id == Claim.id).join(Report, Claim.report_id == Report.id))
 
 
-def _filtered(filters: Filters, now: datetime):
+def _filtered(shape: tuple):
+    """WHERE clauses of the filters whose shape (`_shape`) is given; their values are bound parameters."""
+    flag, examiner, report, aspect, age, disagree, pending = shape
     clauses = []
-    if filters.flag == "none":
+    if flag == "none":
         clauses.append(~sa.exists().where(Flag.verification_id == Verification.id))
-    elif filters.flag:
-        clauses.append(sa.exists().where(Flag.verification_id == Verification.id, Flag.code == filters.flag))
-    if filters.examiner is not None:
-        clauses.append(Verification.examiner_id == filters.examiner)
-    if filters.report is not None:
-        clauses.append(Claim.report_id == filters.report)
-    if filters.aspect is not None:
-        clauses.append(Claim.aspect_id == filters.aspect)
-    if filters.age is not None:
-        clauses.append(Verification.submitted_at <= now - timedelta(days=filters.age))
-    if filters.disagree:
+    elif flag:
+        clauses.append(sa.exists().where(Flag.verification_id == Verification.id,
+                                         Flag.code == sa.bindparam("flag_code")))
+    if examiner:
+        clauses.append(Verification.examiner_id == sa.bindparam("examiner_id"))
+    if report:
+        clauses.append(Claim.report_id == sa.bindparam("report_id"))
+    if aspect:
+        clauses.append(Claim.aspect_id == sa.bindparam("aspect_id"))
+    if age:
+        clauses.append(Verification.submitted_at <= sa.bindparam("waited_since"))
+    if disagree:
         clauses.append(_disagreement())
-    if filters.pending:
+    if pending:
         clauses.append(_pending())
     return clauses
+
+
+def _shape(filters: Filters) -> tuple:
+    """Which filters are set (not their values): the part of a queue statement that changes its SQL."""
+    flag = "none" if filters.flag == "none" else "code" if filters.flag else ""
+    return (flag, filters.examiner is not None, filters.report is not None, filters.aspect is not None,
+            filters.age is not None, filters.disagree, filters.pending)
+
+
+def _params(reviewer: User, group: str, filters: Filters, now: datetime) -> dict:
+    """The values of a queue statement's bound parameters."""
+    return {"reviewer_id": reviewer.id, "unit_id": reviewer.unit_id, "unit_group": group,
+            "flag_code": filters.flag, "examiner_id": filters.examiner, "report_id": filters.report,
+            "aspect_id": filters.aspect,
+            "waited_since": now - timedelta(days=filters.age) if filters.age is not None else now}
 
 
 def _unit_group(reviewer: User) -> str:
@@ -174,11 +197,10 @@ def _unit_group(reviewer: User) -> str:
     return db.session.scalar(sa.select(Unit.group).where(Unit.id == reviewer.unit_id)) or ""
 
 
-def queue_page(reviewer: User, filters: Filters, after: int | None = None,
-               size: int = PAGE_SIZE) -> tuple[list[QueueRow], int | None]:
-    """A page of the queue, oldest first, and the keyset of the next page (None on the last)."""
-    now = utcnow()
-    group = _unit_group(reviewer)
+@lru_cache(maxsize=256)
+def _page_statement(has_unit: bool, has_group: bool, shape: tuple, paged: bool, size: int):
+    """A page of the queue as a statement, built once per shape: building it per request cost more than
+    running it."""
     flag_count = (sa.select(sa.func.count(Flag.id)).where(Flag.verification_id == Verification.id)
                   .scalar_subquery())
     query = (_joined(Verification.id, Task.id, Task.kind, Cycle.code, Report.slug, Claim.n, Claim.text,
@@ -186,10 +208,18 @@ def queue_page(reviewer: User, filters: Filters, after: int | None = None,
                      Report.title, Aspect.name_zh, Aspect.name_en, flag_count, _disagreement(), _pending())
              .join(Cycle, Report.cycle_id == Cycle.id).join(Aspect, Claim.aspect_id == Aspect.id)
              .join(User, Verification.examiner_id == User.id)
-             .where(*_base(reviewer, group), *_filtered(filters, now)))
-    if after is not None:
-        query = query.where(Verification.id > after)
-    rows = db.session.execute(query.order_by(Verification.id).limit(size + 1)).all()
+             .where(*_base(has_unit, has_group), *_filtered(shape)))
+    if paged:
+        query = query.where(Verification.id > sa.bindparam("after"))
+    return query.order_by(Verification.id).limit(size + 1)
+
+
+def queue_page(reviewer: User, filters: Filters, after: int | None = None,
+               size: int = PAGE_SIZE) -> tuple[list[QueueRow], int | None]:
+    """A page of the queue, oldest first, and the keyset of the next page (None on the last)."""
+    group = _unit_group(reviewer)
+    statement = _page_statement(reviewer.unit_id is not None, bool(group), _shape(filters), after is not None, size)
+    rows = db.session.execute(statement, {**_params(reviewer, group, filters, utcnow()), "after": after}).all()
     items = [QueueRow(r[0], r[1], r[2], f"{r[3]}/{r[4]}/{r[5]}", r[6], r[7], r[8], r[10] or r[9], r[11], r[12],
                       r[13], int(r[14]), bool(r[15]), bool(r[16])) for r in rows[:size]]
     return items, (items[-1].verification_id if len(rows) > size else None)
@@ -200,9 +230,9 @@ def next_in_queue(reviewer: User, filters: Filters, after: int) -> int | None:
     group = _unit_group(reviewer)
     later = sa.case((Verification.id > after, 0), else_=1)
     return db.session.scalar(
-        _joined(Verification.id).where(*_base(reviewer, group), *_filtered(filters, utcnow()),
-                                       Verification.id != after)
-        .order_by(later, Verification.id).limit(1))
+        _joined(Verification.id).where(*_base(reviewer.unit_id is not None, bool(group)),
+                                       *_filtered(_shape(filters)), Verification.id != after)
+        .order_by(later, Verification.id).limit(1), _params(reviewer, group, filters, utcnow()))
 
 
 def queue_version() -> tuple:
@@ -240,7 +270,8 @@ def queue_counts(reviewer: User) -> Counts:
 
 def _count(reviewer: User, now: datetime) -> Counts:
     group = _unit_group(reviewer)
-    base = _base(reviewer, group)
+    base = _base(reviewer.unit_id is not None, bool(group))
+    params = _params(reviewer, group, Filters(), now)
     counts = Counts()
     age_columns = [sa.func.coalesce(sa.func.sum(sa.case(
         (Verification.submitted_at <= now - timedelta(days=days), 1), else_=0)), 0) for days in AGES]
@@ -249,13 +280,13 @@ def _count(reviewer: User, now: datetime) -> Counts:
         sa.func.count(Verification.id), *age_columns,
         sa.func.coalesce(sa.func.sum(sa.case((_disagreement(), 1), else_=0)), 0),
         sa.func.coalesce(sa.func.sum(sa.case((_pending(), 1), else_=0)), 0),
-        sa.func.coalesce(sa.func.sum(sa.case((flagged, 0), else_=1)), 0)).where(*base)).one()
+        sa.func.coalesce(sa.func.sum(sa.case((flagged, 0), else_=1)), 0)).where(*base), params).one()
     counts.total = int(summary[0])
     counts.ages = {days: int(summary[1 + i]) for i, days in enumerate(AGES)}
     counts.disagree, counts.pending, counts.no_flag = (int(x) for x in summary[1 + len(AGES):])
     counts.flags = {code: int(n) for code, n in db.session.execute(
         _joined(Flag.code, sa.func.count(sa.distinct(Verification.id)))
-        .join(Flag, Flag.verification_id == Verification.id).where(*base).group_by(Flag.code))}
+        .join(Flag, Flag.verification_id == Verification.id).where(*base).group_by(Flag.code), params)}
     # Examiners, reports and aspects from one grouped pass over the queue (three passes before).
     examiners: dict[int, list] = {}
     reports: dict[int, list] = {}
@@ -265,7 +296,7 @@ def _count(reviewer: User, now: datetime) -> Counts:
                     Aspect.name_en, sa.func.count(Verification.id))
             .join(User, Verification.examiner_id == User.id).join(Aspect, Claim.aspect_id == Aspect.id).where(*base)
             .group_by(User.id, User.username, User.display_name, Report.id, Report.title, Aspect.id, Aspect.name_zh,
-                      Aspect.name_en)):
+                      Aspect.name_en), params):
         examiners.setdefault(uid, [uid, display or name, 0, name])[2] += n
         reports.setdefault(rid, [rid, title, 0])[2] += n
         aspects.setdefault(aid, [aid, zh, en, 0])[3] += n
@@ -282,6 +313,6 @@ def unflagged(reviewer: User, ids: list[int]) -> list[int]:
         return []
     group = _unit_group(reviewer)
     return list(db.session.scalars(_joined(Verification.id).where(
-        *_base(reviewer, group), Verification.id.in_(ids[:500]),
+        *_base(reviewer.unit_id is not None, bool(group)), Verification.id.in_(ids[:500]),
         ~sa.exists().where(Flag.verification_id == Verification.id), ~_disagreement(), ~_pending())
-        .order_by(Verification.id)))
+        .order_by(Verification.id), _params(reviewer, group, Filters(), utcnow())))
