@@ -61,3 +61,32 @@ def test_a_page_key_of_someone_else_or_made_up_shows_an_empty_page(app):
     assert client.get("/tasks").get_data(as_text=True).count('href="/tasks/') == 0  # exb has no task
     for bad in ("x1", "o", "d-1", "o99999999999999"):
         assert client.get(f"/tasks?after={bad}").status_code == 200
+
+
+def test_each_page_shows_the_whole_day_total_also_when_a_day_runs_over_two_pages(app):
+    from fieldcheck.accounts.models import User
+    from fieldcheck.assignment.models import RouteStop, Task
+    from fieldcheck.assignment.routing import route_page
+    from fieldcheck.extensions import db
+
+    build_world(app)
+    grow(app, 120)
+    with app.test_request_context():
+        exa = db.session.scalar(sa.select(User).where(User.username == "exa"))
+        pages, after = [], None
+        while True:
+            days, after = route_page(exa.id, after, 7)  # small pages: days cross page boundaries
+            pages.append(days)
+            if after is None:
+                break
+        whole = {(c, d): km for c, d, km in db.session.execute(
+            sa.select(RouteStop.cycle_id, RouteStop.day, sa.func.sum(RouteStop.leg_km))
+            .join(Task, Task.id == RouteStop.task_id)
+            .where(RouteStop.examiner_id == exa.id, Task.state.in_(("assigned", "returned")))
+            .group_by(RouteStop.cycle_id, RouteStop.day))}
+        shown = [(route.day, route.total_km, sum(route.legs_km)) for days in pages for route in days]
+        assert len(pages) > 2 and any(len(days) == 1 and sum(days[0].legs_km) < days[0].total_km
+                                      for days in pages), shown  # some page shows part of a day
+        by_day = {d: km for (_c, d), km in whole.items()}  # one cycle
+        for day, total, _part in shown:
+            assert abs(total - by_day[day]) < 1e-9, (day, total, by_day[day])

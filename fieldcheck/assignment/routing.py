@@ -138,41 +138,36 @@ def route_page(examiner_id: int, after_task_id: int | None, limit: int) -> tuple
     when more follow (the next page's key). A fixed number of statements whatever the number of tasks."""
     plan_missing(None, examiner_id)
     key = (Cycle.code, RouteStop.day, RouteStop.position)
-    # The page's stops first (a LIMIT over narrow rows), then only those tasks with their sites.
-    page = (sa.select(RouteStop.task_id).join(Task, Task.id == RouteStop.task_id)
-            .join(Cycle, Cycle.id == RouteStop.cycle_id)
-            .where(RouteStop.examiner_id == examiner_id, Task.examiner_id == examiner_id, Task.state.in_(OPEN))
-            .order_by(*key).limit(limit + 1))
+    # Every open stop of the examiner with its day's total (a window over narrow rows), then the page of
+    # them: the day totals stay whole when a day runs over two pages.
+    stops = (sa.select(RouteStop.task_id, *key,
+                       sa.func.sum(RouteStop.leg_km).over(partition_by=(RouteStop.cycle_id, RouteStop.day))
+                       .label("day_km"))
+             .join(Task, Task.id == RouteStop.task_id).join(Cycle, Cycle.id == RouteStop.cycle_id)
+             .where(RouteStop.examiner_id == examiner_id, Task.examiner_id == examiner_id, Task.state.in_(OPEN))
+             .subquery("stops"))
+    stop_key = (stops.c.code, stops.c.day, stops.c.position)
+    page = sa.select(stops.c.task_id, stops.c.day_km).order_by(*stop_key).limit(limit + 1)
     if after_task_id is not None:
         after = db.session.execute(
             sa.select(*key).join(Cycle, Cycle.id == RouteStop.cycle_id)
             .where(RouteStop.task_id == after_task_id, RouteStop.examiner_id == examiner_id)).first()
         if after is None:
             return [], None
-        page = page.where(sa.tuple_(*key) > sa.tuple_(*(sa.literal(v) for v in after)))
-    # Two statements: as one (IN a LIMIT subquery) PostgreSQL joined every open task before the semi-join.
-    ids = list(db.session.scalars(page))
+        page = page.where(sa.tuple_(*stop_key) > sa.tuple_(*(sa.literal(v) for v in after)))
+    # Then only the page's tasks with their sites. (As one statement, IN a LIMIT subquery, PostgreSQL
+    # joined every open task before the semi-join.)
+    day_km = dict(db.session.execute(page).all())
     query = (sa.select(RouteStop, Task, Cycle.code).join(Task, Task.id == RouteStop.task_id)
-             .join(Cycle, Cycle.id == RouteStop.cycle_id).where(RouteStop.task_id.in_(ids))
+             .join(Cycle, Cycle.id == RouteStop.cycle_id).where(RouteStop.task_id.in_(list(day_km)))
              .options(*TASK_SITE).order_by(*key))
-    rows = db.session.execute(query).all() if ids else []
+    rows = db.session.execute(query).all() if day_km else []
     more = len(rows) > limit
     rows = rows[:limit]
     days: list[RouteDay] = []
     for stop, task, code in rows:
         if not days or (days[-1].cycle_code, days[-1].day) != (code, stop.day):
-            days.append(RouteDay(code, stop.day, 0.0))
+            days.append(RouteDay(code, stop.day, float(day_km[task.id] or 0.0)))
         days[-1].legs_km.append(stop.leg_km)
         days[-1].tasks.append(task)
-    if days:
-        pairs = {(stop.cycle_id, stop.day) for stop, _task, _code in rows}
-        totals = dict(((c, d), km) for c, d, km in db.session.execute(
-            sa.select(RouteStop.cycle_id, RouteStop.day, sa.func.sum(RouteStop.leg_km))
-            .join(Task, Task.id == RouteStop.task_id)
-            .where(RouteStop.examiner_id == examiner_id, Task.state.in_(OPEN),
-                   sa.tuple_(RouteStop.cycle_id, RouteStop.day).in_(sorted(pairs)))
-            .group_by(RouteStop.cycle_id, RouteStop.day)))
-        ids = {(code, stop.day): stop.cycle_id for stop, _task, code in rows}
-        for route in days:
-            route.total_km = float(totals.get((ids[(route.cycle_code, route.day)], route.day)) or 0.0)
     return days, (rows[-1][1].id if more else None)
