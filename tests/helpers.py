@@ -46,3 +46,28 @@ def truncate_postgres(url: str) -> None:
         if tables:
             conn.execute(sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
     engine.dispose()
+
+
+def submit_visit(app, examiner, task_id: int, photo: str, token: str | None = None) -> int:
+    """One visit through the JSON API with one fixture photo and one interview; returns the verification id."""
+    import hashlib
+    import io
+    import uuid
+    from pathlib import Path
+
+    from fieldcheck.assignment.models import Task
+    from fieldcheck.extensions import db
+
+    with app.app_context():
+        questions = [q.id for q in db.session.get(Task, task_id).claim.report.cycle.questions]
+    token = token or csrf_token(examiner, "/tasks")
+    data = (Path(__file__).parent / "fixtures" / "photos" / photo).read_bytes()
+    sha = hashlib.sha256(data).hexdigest()
+    up = examiner.post("/api/photos", data={"photo": (io.BytesIO(data), photo), "sha256": sha},
+                       headers={"X-CSRFToken": token}, content_type="multipart/form-data")
+    assert up.status_code == 200, up.get_data(as_text=True)
+    body = {"client_uuid": str(uuid.uuid4()), "finding": "verified", "photo_sha256": [sha],
+            "interviews": [{"respondent": "resident", "ratings": {str(q): 4 for q in questions}}]}
+    done = examiner.post(f"/api/tasks/{task_id}/verifications", json=body, headers={"X-CSRFToken": token})
+    assert done.status_code == 201, done.get_data(as_text=True)
+    return done.get_json()["id"]

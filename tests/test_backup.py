@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import threading
 import time
@@ -13,9 +12,9 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from helpers import csrf_token, login
+from helpers import csrf_token, login, submit_visit
 
-from story import FIXTURES, build_world
+from story import build_world
 
 PHOTOS = ["gps_DSCN0010.jpg", "gps_DSCN0012.jpg", "gps_DSCN0021.jpg", "gps_DSCN0025.jpg", "nogps_canon_40d.jpg",
           "phone_nokia_8_3.jpg"]
@@ -54,22 +53,9 @@ def empty_instance(database_url: str, tmp_path: Path):
 
 def submit_visits(app, world, examiner):
     """The examiner visits each assigned task with a photo of its own, through the JSON API."""
-    from fieldcheck.assignment.models import Task
-    from fieldcheck.extensions import db
-
-    with app.app_context():
-        questions = [q.id for q in db.session.get(Task, world.task_ids[0]).claim.report.cycle.questions]
     token = csrf_token(examiner, "/tasks")
     for task_id, photo in zip(world.task_ids, PHOTOS):
-        data = (FIXTURES / "photos" / photo).read_bytes()
-        sha = hashlib.sha256(data).hexdigest()
-        up = examiner.post("/api/photos", data={"photo": (io.BytesIO(data), photo), "sha256": sha},
-                           headers={"X-CSRFToken": token}, content_type="multipart/form-data")
-        assert up.status_code == 200, up.get_data(as_text=True)
-        body = {"client_uuid": str(uuid.uuid4()), "finding": "verified", "photo_sha256": [sha],
-                "interviews": [{"respondent": "resident", "ratings": {str(q): 4 for q in questions}}]}
-        done = examiner.post(f"/api/tasks/{task_id}/verifications", json=body, headers={"X-CSRFToken": token})
-        assert done.status_code == 201, done.get_data(as_text=True)
+        submit_visit(app, examiner, task_id, photo, token)
 
 
 def counts(app) -> dict[str, int]:

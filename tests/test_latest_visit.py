@@ -3,35 +3,17 @@ the migration fills it for visits stored before, and the doctor finds and mends 
 
 from __future__ import annotations
 
-import hashlib
-import io
 import uuid
 from datetime import timedelta
 
 import sqlalchemy as sa
-from helpers import csrf_token, login
+from helpers import login, submit_visit
 
-from story import FIXTURES, build_world
+from story import build_world
 
 
 def submit(app, examiner, task_id: int, photo: str = "gps_DSCN0010.jpg") -> int:
-    """One visit through the JSON API; returns the stored verification's id."""
-    from fieldcheck.assignment.models import Task
-    from fieldcheck.extensions import db
-
-    with app.app_context():
-        questions = [q.id for q in db.session.get(Task, task_id).claim.report.cycle.questions]
-    token = csrf_token(examiner, "/tasks")
-    data = (FIXTURES / "photos" / photo).read_bytes()
-    sha = hashlib.sha256(data).hexdigest()
-    up = examiner.post("/api/photos", data={"photo": (io.BytesIO(data), photo), "sha256": sha},
-                       headers={"X-CSRFToken": token}, content_type="multipart/form-data")
-    assert up.status_code == 200, up.get_data(as_text=True)
-    body = {"client_uuid": str(uuid.uuid4()), "finding": "verified", "photo_sha256": [sha],
-            "interviews": [{"respondent": "resident", "ratings": {str(q): 4 for q in questions}}]}
-    done = examiner.post(f"/api/tasks/{task_id}/verifications", json=body, headers={"X-CSRFToken": token})
-    assert done.status_code == 201, done.get_data(as_text=True)
-    return done.get_json()["id"]
+    return submit_visit(app, examiner, task_id, photo)
 
 
 def add_older_visit(app, task_id: int, before_id: int) -> int:

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 
 import sqlalchemy as sa
 from flask import url_for
-from flask_babel import get_locale, gettext as _
+from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, subqueryload
 
 from ..accounts.models import User
@@ -28,21 +28,16 @@ from ..places.models import Place
 from ..reports.models import Claim, Report
 from .models import FINDINGS, RESPONDENT_KINDS, Interview, Verification
 from .operations import masked_claim_text, needs_blind_step
+from .strings import per_locale
 
 # The order the task list shows them in: returned first, then open, then done.
 STATE_ORDER = {"returned": 0, "assigned": 1, "submitted": 2}
 
 
-_strings_by_locale: dict[str, dict[str, str]] = {}
-
-
 def page_strings() -> dict[str, str]:
-    """Every text the page script shows, translated (once per language and process: translations do not
-    change while the server runs); `{name}` marks a value the script fills in."""
-    locale = str(get_locale())
-    if locale not in _strings_by_locale:
-        _strings_by_locale[locale] = _page_strings()
-    return _strings_by_locale[locale]
+    """Every text the page script shows, translated once per language and process; `{name}` marks a value
+    the script fills in."""
+    return per_locale("pack_strings", _page_strings)
 
 
 def _page_strings() -> dict[str, str]:

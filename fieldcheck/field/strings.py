@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 TASK_STATES = ("unassigned", "assigned", "submitted", "returned", "approved", "rejected")
 
-_cache: dict[str, tuple[Markup, Markup]] = {}
+_cache: dict[tuple[str, str], object] = {}
 _lock = threading.Lock()
 
 
@@ -99,14 +99,22 @@ def _strings() -> dict[str, str]:
     }
 
 
+def per_locale(name: str, build):
+    """`build()` once per language and process, kept under `name` (translations do not change at run time)."""
+    key = (name, str(get_locale()))
+    if key not in _cache:
+        value = build()
+        with _lock:
+            _cache[key] = value
+    return _cache[key]
+
+
+def _client_json() -> tuple[Markup, Markup]:
+    # Task states are dynamic codes (translations/dynamic.pot): translated through a variable.
+    states = {state: _(state) for state in TASK_STATES}
+    return htmlsafe_json_dumps(_strings()), htmlsafe_json_dumps(states)
+
+
 def client_json() -> tuple[Markup, Markup]:
     """(the page strings, the task state names) as HTML-safe JSON, in the request's language."""
-    locale = str(get_locale())
-    cached = _cache.get(locale)
-    if cached is None:
-        # Task states are dynamic codes (translations/dynamic.pot): translated through a variable.
-        states = {state: _(state) for state in TASK_STATES}
-        cached = (htmlsafe_json_dumps(_strings()), htmlsafe_json_dumps(states))
-        with _lock:
-            _cache[locale] = cached
-    return cached
+    return per_locale("client_json", _client_json)
