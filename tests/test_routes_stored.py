@@ -46,7 +46,8 @@ def test_assigning_stores_the_routes_and_pages_read_them(app):
     shown = sum(org.get(f"/cycles/2025/routes?examiner={e}").get_data(as_text=True).count("<li>") for e in (exa, exb))
     assert shown == len(world.task_ids)
 
-    # A task that became open again without a plan (as a reviewer's return does) is planned by the next page.
+    # A task found open without a plan (a bulk load): the examiner's list shows it without writing; the
+    # organizer's routes page plans it. (A reviewer's return plans it itself: test_task_pages.)
     from fieldcheck.assignment.models import RouteStop, Task
     from fieldcheck.extensions import db
 
@@ -58,7 +59,9 @@ def test_assigning_stores_the_routes_and_pages_read_them(app):
     assert again not in stops(app)
     exa_client = app.test_client()
     login(exa_client, "exa")
-    assert exa_client.get("/tasks").status_code == 200
+    listed = exa_client.get("/tasks").get_data(as_text=True)
+    assert "尚未排入路线" in listed and f'href="/tasks/{again}"' in listed and again not in stops(app)
+    assert org.get(f"/cycles/2025/routes?examiner={exa}").status_code == 200
     assert stops(app)[again][0] == exa
 
 

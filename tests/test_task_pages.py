@@ -11,19 +11,35 @@ from helpers import login
 from bulk import grow
 from story import build_world
 
-PAGE_LINK = re.compile(r'href="([^"]*after=[od]\d+)" id="next-page"')
+PAGE_LINK = re.compile(r'href="([^"]*after=[oud]\d+)" id="next-page"')
 TASK_LINK = re.compile(r'<a href="/tasks/(\d+)">')
 
 
-def test_the_task_list_pages_cover_every_task_once_in_route_order(app):
+def exa_id(app) -> int:
     from fieldcheck.accounts.models import User
+    from fieldcheck.extensions import db
+
+    with app.app_context():
+        return db.session.scalar(sa.select(User.id).where(User.username == "exa"))
+
+
+def stop_count(app) -> int:
+    from fieldcheck.assignment.models import RouteStop
+    from fieldcheck.extensions import db
+
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(RouteStop))
+
+
+def test_the_task_list_pages_cover_every_task_once_in_route_order(app):
     from fieldcheck.assignment.models import RouteStop, Task
     from fieldcheck.cycles.models import Cycle
     from fieldcheck.extensions import db
     from fieldcheck.field.views import TASKS_PAGE
 
-    build_world(app)
-    grow(app, 230)  # a quarter each assigned, submitted, approved, returned
+    build_world(app)  # exa's tasks assigned in the app: on day routes
+    grow(app, 230)  # bulk-loaded: a quarter each assigned, submitted, approved, returned; on no route
+    stops = stop_count(app)
     client = app.test_client()
     login(client, "exa")
     seen, url, pages = [], "/tasks", 0
@@ -35,21 +51,71 @@ def test_the_task_list_pages_cover_every_task_once_in_route_order(app):
         pages += 1
         nxt = PAGE_LINK.search(html)
         url = nxt.group(1).replace("&amp;", "&") if nxt else None
+    exa = exa_id(app)
     with app.app_context():
-        exa = db.session.scalar(sa.select(User).where(User.username == "exa"))
-        # Open tasks in the stored route order, then the others by id.
+        open_ = Task.state.in_(("assigned", "returned"))
+        # Open tasks in the stored route order, then the open ones on no route by id, then the others by id.
         routed = list(db.session.scalars(
             sa.select(RouteStop.task_id).join(Task, Task.id == RouteStop.task_id).join(Cycle)
-            .where(RouteStop.examiner_id == exa.id, Task.state.in_(("assigned", "returned")))
-            .order_by(Cycle.code, RouteStop.day, RouteStop.position)))
+            .where(RouteStop.examiner_id == exa, open_).order_by(Cycle.code, RouteStop.day, RouteStop.position)))
+        unplanned = list(db.session.scalars(
+            sa.select(Task.id).where(Task.examiner_id == exa, open_, Task.id.not_in(routed)).order_by(Task.id)))
         others = list(db.session.scalars(sa.select(Task.id).where(
-            Task.examiner_id == exa.id, Task.state.not_in(("assigned", "returned"))).order_by(Task.id)))
-        total = db.session.scalar(sa.select(sa.func.count()).select_from(Task).where(Task.examiner_id == exa.id))
+            Task.examiner_id == exa, Task.state.not_in(("assigned", "returned"))).order_by(Task.id)))
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(Task).where(Task.examiner_id == exa))
+    assert routed and len(unplanned) > TASKS_PAGE and others  # every part, and one runs over a page
     assert len(seen) == total == len(set(seen)) and pages == -(-total // TASKS_PAGE)
-    assert seen == routed + others
+    assert seen == routed + unplanned + others
+    assert stop_count(app) == stops  # reading the list planned nothing
+    assert "尚未排入路线" in client.get(f"/tasks?after=o{routed[-1]}").get_data(as_text=True)
     # The pack carries them all.
     pack = client.get("/api/pack").get_json()
     assert sorted(t["id"] for t in pack["tasks"]) == sorted(seen)
+
+
+def test_a_returned_visit_goes_back_on_a_day_route(app):
+    from fieldcheck.accounts.models import User
+    from fieldcheck.assignment.models import RouteStop, Task
+    from fieldcheck.extensions import db
+    from fieldcheck.review.operations import decide
+
+    build_world(app)
+    grow(app, 8, states=("submitted",))  # bulk-loaded visits: their tasks are on no route
+    exa = exa_id(app)
+    with app.test_request_context():
+        task = db.session.scalars(sa.select(Task).where(Task.examiner_id == exa, Task.state == "submitted")
+                                  .order_by(Task.id.desc())).first()
+        assert db.session.get(RouteStop, task.id) is None
+        rev = db.session.scalar(sa.select(User).where(User.username == "rev"))
+        decide(task.latest, rev, "return", "the photo shows another building")
+        db.session.commit()
+        stop = db.session.get(RouteStop, task.id)
+        assert stop is not None and stop.examiner_id == exa and task.state == "returned"
+    client = app.test_client()
+    login(client, "exa")
+    html = client.get("/tasks").get_data(as_text=True)
+    assert f'href="/tasks/{task.id}"' in html and "尚未排入路线" not in html
+
+
+def test_the_doctor_finds_open_tasks_on_no_route_and_plans_them(app):
+    from fieldcheck.assignment.models import Task
+    from fieldcheck.extensions import db
+
+    build_world(app)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["doctor"]).exit_code == 0, runner.invoke(args=["doctor"]).output
+    grow(app, 12, states=("assigned",))
+    with app.app_context():
+        bulk = list(db.session.scalars(sa.select(Task.id).where(Task.state == "assigned").order_by(Task.id)))[-12:]
+    found = runner.invoke(args=["doctor"])
+    assert found.exit_code == 1 and all(f"task {i}\n" in found.output for i in bulk), found.output
+    fixed = runner.invoke(args=["doctor", "--fix"])
+    assert fixed.exit_code == 0, fixed.output
+    assert runner.invoke(args=["doctor"]).exit_code == 0
+    client = app.test_client()
+    login(client, "exa")
+    html = client.get("/tasks").get_data(as_text=True)
+    assert "尚未排入路线" not in html and all(f'href="/tasks/{i}"' in html for i in bulk)
 
 
 def test_a_page_key_of_someone_else_or_made_up_shows_an_empty_page(app):
@@ -66,17 +132,20 @@ def test_a_page_key_of_someone_else_or_made_up_shows_an_empty_page(app):
 def test_each_page_shows_the_whole_day_total_also_when_a_day_runs_over_two_pages(app):
     from fieldcheck.accounts.models import User
     from fieldcheck.assignment.models import RouteStop, Task
-    from fieldcheck.assignment.routing import route_page
+    from fieldcheck.assignment.routing import plan_missing, task_page
     from fieldcheck.extensions import db
 
     build_world(app)
     grow(app, 120)
     with app.test_request_context():
         exa = db.session.scalar(sa.select(User).where(User.username == "exa"))
+        plan_missing(None, exa.id)  # the bulk-loaded tasks on day routes too
+        db.session.commit()
         pages, after = [], None
         while True:
-            days, after = route_page(exa.id, after, 7)  # small pages: days cross page boundaries
-            pages.append(days)
+            page = task_page(exa.id, after, 7)  # small pages: days cross page boundaries
+            pages.append(page.days)
+            after = page.next_after
             if after is None:
                 break
         whole = {(c, d): km for c, d, km in db.session.execute(

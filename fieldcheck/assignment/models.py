@@ -52,7 +52,7 @@ class RouteStop(db.Model):
     """One open task's place in its examiner's planned day routes (per cycle), stored when planned.
 
     Routes are computed when assignments change (assignment.routing.replan), not on every page view;
-    a page finding an open task without a stop replans that examiner once.
+    a returned visit is planned again by the return; the doctor finds an open task left without a stop.
     """
 
     __tablename__ = "route_stop"

@@ -6,7 +6,6 @@ import math
 import re
 import uuid
 
-import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,14 +13,12 @@ from flask_login import current_user
 from ..access import roles_required
 from ..assignment.access import with_own_task
 from ..assignment.models import Task
-from ..assignment.routing import OPEN, route_page
-from ..assignment.site import TASK_SITE
+from ..assignment.routing import task_page
 from ..assignment.states import can_submit
 from ..errors import OperationError
 from ..evidence.models import Photo
 from ..evidence.store import photo_store
 from ..evidence.storage import FolderStore, derived_key
-from ..extensions import db
 from ..web import change_and_flash, refuse
 from .access import with_visible_photo
 from .models import FINDINGS
@@ -35,32 +32,19 @@ bp = Blueprint("field", __name__)
 # Tasks per page of /tasks. The page script draws the whole list from the task pack (/api/pack), which
 # carries every task for working offline; the server's pages are the no-script list and the first paint.
 TASKS_PAGE = 50
-AFTER = re.compile(r"([od])([0-9]{1,12})")
+AFTER = re.compile(r"([oud])([0-9]{1,12})")
 
 
 @bp.route("/tasks")
 @roles_required("examiner")
 def my_tasks():
-    """The examiner's own tasks a page at a time: open ones in route order (cycle, day, stop), then the
-    submitted and decided ones by id. `after=o<task id>` or `after=d<task id>` names the last one seen."""
+    """The examiner's own tasks a page at a time: open ones in route order (cycle, day, stop), open ones not
+    yet on a route, then the submitted and decided ones. `after=<part><task id>` names the last one seen."""
     match = AFTER.fullmatch(request.args.get("after", ""))
-    part, after = (match[1], int(match[2])) if match else ("o", None)
-    days, next_open = route_page(current_user.id, after, TASKS_PAGE) if part == "o" else ([], None)
-    room = 0 if next_open is not None else TASKS_PAGE - sum(len(day.tasks) for day in days)
-    # Always asked (LIMIT 1 when the page is full), so every page costs the same statements.
-    query = (sa.select(Task).where(Task.examiner_id == current_user.id, Task.state.not_in(OPEN))
-             .options(*TASK_SITE).order_by(Task.id).limit(room + 1))
-    if part == "d":
-        query = query.where(Task.id > after)
-    done = list(db.session.scalars(query))
-    next_after = None
-    if next_open is not None:
-        done, next_after = [], f"o{next_open}"
-    elif len(done) > room:
-        done = done[:room]
-        next_after = f"d{done[-1].id if done else 0}"
-    return render_template("field/tasks.html", days=days, done=done, next_after=next_after,
-                           first=match is not None)
+    page = task_page(current_user.id, (match[1], int(match[2])) if match else None, TASKS_PAGE)
+    next_after = f"{page.next_after[0]}{page.next_after[1]}" if page.next_after else None
+    return render_template("field/tasks.html", days=page.days, unplanned=page.unplanned, done=page.done,
+                           next_after=next_after, first=match is not None)
 
 
 def store_plain_visit(task: Task) -> bool:

@@ -80,6 +80,7 @@ def doctor(fix):
         "orphan_file": _("file without a photo"), "partial_file": _("partial file left by an interrupted write"),
         "audit_chain": _("audit trail altered"), "migrations": _("database schema not up to date"),
         "latest_visit": _("task names the wrong latest visit"),
+        "unplanned": _("open task on no day route"),
     }
     for finding in report.findings:
         state = _("fixed") if finding.fixed else _("found")

@@ -9,7 +9,9 @@ Findings (each with the paths or ids it concerns):
 - `audit_chain`: the first break in the audit trail (see audit/chain.py);
 - `migrations`: the database is not at the newest schema revision;
 - `latest_visit`: a task whose stored latest visit is not its latest verification (by submission time,
-  then id); fixed by writing the right one.
+  then id); fixed by writing the right one;
+- `unplanned`: an open task of an examiner on no day route (a bulk load); fixed by planning the routes
+  of its examiner in its cycle.
 `--fix` removes only what is provably orphaned (older than the grace period, so an upload in flight
 is never touched) and says what it removed.
 """
@@ -23,7 +25,8 @@ import sqlalchemy as sa
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from ..assignment.models import Task
+from ..assignment.models import RouteStop, Task
+from ..assignment.routing import OPEN, plan_missing
 from ..audit.chain import walk
 from ..evidence.models import Photo
 from ..evidence.photos import PhotoRejected, ingest_photo
@@ -76,6 +79,20 @@ def _check_latest_visits(report: Report, fix: bool) -> None:
         db.session.commit()
 
 
+def _check_routes(report: Report, fix: bool) -> None:
+    """Open tasks with an examiner but no stored route stop (one statement; planning fixes them)."""
+    missing = db.session.scalars(
+        sa.select(Task.id).outerjoin(RouteStop, sa.and_(RouteStop.task_id == Task.id,
+                                                        RouteStop.examiner_id == Task.examiner_id))
+        .where(Task.state.in_(OPEN), Task.examiner_id.is_not(None), RouteStop.task_id.is_(None))
+        .order_by(Task.id)).all()
+    if fix and missing:
+        plan_missing(None)
+        db.session.commit()
+    for task_id in missing:
+        report.add("unplanned", f"task {task_id}", fix)
+
+
 def examine(store: PhotoStore, migrations_dir: str, fix: bool = False, grace_s: float = GRACE_S,
             now: float | None = None) -> Report:
     """Look at everything once; with `fix`, repair what can be repaired safely."""
@@ -114,6 +131,7 @@ def examine(store: PhotoStore, migrations_dir: str, fix: bool = False, grace_s: 
                 store.delete(item.key)
             report.add("orphan_file", item.key, fix)
     _check_latest_visits(report, fix)
+    _check_routes(report, fix)
     first_break = next(walk(db.session), None)
     if first_break is not None:
         report.add("audit_chain", f"{first_break.kind} {first_break.seq or ''} {first_break.event_id or ''}".strip())

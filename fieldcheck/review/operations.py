@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from ..accounts.models import User
 from ..audit.models import record
 from ..assignment.operations import has_conflict
+from ..assignment.routing import plan_missing
 from ..assignment.states import DECISION_STATE, TASK, can_decide
 from ..cycles.settings import settings_of
 from ..cycles.states import takes_decisions
@@ -78,4 +79,7 @@ def decide(verification: Verification, reviewer: User, decision: str, reason: st
                     reason_code=reason_code)
     db.session.add(review)
     db.session.flush()
+    if decision == "return":
+        # Open again: back on the examiner's day routes (its stop may have gone with a later replan).
+        plan_missing([cycle.id], task.examiner_id)
     return review
