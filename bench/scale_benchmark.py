@@ -177,6 +177,18 @@ def add_history(app, target: int) -> int:
         return conn.execute(sa.text("SELECT COUNT(*) FROM verification")).scalar()
 
 
+def plan_routes(app) -> None:
+    """Day routes for the bulk-loaded open tasks, as assigning them in the app would have stored."""
+    from fieldcheck.assignment.routing import plan_missing
+    from fieldcheck.extensions import db
+
+    with app.test_request_context():
+        plan_missing(None)
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+
+
 def start_gunicorn(module: str, env: dict, port: int, log: Path, chdir: Path) -> subprocess.Popen:
     gunicorn = Path(sys.executable).with_name("gunicorn")
     process = subprocess.Popen([str(gunicorn), "--workers", "2", "--timeout", "300", "--bind", f"127.0.0.1:{port}",
@@ -353,7 +365,6 @@ def run(backend: str, args) -> dict:
         servers = []
         try:
             app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "UPLOAD_FOLDER": str(tmp / "up")})
-            t0 = time.perf_counter()
             build_world(app)
             add_examiners(app)
             submits = args.submits
@@ -384,6 +395,7 @@ def run(backend: str, args) -> dict:
             t1 = time.perf_counter()
             grow(app, args.claims, per_report=50, interviews=args.interviews, examiner=EXAMINERS)
             stored = add_history(app, args.verifications)
+            plan_routes(app)
             with app.app_context():
                 figures["world"] = {k: db.session.scalar(sa.text(f"SELECT COUNT(*) FROM {k}"))
                                     for k in ("claim", "task", "verification", "interview", "rating", "photo")}
