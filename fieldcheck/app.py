@@ -31,7 +31,6 @@ from .export.views import bp as export_bp
 from .export.views import public_bp as export_public_bp
 from .extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 from .field.api import bp as field_api_bp
-from .field.operations import masked_claim_text, needs_blind_step
 from .field.shell import bp as shell_bp
 from .field.shell import init_static
 from .field.strings import client_json
@@ -218,11 +217,6 @@ def _register_template_helpers(app: Flask) -> None:
             return "—"
         label = _("Beijing time") if zone == TIME_ZONE else zone
         return f"{local_time(value, ZoneInfo(zone))} {label}"
-
-    @app.template_filter("blind_mask")
-    def blind_mask(text: str, task) -> str:
-        """The claim's figures hidden while the examiner has not recorded their own count."""
-        return masked_claim_text(text) if needs_blind_step(task) else text
 
     @app.template_filter("figure")
     def figure(value, key: str = ""):

@@ -4,8 +4,10 @@ the migration fills it for visits stored before, and the doctor finds and mends 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 from helpers import login, submit_visit
 
@@ -38,20 +40,36 @@ def latest_of(app, task_id: int) -> int | None:
         return db.session.scalar(sa.select(Task.latest_verification_id).where(Task.id == task_id))
 
 
-def test_the_submit_names_its_visit_and_the_queue_shows_only_that_one(app):
+@dataclass
+class Visited:
+    world: object
+    examiner: object  # exa's signed-in client
+    task_id: int
+    latest: int  # the visit exa submitted
+    older: int  # a visit stored after it (higher id) but made earlier
+
+
+@pytest.fixture
+def visited(app) -> Visited:
+    """The story's world, with exa's visit to its first task and an older visit stored after it."""
+    world = build_world(app)
+    examiner = app.test_client()
+    login(examiner, "exa")
+    task_id = world.task_ids[0]
+    latest = submit(app, examiner, task_id)
+    return Visited(world, examiner, task_id, latest, add_older_visit(app, task_id, latest))
+
+
+def test_the_submit_names_its_visit_and_the_queue_shows_only_that_one(app, visited):
     from fieldcheck.accounts.models import User
     from fieldcheck.extensions import db
     from fieldcheck.review.queue import Filters, queue_counts, queue_page
 
-    world = build_world(app)
-    examiner = app.test_client()
-    login(examiner, "exa")
-    first, second = world.task_ids[:2]
-    v1 = submit(app, examiner, first)
-    v2 = submit(app, examiner, second, "gps_DSCN0012.jpg")
-    assert latest_of(app, first) == v1 and latest_of(app, second) == v2
-    older = add_older_visit(app, first, v1)
-    assert older > v2 and latest_of(app, first) == v1
+    first, second = visited.world.task_ids[:2]
+    v1 = visited.latest
+    assert first == visited.task_id and visited.older > v1 and latest_of(app, first) == v1
+    v2 = submit(app, visited.examiner, second, "gps_DSCN0012.jpg")
+    assert latest_of(app, second) == v2 and latest_of(app, first) == v1
     with app.app_context():
         rev = db.session.scalar(sa.select(User).where(User.username == "rev"))
         items, _ = queue_page(rev, Filters())
@@ -59,39 +77,29 @@ def test_the_submit_names_its_visit_and_the_queue_shows_only_that_one(app):
         assert queue_counts(rev).total == 2
 
 
-def test_the_scores_and_the_claim_export_read_the_named_visit(app):
+def test_the_scores_and_the_claim_export_read_the_named_visit(app, visited):
     from fieldcheck.assignment.models import Task
     from fieldcheck.cycles.models import Cycle
     from fieldcheck.export.rows import claim_rows
     from fieldcheck.extensions import db
     from fieldcheck.scores.compute import approved_results
 
-    world = build_world(app)
-    examiner = app.test_client()
-    login(examiner, "exa")
-    task_id = world.task_ids[0]
-    v1 = submit(app, examiner, task_id)
-    add_older_visit(app, task_id, v1)
+    task_id, v1 = visited.task_id, visited.latest
     with app.app_context():
         db.session.get(Task, task_id).state = "approved"
         db.session.commit()
-        cycle = db.session.scalar(sa.select(Cycle).where(Cycle.code == world.cycle_code))
+        cycle = db.session.scalar(sa.select(Cycle).where(Cycle.code == visited.world.cycle_code))
         results = [r for rs in approved_results(cycle).values() for r in rs]
         assert [r.finding for r in results] == ["verified"]
         rows = [r for r in claim_rows(cycle) if r["verification"] is not None]
         assert [(r["verification"], r["finding"]) for r in rows] == [(v1, "verified")]
 
 
-def test_the_doctor_finds_a_wrong_latest_visit_and_mends_it(app):
+def test_the_doctor_finds_a_wrong_latest_visit_and_mends_it(app, visited):
     from fieldcheck.assignment.models import Task
     from fieldcheck.extensions import db
 
-    world = build_world(app)
-    examiner = app.test_client()
-    login(examiner, "exa")
-    task_id = world.task_ids[0]
-    v1 = submit(app, examiner, task_id)
-    older = add_older_visit(app, task_id, v1)
+    world, task_id, v1, older = visited.world, visited.task_id, visited.latest, visited.older
     runner = app.test_cli_runner()
     assert runner.invoke(args=["doctor"]).exit_code == 0
     with app.app_context():
@@ -106,17 +114,12 @@ def test_the_doctor_finds_a_wrong_latest_visit_and_mends_it(app):
     assert runner.invoke(args=["doctor"]).exit_code == 0
 
 
-def test_the_migration_names_the_latest_visit_of_visits_stored_before_it(app):
+def test_the_migration_names_the_latest_visit_of_visits_stored_before_it(app, visited):
     from flask_migrate import downgrade, upgrade
 
     from fieldcheck.extensions import db
 
-    world = build_world(app)
-    examiner = app.test_client()
-    login(examiner, "exa")
-    task_id = world.task_ids[0]
-    v1 = submit(app, examiner, task_id)
-    add_older_visit(app, task_id, v1)
+    world, task_id, v1 = visited.world, visited.task_id, visited.latest
     with app.app_context():
         db.session.remove()
         downgrade(revision="0016")

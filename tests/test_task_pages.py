@@ -132,7 +132,8 @@ def test_a_page_key_of_someone_else_or_made_up_shows_an_empty_page(app):
 def test_each_page_shows_the_whole_day_total_also_when_a_day_runs_over_two_pages(app):
     from fieldcheck.accounts.models import User
     from fieldcheck.assignment.models import RouteStop, Task
-    from fieldcheck.assignment.routing import plan_missing, task_page
+    from fieldcheck.assignment.routing import plan_missing
+    from fieldcheck.field.tasklist import task_page
     from fieldcheck.extensions import db
 
     build_world(app)
@@ -159,3 +160,37 @@ def test_each_page_shows_the_whole_day_total_also_when_a_day_runs_over_two_pages
         by_day = {d: km for (_c, d), km in whole.items()}  # one cycle
         for day, total, _part in shown:
             assert abs(total - by_day[day]) < 1e-9, (day, total, by_day[day])
+
+
+def test_the_list_hides_a_blind_claims_figures_until_the_examiner_has_counted(app):
+    from markupsafe import escape
+
+    from fieldcheck.assignment.models import Task
+    from fieldcheck.db import utcnow
+    from fieldcheck.extensions import db
+    from fieldcheck.field.operations import masked_claim_text, needs_blind_step
+
+    world = build_world(app)  # the story's cycle verifies blind
+    with app.app_context():
+        tasks = [db.session.get(Task, i) for i in world.task_ids]
+        blind = [t.id for t in tasks if needs_blind_step(t)]
+        texts = {t.id: t.claim.text for t in tasks}
+    assert blind
+    client = app.test_client()
+    login(client, "exa")
+
+    def card(task_id: int) -> str:
+        html = client.get("/tasks").get_data(as_text=True)
+        start = html.index(f'<a href="/tasks/{task_id}">')
+        return html[start:html.index("</a>", start)]
+
+    def shown(text: str) -> str:
+        return str(escape(text if len(text) <= 90 else text[:87]))  # truncate(90) keeps whole words
+
+    for task_id in world.task_ids:
+        expected = masked_claim_text(texts[task_id]) if task_id in blind else texts[task_id]
+        assert shown(expected)[:20] in card(task_id) and ("▢" in card(task_id)) == (task_id in blind), task_id
+    with app.app_context():
+        db.session.get(Task, blind[0]).revealed_at = utcnow()  # the examiner recorded their count
+        db.session.commit()
+    assert shown(texts[blind[0]])[:20] in card(blind[0]) and "▢" not in card(blind[0])

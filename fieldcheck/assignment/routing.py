@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -121,98 +120,3 @@ def stored_routes(cycle_ids: Iterable[int] | None, examiner_id: int | None = Non
         tasks.append(task)
     return {examiner: [(Route(r.stops, r.legs_km, math.fsum(r.legs_km)), ts) for r, ts in routes]
             for examiner, routes in plans.items()}
-
-
-@dataclass
-class RouteDay:
-    """One day of an examiner's route, or the part of it on this page (legs and tasks alike)."""
-
-    cycle_code: str
-    day: int
-    total_km: float  # the whole day's, also when the page shows only part of it
-    legs_km: list[float] = field(default_factory=list)
-    tasks: list[Task] = field(default_factory=list)
-
-
-@dataclass
-class TaskPage:
-    """A page of an examiner's tasks: open ones on their stored routes (route order), open ones not on a
-    route yet (by id), then the submitted and decided ones (by id); `next_after` keys the next page."""
-
-    days: list[RouteDay] = field(default_factory=list)
-    unplanned: list[Task] = field(default_factory=list)
-    done: list[Task] = field(default_factory=list)
-    next_after: tuple[str, int] | None = None
-
-
-# The parts of the task list in page order; a page key is (part, task id) of the last task shown.
-ROUTED, UNPLANNED, DONE = "o", "u", "d"
-PARTS = (ROUTED, UNPLANNED, DONE)
-
-
-def task_page(examiner_id: int, after: tuple[str, int] | None, limit: int) -> TaskPage:
-    """A page of the examiner's tasks in three statements whatever their number (four on a page after a
-    route stop): the page's task ids with their route keys, then those tasks with their sites.
-
-    The page only reads: an open task without a stored stop (a bulk load, a returned visit before the
-    return planned it) is listed, by id, after the routed ones rather than planned here.
-    """
-    part, after_id = after if after is not None else (ROUTED, None)
-    if part not in PARTS:
-        return TaskPage()
-    no_km = sa.cast(sa.null(), sa.Float)
-    # Every open stop with its day's total (a window over narrow rows), so the total stays whole when a
-    # day runs over two pages; then the page's part of them.
-    stops = (sa.select(RouteStop.task_id, Cycle.code, RouteStop.day, RouteStop.position, RouteStop.leg_km,
-                       sa.func.sum(RouteStop.leg_km).over(partition_by=(RouteStop.cycle_id, RouteStop.day))
-                       .label("day_km"))
-             .join(Task, Task.id == RouteStop.task_id).join(Cycle, Cycle.id == RouteStop.cycle_id)
-             .where(RouteStop.examiner_id == examiner_id, Task.examiner_id == examiner_id, Task.state.in_(OPEN))
-             .subquery("stops"))
-    names = ("task_id", "part", "k1", "k2", "k3", "leg_km", "day_km")
-
-    def listing(*columns):
-        return sa.select(*(column.label(name) for column, name in zip(columns, names)))
-
-    routed = listing(stops.c.task_id, sa.literal(0), stops.c.code, stops.c.day, stops.c.position, stops.c.leg_km,
-                     stops.c.day_km)
-    unplanned = (listing(Task.id, sa.literal(1), sa.literal(""), sa.literal(0), Task.id, no_km, no_km)
-                 .outerjoin(RouteStop, sa.and_(RouteStop.task_id == Task.id, RouteStop.examiner_id == examiner_id))
-                 .where(Task.examiner_id == examiner_id, Task.state.in_(OPEN), RouteStop.task_id.is_(None)))
-    done = (listing(Task.id, sa.literal(2), sa.literal(""), sa.literal(0), Task.id, no_km, no_km)
-            .where(Task.examiner_id == examiner_id, Task.state.not_in(OPEN)))
-    if part == ROUTED and after_id is not None:
-        key = db.session.execute(
-            sa.select(Cycle.code, RouteStop.day, RouteStop.position).join(Cycle, Cycle.id == RouteStop.cycle_id)
-            .where(RouteStop.task_id == after_id, RouteStop.examiner_id == examiner_id)).first()
-        if key is None:
-            return TaskPage()
-        routed = routed.where(sa.tuple_(stops.c.code, stops.c.day, stops.c.position)
-                              > sa.tuple_(*(sa.literal(v) for v in key)))
-    elif part == UNPLANNED:
-        unplanned = unplanned.where(Task.id > after_id)
-    elif part == DONE:
-        done = done.where(Task.id > after_id)
-    branches = {ROUTED: [routed, unplanned, done], UNPLANNED: [unplanned, done], DONE: [done]}[part]
-    listed = sa.union_all(*branches).subquery("listed")
-    ids = db.session.execute(sa.select(listed).order_by(listed.c.part, listed.c.k1, listed.c.k2, listed.c.k3)
-                             .limit(limit + 1)).all()
-    more = len(ids) > limit
-    ids = ids[:limit]
-    tasks = ({t.id: t for t in db.session.scalars(sa.select(Task).where(Task.id.in_([row[0] for row in ids]))
-                                                  .options(*TASK_SITE))} if ids else {})
-    page = TaskPage()
-    for task_id, number, code, day, _position, leg_km, day_km in ids:
-        task = tasks.get(task_id)
-        if task is None:  # gone between the two statements
-            continue
-        if number == 0:
-            if not page.days or (page.days[-1].cycle_code, page.days[-1].day) != (code, day):
-                page.days.append(RouteDay(code, day, float(day_km or 0.0)))
-            page.days[-1].legs_km.append(leg_km)
-            page.days[-1].tasks.append(task)
-        else:
-            (page.unplanned if number == 1 else page.done).append(task)
-    if more and ids:
-        page.next_after = (PARTS[ids[-1][1]], ids[-1][0])
-    return page

@@ -187,8 +187,12 @@ def needs_blind_step(task: Task) -> bool:
     """Blind verification: count first, then see the claimed quantity (when the claim has one)."""
     claim = task.claim
     # The cycle's flag itself (settings_of builds every setting, aspects included: once per task in a pack).
-    return (bool(claim.report.cycle.blind) and task.revealed_at is None
-            and (claim.claimed_qty is not None or bool(DIGITS.search(claim.text))))
+    return blind_pending(bool(claim.report.cycle.blind), task.revealed_at, claim.claimed_qty, claim.text)
+
+
+def blind_pending(blind: bool, revealed_at: datetime | None, claimed_qty: float | None, text: str) -> bool:
+    """The rule of `needs_blind_step` on plain values (for lists that read columns, not objects)."""
+    return bool(blind) and revealed_at is None and (claimed_qty is not None or bool(DIGITS.search(text)))
 
 
 def masked_claim_text(text: str) -> str:

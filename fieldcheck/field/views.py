@@ -13,7 +13,6 @@ from flask_login import current_user
 from ..access import roles_required
 from ..assignment.access import with_own_task
 from ..assignment.models import Task
-from ..assignment.routing import task_page
 from ..assignment.states import can_submit
 from ..errors import OperationError
 from ..evidence.models import Photo
@@ -25,6 +24,7 @@ from .models import FINDINGS
 from .operations import (check_submittable, existing_submission, masked_claim_text, needs_blind_step,
                          record_blind_count, save_photo, submit_verification)
 from .submission import form_to_dict, parse_verification
+from .tasklist import task_page
 
 bp = Blueprint("field", __name__)
 
