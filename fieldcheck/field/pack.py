@@ -3,7 +3,7 @@
 One JSON document per examiner (`GET /api/pack`): their tasks, the settings and questions of the
 cycles those tasks belong to, the latest visit of a returned task, and every string the page
 script shows, in the examiner's language. Built with a fixed number of statements whatever the
-number of tasks (eager loads, no per-task queries). A blind claim's figures are never in it:
+number of tasks (plain rows for the tasks, no per-task queries). A blind claim's figures are never in it:
 the text is masked and the claimed quantity left out until the examiner's own count is recorded.
 """
 
@@ -16,18 +16,19 @@ from datetime import datetime, timezone
 import sqlalchemy as sa
 from flask import url_for
 from flask_babel import gettext as _
-from sqlalchemy.orm import joinedload, subqueryload
+from sqlalchemy.orm import aliased, selectinload, subqueryload
 
-from ..accounts.models import User
+from ..accounts.models import Unit, User
 from ..assignment.models import Task
 from ..assignment.states import can_submit
 from ..cycles.defaults import TIME_ZONE
 from ..cycles.models import Cycle
 from ..extensions import db
+from ..places.geo import to_wgs84
 from ..places.models import Place
 from ..reports.models import Claim, Report
 from .models import FINDINGS, RESPONDENT_KINDS, Interview, Verification
-from .operations import masked_claim_text, needs_blind_step
+from .operations import blind_pending, masked_claim_text
 from .strings import per_locale
 
 # The order the task list shows them in: returned first, then open, then done.
@@ -94,19 +95,28 @@ def _page_strings() -> dict[str, str]:
     }
 
 
-def _tasks(user: User) -> list[Task]:
-    """The examiner's tasks with everything the pack reads, in three statements or so, never per task."""
-    claim = joinedload(Task.claim)
-    report = claim.joinedload(Claim.report)
-    return list(db.session.scalars(
-        sa.select(Task).where(Task.examiner_id == user.id)
-        .options(
-            report.joinedload(Report.cycle).selectinload(Cycle.questions),
-            report.joinedload(Report.unit),
-            claim.joinedload(Claim.place).joinedload(Place.parent),
-        )
-        .order_by(sa.case(STATE_ORDER, value=Task.state, else_=3), Task.id)
-    ).unique())
+def _tasks(user: User) -> list[sa.Row]:
+    """The examiner's tasks as plain rows with what the pack shows of their claims and places (one
+    statement, no ORM object per task), in list order."""
+    parent = aliased(Place)
+    return db.session.execute(
+        sa.select(Task.id, Task.kind, Task.state, Task.blind_qty, Task.revealed_at, Task.return_reason,
+                  Claim.n, Claim.text, Claim.claimed_qty, Claim.qty_unit, Report.slug, Report.title,
+                  Report.cycle_id, Unit.name.label("unit"), Place.name.label("place"), parent.name.label("above"),
+                  Place.lat, Place.lon, Place.crs)
+        .join(Claim, Claim.id == Task.claim_id).join(Report, Report.id == Claim.report_id)
+        .join(Unit, Unit.id == Report.unit_id)
+        .outerjoin(Place, Place.id == Claim.place_id).outerjoin(parent, parent.id == Place.parent_id)
+        .where(Task.examiner_id == user.id)
+        .order_by(sa.case(STATE_ORDER, value=Task.state, else_=3), Task.id)).all()
+
+
+def _cycles(ids: set[int]) -> dict[int, Cycle]:
+    """The tasks' cycles with their questions (two statements)."""
+    if not ids:
+        return {}
+    return {c.id: c for c in db.session.scalars(
+        sa.select(Cycle).where(Cycle.id.in_(sorted(ids))).options(selectinload(Cycle.questions)))}
 
 
 def _latest_returned(user: User) -> dict[int, Verification]:
@@ -140,7 +150,7 @@ def _cycle_json(cycle: Cycle) -> dict:
     }
 
 
-def _previous(task: Task, user: User, latest: Verification | None) -> dict | None:
+def _previous(task: sa.Row, user: User, latest: Verification | None) -> dict | None:
     """The examiner's own latest visit of a returned task, to start the new visit from."""
     if task.state != "returned" or latest is None or latest.examiner_id != user.id:
         return None
@@ -154,23 +164,29 @@ def _previous(task: Task, user: User, latest: Verification | None) -> dict | Non
     }
 
 
-def _place(place: Place | None) -> dict | None:
-    if place is None:
+def _place(task: sa.Row, positions: dict[tuple, tuple[float, float]]) -> dict | None:
+    if task.place is None:
         return None
-    lat, lon = place.wgs84()
-    return {"name": place.name, "full_name": place.full_name, "lat": round(lat, 6), "lon": round(lon, 6)}
+    point = (task.lat, task.lon, task.crs)
+    if point not in positions:  # many tasks share a village: convert each point once per pack
+        lat, lon = to_wgs84(*point)
+        positions[point] = (round(lat, 6), round(lon, 6))
+    lat, lon = positions[point]
+    return {"name": task.place, "full_name": f"{task.above} {task.place}" if task.above else task.place,
+            "lat": lat, "lon": lon}
 
 
-def _task_json(task: Task, user: User, latest: Verification | None) -> dict:
-    claim = task.claim
-    blind = needs_blind_step(task)
+def _task_json(task: sa.Row, cycle: Cycle, user: User, latest: Verification | None,
+               positions: dict[tuple, tuple[float, float]]) -> dict:
+    blind = blind_pending(cycle.blind, task.revealed_at, task.claimed_qty, task.text)
     return {
-        "id": task.id, "cycle": claim.report.cycle.code, "kind": task.kind, "state": task.state,
-        "public_id": claim.public_id, "report_title": claim.report.title, "unit": claim.report.unit.name,
-        "claim_text": masked_claim_text(claim.text) if blind else claim.text,
-        "claimed_qty": None if blind else claim.claimed_qty, "qty_unit": claim.qty_unit,
+        "id": task.id, "cycle": cycle.code, "kind": task.kind, "state": task.state,
+        "public_id": None if task.n is None else f"{cycle.code}/{task.slug}/{task.n}",
+        "report_title": task.title, "unit": task.unit,
+        "claim_text": masked_claim_text(task.text) if blind else task.text,
+        "claimed_qty": None if blind else task.claimed_qty, "qty_unit": task.qty_unit,
         "blind_pending": blind, "blind_qty": task.blind_qty,
-        "place": _place(claim.place), "return_reason": task.return_reason if task.state == "returned" else "",
+        "place": _place(task, positions), "return_reason": task.return_reason if task.state == "returned" else "",
         "editable": can_submit(task), "previous": _previous(task, user, latest),
     }
 
@@ -178,16 +194,18 @@ def _task_json(task: Task, user: User, latest: Verification | None) -> dict:
 def build_pack(user: User) -> dict:
     """The pack's content, without its time stamp (so equal content gives an equal ETag)."""
     tasks = _tasks(user)
+    cycles = _cycles({t.cycle_id for t in tasks})
     latest = _latest_returned(user)
-    cycles = {}
-    for task in tasks:
-        cycle = task.claim.report.cycle
-        if cycle.code not in cycles:
-            cycles[cycle.code] = _cycle_json(cycle)
+    positions: dict[tuple, tuple[float, float]] = {}
+    shown = {}
+    for task in tasks:  # in the order of the tasks, as before
+        cycle = cycles[task.cycle_id]
+        if cycle.code not in shown:
+            shown[cycle.code] = _cycle_json(cycle)
     return {
         "user": {"username": user.username, "label": user.label},
-        "cycles": cycles,
-        "tasks": [_task_json(t, user, latest.get(t.id)) for t in tasks],
+        "cycles": shown,
+        "tasks": [_task_json(t, cycles[t.cycle_id], user, latest.get(t.id), positions) for t in tasks],
         "strings": page_strings(),
     }
 
