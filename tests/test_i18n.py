@@ -181,3 +181,20 @@ def test_login_page_language(tmp_path):
     assert page.status_code == 200
     text = page.get_data(as_text=True)
     assert "Sign in" in text and "登录" not in text
+
+
+def test_the_catalog_kept_for_a_request_is_that_requests_language(tmp_path):
+    from flask_babel import gettext
+
+    from fieldcheck import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "TESTING": True, "SECRET_KEY": "x",
+                      "UPLOAD_FOLDER": str(tmp_path)})
+    for cookie, expected in (("", "无疑点"), ("lang=en", "no warning"), ("", "无疑点")):
+        with app.test_request_context("/", headers={"Cookie": cookie} if cookie else {}):
+            assert gettext("no warning") == expected and gettext("no warning") == expected
+    # Pages one after another in one client alternate languages as the cookie says.
+    client = app.test_client()
+    for lang, word in (("en", "Sign in"), ("zh", "登录"), ("en", "Sign in")):
+        client.set_cookie("lang", lang)
+        assert word in client.get("/login").get_data(as_text=True)
