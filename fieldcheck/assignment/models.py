@@ -36,16 +36,21 @@ class Task(db.Model):
 
     claim: Mapped["Claim"] = relationship()  # noqa: F821
     examiner: Mapped["User | None"] = relationship()  # noqa: F821
-    verifications: Mapped[list["Verification"]] = relationship(  # noqa: F821
-        back_populates="task", order_by="Verification.submitted_at"
-    )
+    # The named visit itself, one row by primary key (no SQL when it is already in the session).
+    latest_visit: Mapped["Verification | None"] = relationship(  # noqa: F821
+        primaryjoin="foreign(Task.latest_verification_id) == Verification.id", viewonly=True)
 
     @property
     def latest(self) -> "Verification | None":  # noqa: F821
         """The visit `latest_verification_id` names (the queue, scores and exports read that column too)."""
         if self.latest_verification_id is None:
             return None
-        return next((v for v in reversed(self.verifications) if v.id == self.latest_verification_id), None)
+        visit = self.latest_visit
+        session = sa.inspect(self).session
+        if (visit is None or visit.id != self.latest_verification_id) and session is not None:
+            session.expire(self, ["latest_visit"])  # loaded before a submit named another visit
+            visit = self.latest_visit
+        return visit
 
 
 class RouteStop(db.Model):

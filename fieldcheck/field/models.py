@@ -35,7 +35,7 @@ class Verification(db.Model):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    task: Mapped["Task"] = relationship(back_populates="verifications")  # noqa: F821
+    task: Mapped["Task"] = relationship()  # noqa: F821
     examiner: Mapped["User"] = relationship()  # noqa: F821
     photos: Mapped[list["Photo"]] = relationship(secondary="verification_photo",  # noqa: F821
                                                   order_by="Photo.id")

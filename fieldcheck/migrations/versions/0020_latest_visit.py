@@ -21,7 +21,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_task_latest_verification_id'), ['latest_verification_id'], unique=False)
     # The review queue leaves out the claims its reviewer visited: found through this index.
     op.create_index(op.f('ix_verification_examiner_id'), 'verification', ['examiner_id'], unique=False)
-    # The latest by submission time, then id: the order of Task.verifications.
+    # The latest by submission time, then id.
     op.execute(
         "UPDATE task SET latest_verification_id = ("
         "SELECT v.id FROM verification v WHERE v.task_id = task.id "
