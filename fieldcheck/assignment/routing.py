@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
+from ..accounts.models import Unit
 from ..cycles.models import Cycle
 from ..cycles.settings import settings_of
 from ..extensions import db
+from ..places.models import Place
 from ..reports.models import Claim, Report
 from .models import RouteStop, Task
 from .plan import Route, day_routes
@@ -91,32 +95,50 @@ def plan_missing(cycle_ids: list[int] | None, examiner_id: int | None = None) ->
             pass  # a concurrent request planned the same routes first; theirs are read then
 
 
+@dataclass(frozen=True)
+class RouteTask:
+    """What a route page shows of a stop's task."""
+
+    id: int
+    kind: str
+    where: str  # the place with its parent, or the reporting unit when the claim names no place
+    placed: bool
+    public_id: str | None
+
+
 def stored_routes(cycle_ids: Iterable[int] | None, examiner_id: int | None = None
-                  ) -> dict[int, list[tuple[Route, list[Task]]]]:
+                  ) -> dict[int, list[tuple[Route, list[RouteTask]]]]:
     """Per examiner id, the stored day routes of their open tasks (cycles in code order), with the tasks.
 
-    Two statements, or a few more once when open tasks are found without a plan (then planned).
+    Two statements of plain rows (no ORM object per stop), or a few more once when open tasks are found
+    without a plan (then planned).
     """
-    query = (sa.select(RouteStop, Task).join(Task, Task.id == RouteStop.task_id)
+    parent = aliased(Place)
+    query = (sa.select(RouteStop.examiner_id, RouteStop.cycle_id, RouteStop.day, RouteStop.leg_km, Task.id, Task.kind,
+                       Claim.n, Report.slug, Cycle.code, Place.name, parent.name, Unit.name)
+             .join(Task, Task.id == RouteStop.task_id).join(Claim, Claim.id == Task.claim_id)
+             .join(Report, Report.id == Claim.report_id).join(Unit, Unit.id == Report.unit_id)
              .join(Cycle, Cycle.id == RouteStop.cycle_id)
+             .outerjoin(Place, Place.id == Claim.place_id).outerjoin(parent, parent.id == Place.parent_id)
              .where(Task.state.in_(OPEN), Task.examiner_id == RouteStop.examiner_id)
-             .options(*TASK_SITE).order_by(RouteStop.examiner_id, Cycle.code, RouteStop.day, RouteStop.position))
+             .order_by(RouteStop.examiner_id, Cycle.code, RouteStop.day, RouteStop.position))
     if cycle_ids is not None:
         cycle_ids = list(cycle_ids)
         query = query.where(RouteStop.cycle_id.in_(cycle_ids))
     if examiner_id is not None:
         query = query.where(RouteStop.examiner_id == examiner_id)
     plan_missing(cycle_ids, examiner_id)
-    plans: dict[int, list[tuple[Route, list[Task]]]] = {}
+    plans: dict[int, list[tuple[Route, list[RouteTask]]]] = {}
     current: tuple[int, int, int] | None = None
-    for stop, task in db.session.execute(query):
-        key = (stop.examiner_id, stop.cycle_id, stop.day)
+    for examiner, cycle_id, day, leg_km, task_id, kind, n, slug, code, place, above, unit in db.session.execute(query):
+        key = (examiner, cycle_id, day)
         if key != current:
-            plans.setdefault(stop.examiner_id, []).append((Route([], [], 0.0), []))
+            plans.setdefault(examiner, []).append((Route([], [], 0.0), []))
             current = key
-        route, tasks = plans[stop.examiner_id][-1]
-        route.stops.append(str(task.id))
-        route.legs_km.append(stop.leg_km)
-        tasks.append(task)
+        route, tasks = plans[examiner][-1]
+        route.stops.append(str(task_id))
+        route.legs_km.append(leg_km)
+        where = (f"{above} {place}" if above else place) if place else unit
+        tasks.append(RouteTask(task_id, kind, where, place is not None, None if n is None else f"{code}/{slug}/{n}"))
     return {examiner: [(Route(r.stops, r.legs_km, math.fsum(r.legs_km)), ts) for r, ts in routes]
             for examiner, routes in plans.items()}
