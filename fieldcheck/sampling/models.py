@@ -35,6 +35,8 @@ class Sample(db.Model):
 
 class SampleItem(db.Model):
     __tablename__ = "sample_item"
+    # The published order, which the assign and public pages read a page at a time (keyset).
+    __table_args__ = (sa.Index("ix_sample_item_order", "sample_id", "stratum", "rank"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sample_id: Mapped[int] = mapped_column(sa.ForeignKey("sample.id"))

@@ -249,9 +249,8 @@ def sample_page(sample: Sample, after: int | None = None, size: int = SAMPLE_PAG
     if after is not None:
         last = db.session.execute(sa.select(SampleItem.stratum, SampleItem.rank)
                                   .where(SampleItem.id == after, SampleItem.sample_id == sample.id)).first()
-        if last is not None:
-            query = query.where(sa.or_(SampleItem.stratum > last.stratum,
-                                       sa.and_(SampleItem.stratum == last.stratum, SampleItem.rank > last.rank)))
+        if last is not None:  # a row comparison: a range of the order's index
+            query = query.where(sa.tuple_(SampleItem.stratum, SampleItem.rank) > sa.tuple_(last.stratum, last.rank))
     items = list(db.session.scalars(
         query.options(joinedload(SampleItem.claim).joinedload(Claim.place).joinedload(Place.parent))
         .order_by(SampleItem.stratum, SampleItem.rank).limit(size + 1)))
