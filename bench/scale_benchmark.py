@@ -43,6 +43,7 @@ import requests  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
 from bulk import grow  # noqa: E402
+from plan_check import rows_read  # noqa: E402
 from story import PASSWORD, build_world  # noqa: E402
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -417,6 +418,8 @@ def run(backend: str, args) -> dict:
             # The throughput goals (>= 1/10 of the bare endpoint) for the examiner's and reviewer's lists.
             figures["page_load"] = {path: page_load(base, user, path, args.load_requests, args.concurrency)
                                     for path, user in (("/tasks", EXAMINERS[0]), ("/review/", "rev"))}
+            if backend == "postgresql":
+                figures["plans"] = rows_read(app, [(path, client_of(app, user)) for path, user in PLAN_PAGES])
             figures["scores"] = scores_in_fresh_process(url)
         finally:
             for server in servers:
@@ -424,6 +427,20 @@ def run(backend: str, args) -> dict:
                 server.wait(timeout=30)
             drop()
     return figures
+
+
+# The pages whose plans are read (PostgreSQL): a screenful each, so rows read should not follow the cycle.
+PLAN_PAGES = [("/tasks", EXAMINERS[0]), ("/api/pack", EXAMINERS[0]), ("/review/", "rev"),
+              ("/cycles/2025/assign", "org"), ("/cycles/2025/routes", "org"), ("/cycles/2025", "org"),
+              ("/p/2025", "org")]
+
+
+def client_of(app, username: str):
+    from helpers import login
+
+    client = app.test_client()
+    login(client, username)
+    return client
 
 
 def report(f: dict) -> None:
@@ -441,6 +458,11 @@ def report(f: dict) -> None:
     for path, p in f["page_load"].items():
         print(f"{path:24} {p['rps']:8.1f} req/s  p95 {p['p95']:7.1f} ms  = 1/{bare['rps'] / p['rps']:.1f} of bare"
               f"  (concurrency {p['concurrency']}, errors {p['errors']}; goal >= 1/10)")
+    claims = f["world"]["claim"]
+    for path, p in f.get("plans", {}).items():
+        kind, table, rows = p["heaviest"]
+        print(f"rows read {path:28} {p['rows']:9,} in {p['statements']} SELECTs ({p['rows'] / claims:.2f} per claim"
+              f" of the cycle); heaviest: {kind} on {table or '-'}, {rows:,} rows")
     s = f["scores"]
     print(f"scores: {s['reports']} reports, {s['claims']} approved claims, {s['ratings']:,} ratings: report level "
           f"{s['report_s']:.2f} s, claim level {s['claim_s']:.2f} s; RSS {s['base_mb']:.0f} MB after import, "
