@@ -36,6 +36,15 @@ def _migrate(url: str) -> None:
         db.engine.dispose()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def export_key_outside_the_tree(tmp_path_factory):
+    """An app made without EXPORT_KEY_FILE keeps its signing key in this worker's folder, not in instance/
+    (two workers would race to create the same file there)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("FIELDCHECK_EXPORT_KEY_FILE", str(tmp_path_factory.mktemp("keys") / "export-signing-key.pem"))
+        yield
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory) -> Path:
     """One migrated SQLite file, copied for each test (the migrations run once)."""

@@ -12,13 +12,15 @@ def orm_results(cycle):
 
     from fieldcheck.assignment.models import Task
     from fieldcheck.extensions import db
+    from fieldcheck.field.models import Verification
     from fieldcheck.reports.models import Claim, Report
     from fieldcheck.scores.scoring import ClaimResult
 
     results = {}
     for task in db.session.scalars(sa.select(Task).join(Claim).join(Report).where(
             Report.cycle_id == cycle.id, Task.state == "approved", Task.kind == "primary")):
-        claim, verification = task.claim, max(task.verifications, key=lambda v: (v.submitted_at, v.id))
+        visits = db.session.scalars(sa.select(Verification).where(Verification.task_id == task.id))
+        claim, verification = task.claim, max(visits, key=lambda v: (v.submitted_at, v.id))
         results.setdefault(claim.report.slug, []).append(ClaimResult(
             claim.public_id, claim.report.slug, claim.aspect.code, verification.finding, claim.claimed_qty,
             verification.observed_qty, [r.value for i in verification.interviews for r in i.ratings],

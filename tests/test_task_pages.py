@@ -125,7 +125,7 @@ def test_a_page_key_of_someone_else_or_made_up_shows_an_empty_page(app):
     html = client.get(f"/tasks?after=o{world.task_ids[0]}").get_data(as_text=True)
     assert TASK_LINK.findall(html) == [] and 'id="next-page"' not in html
     assert client.get("/tasks").get_data(as_text=True).count('href="/tasks/') == 0  # exb has no task
-    for bad in ("x1", "o", "d-1", "o99999999999999"):
+    for bad in ("x1", "o", "d-1", "o99999999999999", "d999999999999", "u999999999999"):
         assert client.get(f"/tasks?after={bad}").status_code == 200
 
 

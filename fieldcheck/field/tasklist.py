@@ -92,9 +92,8 @@ def task_page(examiner_id: int, after: tuple[str, int] | None, limit: int) -> Ta
             stop = db.session.execute(
                 sa.select(Cycle.code, RouteStop.day, RouteStop.position).join(Cycle, Cycle.id == RouteStop.cycle_id)
                 .where(RouteStop.task_id == after_id, RouteStop.examiner_id == examiner_id)).first()
-            if stop is None:
-                return TaskPage()
-            last = (0, *stop)
+            # A stop a replan has removed since: go on after the routes, with the other parts.
+            last = (0, *stop) if stop is not None else (1, "", 0, 0)
         else:
             last = (PARTS.index(part), "", 0, after_id)
         page = page.where(sa.tuple_(*key) > sa.tuple_(*(sa.literal(v) for v in last)))

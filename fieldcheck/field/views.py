@@ -32,7 +32,7 @@ bp = Blueprint("field", __name__)
 # Tasks per page of /tasks. The page script draws the whole list from the task pack (/api/pack), which
 # carries every task for working offline; the server's pages are the no-script list and the first paint.
 TASKS_PAGE = 50
-AFTER = re.compile(r"([oud])([0-9]{1,12})")
+AFTER = re.compile(r"([oud])([0-9]{1,9})")  # an id fits a 32-bit integer column
 
 
 @bp.route("/tasks")
