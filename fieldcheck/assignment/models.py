@@ -65,7 +65,7 @@ class RouteStop(db.Model):
 
     task_id: Mapped[int] = mapped_column(sa.ForeignKey("task.id", ondelete="CASCADE"), primary_key=True)
     cycle_id: Mapped[int] = mapped_column(sa.ForeignKey("cycle.id", ondelete="CASCADE"))
-    examiner_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
+    examiner_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
     day: Mapped[int]
     position: Mapped[int]
     # Geodesic km from the previous stop of the day (0 for a day's first stop and for placeless tasks).

@@ -81,16 +81,18 @@ def _check_latest_visits(report: Report, fix: bool) -> None:
 
 def _check_routes(report: Report, fix: bool) -> None:
     """Open tasks with an examiner but no stored route stop (one statement; planning fixes them)."""
-    missing = db.session.scalars(
-        sa.select(Task.id).outerjoin(RouteStop, sa.and_(RouteStop.task_id == Task.id,
-                                                        RouteStop.examiner_id == Task.examiner_id))
-        .where(Task.state.in_(OPEN), Task.examiner_id.is_not(None), RouteStop.task_id.is_(None))
-        .order_by(Task.id)).all()
+    unplanned = (sa.select(Task.id).outerjoin(RouteStop, sa.and_(RouteStop.task_id == Task.id,
+                                                                 RouteStop.examiner_id == Task.examiner_id))
+                 .where(Task.state.in_(OPEN), Task.examiner_id.is_not(None), RouteStop.task_id.is_(None))
+                 .order_by(Task.id))
+    missing = db.session.scalars(unplanned).all()
+    still: set[int] = set(missing)
     if fix and missing:
         plan_missing(None)
         db.session.commit()
+        still = set(db.session.scalars(unplanned))  # planning may give way to a concurrent plan
     for task_id in missing:
-        report.add("unplanned", f"task {task_id}", fix)
+        report.add("unplanned", f"task {task_id}", task_id not in still)
 
 
 def examine(store: PhotoStore, migrations_dir: str, fix: bool = False, grace_s: float = GRACE_S,
