@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
 
 from ..accounts.models import Unit
 from ..cycles.models import Cycle
@@ -25,7 +24,7 @@ from ..places.models import Place
 from ..reports.models import Claim, Report
 from .models import RouteStop, Task
 from .plan import Route, day_routes
-from .site import TASK_SITE, site_of
+from .site import PARENT, TASK_SITE, site_of, where_label, with_site
 
 OPEN = ("assigned", "returned")
 
@@ -73,11 +72,17 @@ def replan(cycle: Cycle, examiner_ids: Iterable[int]) -> None:
         db.session.execute(sa.insert(RouteStop), rows)
 
 
+def unplanned_tasks(*columns) -> sa.Select:
+    """`columns` of the open tasks with an examiner but no stored stop in that examiner's routes."""
+    return (sa.select(*columns).select_from(Task)
+            .outerjoin(RouteStop, sa.and_(RouteStop.task_id == Task.id, RouteStop.examiner_id == Task.examiner_id))
+            .where(Task.state.in_(OPEN), Task.examiner_id.is_not(None), RouteStop.task_id.is_(None)))
+
+
 def plan_missing(cycle_ids: list[int] | None, examiner_id: int | None = None) -> None:
     """Plan the open tasks found without a stop (a returned visit): one statement, a few more once."""
-    unplanned = (sa.select(Report.cycle_id, Task.examiner_id).select_from(Task).join(Claim).join(Report)
-                 .outerjoin(RouteStop, sa.and_(RouteStop.task_id == Task.id, RouteStop.examiner_id == Task.examiner_id))
-                 .where(Task.state.in_(OPEN), Task.examiner_id.is_not(None), RouteStop.task_id.is_(None)).distinct())
+    unplanned = (unplanned_tasks(Report.cycle_id, Task.examiner_id).join(Claim, Claim.id == Task.claim_id)
+                 .join(Report, Report.id == Claim.report_id).distinct())
     if cycle_ids is not None:
         unplanned = unplanned.where(Report.cycle_id.in_(cycle_ids))
     if examiner_id is not None:
@@ -113,13 +118,10 @@ def stored_routes(cycle_ids: Iterable[int] | None, examiner_id: int | None = Non
     Two statements of plain rows (no ORM object per stop), or a few more once when open tasks are found
     without a plan (then planned).
     """
-    parent = aliased(Place)
-    query = (sa.select(RouteStop.examiner_id, RouteStop.cycle_id, RouteStop.day, RouteStop.leg_km, Task.id, Task.kind,
-                       Claim.n, Report.slug, Cycle.code, Place.name, parent.name, Unit.name)
-             .join(Task, Task.id == RouteStop.task_id).join(Claim, Claim.id == Task.claim_id)
-             .join(Report, Report.id == Claim.report_id).join(Unit, Unit.id == Report.unit_id)
+    query = (with_site(sa.select(RouteStop.examiner_id, RouteStop.cycle_id, RouteStop.day, RouteStop.leg_km, Task.id,
+                                 Task.kind, Claim.n, Report.slug, Cycle.code, Place.name, PARENT.name, Unit.name)
+                       .join(Task, Task.id == RouteStop.task_id))
              .join(Cycle, Cycle.id == RouteStop.cycle_id)
-             .outerjoin(Place, Place.id == Claim.place_id).outerjoin(parent, parent.id == Place.parent_id)
              .where(Task.state.in_(OPEN), Task.examiner_id == RouteStop.examiner_id)
              .order_by(RouteStop.examiner_id, Cycle.code, RouteStop.day, RouteStop.position))
     if cycle_ids is not None:
@@ -138,7 +140,6 @@ def stored_routes(cycle_ids: Iterable[int] | None, examiner_id: int | None = Non
         route, tasks = plans[examiner][-1]
         route.stops.append(str(task_id))
         route.legs_km.append(leg_km)
-        where = (f"{above} {place}" if above else place) if place else unit
-        tasks.append(RouteTask(task_id, kind, where, place is not None, None if n is None else f"{code}/{slug}/{n}"))
+        tasks.append(RouteTask(task_id, kind, where_label(place, above, unit), place is not None, None if n is None else f"{code}/{slug}/{n}"))
     return {examiner: [(Route(r.stops, r.legs_km, math.fsum(r.legs_km)), ts) for r, ts in routes]
             for examiner, routes in plans.items()}

@@ -16,16 +16,17 @@ from datetime import datetime, timezone
 import sqlalchemy as sa
 from flask import url_for
 from flask_babel import gettext as _
-from sqlalchemy.orm import aliased, selectinload, subqueryload
+from sqlalchemy.orm import selectinload, subqueryload
 
 from ..accounts.models import Unit, User
 from ..assignment.models import Task
+from ..assignment.site import PARENT, with_site
 from ..assignment.states import can_submit
 from ..cycles.defaults import TIME_ZONE
 from ..cycles.models import Cycle
 from ..extensions import db
 from ..places.geo import to_wgs84
-from ..places.models import Place
+from ..places.models import Place, full_name
 from ..reports.models import Claim, Report
 from .models import FINDINGS, RESPONDENT_KINDS, Interview, Verification
 from .operations import blind_pending, masked_claim_text
@@ -98,15 +99,11 @@ def _page_strings() -> dict[str, str]:
 def _tasks(user: User) -> list[sa.Row]:
     """The examiner's tasks as plain rows with what the pack shows of their claims and places (one
     statement, no ORM object per task), in list order."""
-    parent = aliased(Place)
     return db.session.execute(
-        sa.select(Task.id, Task.kind, Task.state, Task.blind_qty, Task.revealed_at, Task.return_reason,
-                  Claim.n, Claim.text, Claim.claimed_qty, Claim.qty_unit, Report.slug, Report.title,
-                  Report.cycle_id, Unit.name.label("unit"), Place.name.label("place"), parent.name.label("above"),
-                  Place.lat, Place.lon, Place.crs)
-        .join(Claim, Claim.id == Task.claim_id).join(Report, Report.id == Claim.report_id)
-        .join(Unit, Unit.id == Report.unit_id)
-        .outerjoin(Place, Place.id == Claim.place_id).outerjoin(parent, parent.id == Place.parent_id)
+        with_site(sa.select(Task.id, Task.kind, Task.state, Task.blind_qty, Task.revealed_at, Task.return_reason,
+                            Claim.n, Claim.text, Claim.claimed_qty, Claim.qty_unit, Report.slug, Report.title,
+                            Report.cycle_id, Unit.name.label("unit"), Place.name.label("place"),
+                            PARENT.name.label("above"), Place.lat, Place.lon, Place.crs))
         .where(Task.examiner_id == user.id)
         .order_by(sa.case(STATE_ORDER, value=Task.state, else_=3), Task.id)).all()
 
@@ -172,7 +169,7 @@ def _place(task: sa.Row, positions: dict[tuple, tuple[float, float]]) -> dict | 
         lat, lon = to_wgs84(*point)
         positions[point] = (round(lat, 6), round(lon, 6))
     lat, lon = positions[point]
-    return {"name": task.place, "full_name": f"{task.above} {task.place}" if task.above else task.place,
+    return {"name": task.place, "full_name": full_name(task.place, task.above),
             "lat": lat, "lon": lon}
 
 

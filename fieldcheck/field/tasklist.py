@@ -15,11 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 
 from ..accounts.models import Unit
 from ..assignment.models import RouteStop, Task
 from ..assignment.routing import OPEN
+from ..assignment.site import PARENT, where_label, with_site
 from ..cycles.models import Cycle
 from ..extensions import db
 from ..places.models import Place
@@ -100,20 +100,17 @@ def task_page(examiner_id: int, after: tuple[str, int] | None, limit: int) -> Ta
     listing = db.session.execute(page).all()
     # Then what the page's cards show, by primary key. (As one statement, joining the page to the tasks,
     # PostgreSQL hashed the page and scanned every task.)
-    parent = aliased(Place)
     cards = {row[0]: row[1:] for row in db.session.execute(
-        sa.select(Task.id, Task.state, Task.return_reason, Task.revealed_at, Claim.text, Claim.claimed_qty,
-                  Place.name, parent.name, Unit.name, Cycle.blind)
-        .join(Claim, Claim.id == Task.claim_id).join(Report, Report.id == Claim.report_id)
-        .join(Unit, Unit.id == Report.unit_id).join(Cycle, Cycle.id == Report.cycle_id)
-        .outerjoin(Place, Place.id == Claim.place_id).outerjoin(parent, parent.id == Place.parent_id)
+        with_site(sa.select(Task.id, Task.state, Task.return_reason, Task.revealed_at, Claim.text, Claim.claimed_qty,
+                            Place.name, PARENT.name, Unit.name, Cycle.blind))
+        .join(Cycle, Cycle.id == Report.cycle_id)
         .where(Task.id.in_([row.task_id for row in listing[:limit]])))} if listing else {}
     result = TaskPage()
     for task_id, part, code, day, _position, leg_km, day_km in listing[:limit]:
         if task_id not in cards:
             continue  # gone between the two statements
         state, reason, revealed_at, text, claimed_qty, place, above, unit, blind = cards[task_id]
-        where = (f"{above} {place}" if above else place) if place else unit
+        where = where_label(place, above, unit)
         shown = masked_claim_text(text) if blind_pending(blind, revealed_at, claimed_qty, text) else text
         card = TaskCard(task_id, state, where, place is not None, shown, reason if state == "returned" else "")
         if part == 0:

@@ -25,8 +25,8 @@ import sqlalchemy as sa
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from ..assignment.models import RouteStop, Task
-from ..assignment.routing import OPEN, plan_missing
+from ..assignment.models import Task
+from ..assignment.routing import plan_missing, unplanned_tasks
 from ..audit.chain import walk
 from ..evidence.models import Photo
 from ..evidence.photos import PhotoRejected, ingest_photo
@@ -81,10 +81,7 @@ def _check_latest_visits(report: Report, fix: bool) -> None:
 
 def _check_routes(report: Report, fix: bool) -> None:
     """Open tasks with an examiner but no stored route stop (one statement; planning fixes them)."""
-    unplanned = (sa.select(Task.id).outerjoin(RouteStop, sa.and_(RouteStop.task_id == Task.id,
-                                                                 RouteStop.examiner_id == Task.examiner_id))
-                 .where(Task.state.in_(OPEN), Task.examiner_id.is_not(None), RouteStop.task_id.is_(None))
-                 .order_by(Task.id))
+    unplanned = unplanned_tasks(Task.id).order_by(Task.id)
     missing = db.session.scalars(unplanned).all()
     still: set[int] = set(missing)
     if fix and missing:

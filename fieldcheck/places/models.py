@@ -9,6 +9,11 @@ from ..extensions import db
 from .geo import to_wgs84
 
 
+def full_name(name: str, parent: str | None) -> str:
+    """A place as people name it: with its parent (township, county) when it has one."""
+    return f"{parent} {name}" if parent else name
+
+
 class Place(db.Model):
     __tablename__ = "place"
     __table_args__ = (
@@ -29,7 +34,7 @@ class Place(db.Model):
 
     @property
     def full_name(self) -> str:
-        return f"{self.parent.name} {self.name}" if self.parent else self.name
+        return full_name(self.name, self.parent.name if self.parent else None)
 
     def wgs84(self) -> tuple[float, float]:
         """The place's position in WGS-84, the datum browsers report."""
