@@ -17,7 +17,6 @@ from flask_wtf.csrf import CSRFProtect
 from .db import Base
 
 
-
 class RequestDomain(Domain):
     """Flask-Babel's message domain, with the request's catalog looked up once per request.
 
